@@ -1,0 +1,25 @@
+#pragma once
+// "host:port" / "[v6]:port" / ":port" / "port" → sockaddr. Pure (inet_pton only).
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace uringd {
+
+struct SocketAddress {
+    sockaddr_storage storage{};
+    socklen_t length = 0;
+
+    int family() const { return storage.ss_family; }
+    const sockaddr* get() const { return reinterpret_cast<const sockaddr*>(&storage); }
+    std::string to_string() const;
+};
+
+// Numeric addresses only (no DNS at start-up). An empty host means all IPv6 and
+// IPv4 addresses ("[::]" dual-stack).
+std::optional<SocketAddress> parse_address(std::string_view text);
+
+}  // namespace uringd

@@ -1,0 +1,94 @@
+#pragma once
+// The validated, immutable configuration. Built once from the TOML conf file;
+// workers read it without locks. Errors are thrown as ConfigError("FILE:LINE: …").
+#include <uringd/base/address.hpp>
+#include <uringd/base/error.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace uringd::config {
+
+class ConfigError : public Error {
+public:
+    using Error::Error;
+};
+
+enum class SqPoll : uint8_t { Auto, On, Off };
+
+struct ServerConfig {
+    uint32_t workers = 0;  // 0: one per CPU in the affinity mask
+    std::string mime_types = "/etc/mime.types";
+};
+
+struct RingConfig {
+    SqPoll sqpoll = SqPoll::Auto;
+    bool sqpoll_shared = false;
+    uint32_t sqpoll_idle_ms = 1000;
+    uint32_t entries = 1024;
+    uint32_t recv_buffers = 256;
+    uint32_t recv_buffer_size = 4096;
+    uint32_t fixed_buffers = 128;
+    uint32_t fixed_buffer_size = 128 * 1024;
+    uint32_t send_zc_threshold = 32 * 1024;  // 0: never SEND_ZC
+    uint32_t pipe_size = 256 * 1024;
+    uint32_t iowq_max_bounded = 0;    // 0: kernel default
+    uint32_t iowq_max_unbounded = 0;  // 0: kernel default
+};
+
+struct LimitsConfig {
+    uint32_t max_connections = 4096;  // per worker
+    uint32_t header_buffer_size = 16384;
+    uint32_t max_uri = 8192;
+    uint32_t max_body = 65536;
+    uint32_t header_timeout_ms = 10000;
+    uint32_t keepalive_timeout_ms = 60000;
+    uint32_t send_timeout_ms = 60000;
+    uint32_t drain_timeout_ms = 30000;
+};
+
+struct LogConfig {
+    std::string level = "info";
+};
+
+struct ListenConfig {
+    std::string address_text;
+    SocketAddress address;
+    bool tls = false;
+    int line = 0;
+};
+
+struct SiteConfig {
+    std::string root;
+    std::vector<std::string> index = {"index.html"};
+    bool serve_hidden = false;
+    int line = 0;
+};
+
+struct Config {
+    std::string source;  // the conf file's path
+    ServerConfig server;
+    RingConfig io_uring;
+    LimitsConfig limits;
+    LogConfig log;
+    std::vector<ListenConfig> listen;
+    std::vector<SiteConfig> sites;
+};
+
+// Parses and validates (roots exist and are directories, addresses parse, values in
+// range). Throws ConfigError naming FILE:LINE.
+Config load_file(const std::string& path);
+// Same, from text (`source` names it in errors); roots are still checked on disk.
+Config load_text(std::string_view text, const std::string& source);
+
+// One line per directive: "section.key = default  # doc", for docs and tests.
+struct DirectiveInfo {
+    std::string_view section;
+    std::string_view key;
+    std::string_view default_text;
+    std::string_view doc;
+};
+std::vector<DirectiveInfo> directives();
+
+}  // namespace uringd::config

@@ -1,0 +1,66 @@
+#pragma once
+// One io_uring per worker: set-up with fallbacks, SQE supply, CQE drain.
+// Created and used by a single thread (IORING_SETUP_SINGLE_ISSUER where possible).
+#include <liburing.h>
+
+#include <string>
+
+namespace uringd::ring {
+
+struct RingOptions {
+    unsigned entries = 1024;
+    bool sqpoll = false;
+    unsigned sqpoll_idle_ms = 1000;
+    int attach_wq_fd = -1;  // share this ring's SQPOLL thread (IORING_SETUP_ATTACH_WQ)
+    unsigned iowq_max_bounded = 0;
+    unsigned iowq_max_unbounded = 0;
+};
+
+class Ring {
+public:
+    // Tries the fastest flag set the kernel accepts and falls back (see ring.cpp).
+    // Throws uringd::Error with a hint when io_uring is unavailable.
+    explicit Ring(const RingOptions& opts);
+    Ring(const Ring&) = delete;
+    Ring& operator=(const Ring&) = delete;
+    ~Ring();
+
+    // A zeroed SQE; submits pending ones first when the SQ is full. Never null.
+    io_uring_sqe* sqe();
+    // Makes room for `n` SQEs in a row (a linked chain must go in one submit).
+    void reserve(unsigned n);
+    // Submits and waits for at least one CQE or `timeout_ms`. Returns -errno or >= 0.
+    int submit_and_wait(int timeout_ms);
+    int submit();
+
+    // Calls on_cqe(const io_uring_cqe&) for every ready CQE, then marks them seen.
+    template <typename F>
+    unsigned drain(F&& on_cqe) {
+        unsigned head, n = 0;
+        io_uring_cqe* cqe;
+        io_uring_for_each_cqe(&ring_, head, cqe) {
+            on_cqe(*cqe);
+            ++n;
+        }
+        io_uring_cq_advance(&ring_, n);
+        return n;
+    }
+
+    io_uring* raw() { return &ring_; }
+    int fd() const { return ring_.ring_fd; }
+    // e.g. "sqpoll(shared) " or "single_issuer|defer_taskrun": what set-up took.
+    const std::string& mode() const { return mode_; }
+
+private:
+    io_uring ring_{};
+    std::string mode_;
+};
+
+// Which opcodes this kernel supports (for --version and start-up checks).
+struct Features {
+    bool openat2, statx, splice, send_zc, read_fixed, accept, provide_buffers;
+    std::string describe() const;
+};
+Features probe_features();
+
+}  // namespace uringd::ring

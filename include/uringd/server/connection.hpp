@@ -1,0 +1,95 @@
+#pragma once
+// One client connection: a slab slot owned by one worker. States name the operation
+// in flight; `inflight` counts submitted operations whose final CQE has not arrived,
+// and the slot is reused only when it is zero.
+#include <uringd/base/unique_fd.hpp>
+#include <uringd/http/parser.hpp>
+#include <uringd/http/path.hpp>
+#include <uringd/http/response.hpp>
+#include <uringd/ring/buffers.hpp>
+
+#include <linux/stat.h>
+
+#include <array>
+#include <cstdint>
+#include <string>
+
+namespace uringd::server {
+
+enum class ConnState : uint8_t {
+    Free,
+    Idle,           // waiting for (the rest of) a request
+    Opening,        // OPENAT2 in flight
+    Statting,       // STATX in flight
+    WaitingBuffer,  // parked until a registered buffer is free
+    Reading,        // READ_FIXED of a small body in flight
+    Sending,        // SEND / SEND_ZC of a registered buffer in flight
+    Splicing,       // file → pipe → socket
+    Lingering,      // response done, write side shut: discard input until EOF
+    Closing,        // cancelled; waiting for inflight == 0
+};
+const char* to_string(ConnState s);
+
+enum class Timer : uint8_t { None, Header, KeepAlive, Send, Linger };
+
+// What a parked connection does once it gets a buffer.
+enum class Pending : uint8_t { None, File, Simple };
+
+struct HeldRecv {
+    uint16_t bid;
+    uint32_t len;
+};
+
+struct Connection {
+    Connection(uint32_t slot_index, http::ParserLimits limits) : slot(slot_index), parser(limits) {}
+
+    const uint32_t slot;
+    UniqueFd fd;
+    uint16_t gen = 0;
+    ConnState state = ConnState::Free;
+    uint32_t inflight = 0;
+    uint32_t listener = 0;
+    bool recv_armed = false;
+    bool peer_eof = false;
+    bool keep_alive = true;
+
+    // Input: request bytes copied out of provided buffers (see Worker::append_input).
+    char* in = nullptr;
+    uint32_t in_len = 0;
+    uint32_t in_parsed = 0;
+    std::array<HeldRecv, 16> held{};  // recv buffers kept while `in` is full
+    uint8_t held_count = 0;
+    http::RequestParser parser;
+
+    // The request being answered.
+    http::ResolvedTarget target;
+    std::string open_path;
+    bool head_only = false;
+    bool http10_keep_alive = false;
+    uint8_t index_try = 0;     // position in the site's index list
+    bool opening_index = false;
+
+    // The response.
+    UniqueFd file;
+    struct statx st{};
+    ring::BufferLease buf;
+    uint32_t send_off = 0;
+    uint32_t send_len = 0;
+    uint32_t body_len = 0;     // bytes of a READ_FIXED body expected
+    uint64_t body_off = 0;     // splice: next file offset
+    uint64_t body_left = 0;    // splice: bytes not yet on the socket
+    int64_t pipe = -1;         // splice: pipe pool index
+    uint32_t pipe_fill = 0;    // splice: bytes sitting in the pipe
+    uint8_t body_ops = 0;      // splice: SQEs of the current round not yet complete
+    bool file_short = false;   // the file ended before its statx size
+    bool body_failed = false;
+    Pending pending = Pending::None;
+    http::Status simple_status = http::Status::Ok;
+    std::string location;
+
+    Timer timer = Timer::None;
+    int64_t deadline_ms = 0;
+    bool in_wait_list = false;
+};
+
+}  // namespace uringd::server

@@ -1,0 +1,26 @@
+#pragma once
+// What every worker reads and nobody writes after start-up: the configuration, the
+// MIME table and the open site roots.
+#include <uringd/base/unique_fd.hpp>
+#include <uringd/config/config.hpp>
+#include <uringd/http/mime.hpp>
+
+#include <vector>
+
+namespace uringd::server {
+
+struct Site {
+    config::SiteConfig conf;
+    UniqueFd root;  // O_PATH|O_DIRECTORY; every file is opened beneath it
+};
+
+struct ServerContext {
+    config::Config conf;
+    http::MimeTypes mime;
+    std::vector<Site> sites;
+};
+
+// Opens the site roots. Throws uringd::Error when one cannot be opened.
+std::vector<Site> open_sites(const config::Config& conf);
+
+}  // namespace uringd::server

@@ -1,0 +1,132 @@
+#pragma once
+// A worker: one pinned thread's whole world — its ring, listeners, connection slab,
+// buffers and pipes. Nothing here is touched by another thread except through the
+// wake eventfd (request_drain).
+#include <uringd/base/log.hpp>
+#include <uringd/base/unique_fd.hpp>
+#include <uringd/http/date.hpp>
+#include <uringd/ring/buffers.hpp>
+#include <uringd/ring/ring.hpp>
+#include <uringd/ring/tag.hpp>
+#include <uringd/server/connection.hpp>
+#include <uringd/server/context.hpp>
+#include <uringd/server/pipe_pool.hpp>
+
+#include <linux/openat2.h>
+
+#include <deque>
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace uringd::server {
+
+struct WorkerCounters {
+    uint64_t accepted = 0, refused = 0, requests = 0, stale_cqes = 0;
+    uint64_t bytes_copy = 0, bytes_splice = 0, bytes_zc = 0;
+};
+
+struct WorkerOptions {
+    unsigned index = 0;
+    int cpu = -1;            // pinned CPU (SO_INCOMING_CPU), -1 when unpinned
+    int attach_wq_fd = -1;   // share this ring's SQPOLL thread
+    int wake_fd = -1;        // eventfd written by the main thread to ask for a drain
+};
+
+class Worker {
+public:
+    // Builds the ring, buffers and listeners. Must run on the worker's own thread
+    // (the ring is single-issuer). Throws uringd::Error.
+    Worker(const ServerContext& ctx, const WorkerOptions& opts);
+    Worker(const Worker&) = delete;
+    Worker& operator=(const Worker&) = delete;
+    ~Worker();
+
+    // Serves until a drain was requested and every connection has closed.
+    void run();
+    int ring_fd() const { return ring_.fd(); }
+    const std::string& ring_mode() const { return ring_.mode(); }
+    const WorkerCounters& counters() const { return counters_; }
+
+private:
+    // worker.cpp: loop, dispatch, accept, timers, drain, slots, closing.
+    void dispatch(const io_uring_cqe& cqe);
+    void dispatch_connection(Connection& c, const ring::Tag& t, const io_uring_cqe& cqe);
+    void arm_accept(uint32_t listener);
+    void on_accept(uint32_t listener, int res, uint32_t flags);
+    void pause_accepting();
+    void resume_accepting();
+    void arm_wake();
+    void on_wake(int res);
+    void start_drain();
+    void expire_timers(int64_t now);
+    void set_timer(Connection& c, Timer t);
+    Connection* allocate_slot();
+    void begin_close(Connection& c);
+    void graceful_close(Connection& c);
+    void finish_close_if_done(Connection& c);
+    uint64_t tag(const Connection& c, ring::Op op, uint16_t aux = 0) const;
+
+    // connection.cpp: receiving and parsing.
+    void arm_recv(Connection& c);
+    void on_recv(Connection& c, int res, uint32_t flags);
+    bool append_input(Connection& c, uint16_t bid, uint32_t len);
+    void take_held_input(Connection& c);
+    void process_input(Connection& c);
+    void handle_request(Connection& c);
+    void compact_input(Connection& c);
+
+    // response.cpp: from request to a head in a registered buffer.
+    void submit_open(Connection& c);
+    void on_open(Connection& c, int res);
+    void on_statx(Connection& c, int res);
+    void on_directory(Connection& c);
+    void open_next_index(Connection& c);
+    void respond_file(Connection& c);
+    void respond_simple(Connection& c, http::Status status, bool close = false);
+    void respond_open_error(Connection& c, int err);
+    bool take_buffer(Connection& c, Pending what);
+    void resume_buffer_waiters();
+
+    // body.cpp: how the bytes leave.
+    void submit_read_fixed(Connection& c, uint32_t head_len);
+    void on_read_fixed(Connection& c, int res);
+    void start_send(Connection& c, uint32_t len);
+    void submit_send(Connection& c);
+    void on_send(Connection& c, int res, uint32_t flags, const ring::Tag& t);
+    void start_splice(Connection& c);
+    void submit_splice_round(Connection& c);
+    void on_splice(Connection& c, ring::Op op, int res);
+    void response_done(Connection& c);
+    void release_body(Connection& c);
+
+    const ServerContext& ctx_;
+    const config::Config& conf_;
+    WorkerOptions opts_;
+    ring::Ring ring_;
+    ring::ProvidedBuffers recv_bufs_;
+    ring::FixedBufferPool fixed_;
+    PipePool pipes_;
+    Mapping input_mem_;
+    std::vector<std::unique_ptr<Connection>> slab_;
+    std::vector<uint32_t> free_slots_;
+    uint32_t live_ = 0;
+    std::vector<UniqueFd> listeners_;
+    std::vector<bool> listener_tls_;
+    std::vector<bool> accept_armed_;
+    bool accept_paused_ = false;
+    int64_t accept_retry_ms_ = 0;
+    std::deque<uint32_t> buffer_waiters_;  // slots parked in WaitingBuffer, FIFO
+    open_how how_{};
+    uint64_t wake_value_ = 0;
+    bool draining_ = false;
+    int64_t drain_deadline_ = 0;
+    int64_t now_ms_ = 0;
+    bool send_zc_ok_ = false;
+    http::DateCache date_;
+    WorkerCounters counters_;
+    log::RateLimit accept_errors_{5000};
+    log::RateLimit resource_errors_{5000};
+};
+
+}  // namespace uringd::server

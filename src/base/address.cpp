@@ -1,0 +1,67 @@
+#include <uringd/base/address.hpp>
+
+#include <arpa/inet.h>
+
+#include <charconv>
+#include <cstring>
+
+namespace uringd {
+
+namespace {
+
+std::optional<uint16_t> parse_port(std::string_view s) {
+    unsigned v = 0;
+    const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc{} || p != s.data() + s.size() || v > 65535 || s.empty()) return std::nullopt;
+    return static_cast<uint16_t>(v);
+}
+
+}  // namespace
+
+std::optional<SocketAddress> parse_address(std::string_view text) {
+    std::string host;
+    std::string_view port_text = text;
+    if (text.starts_with('[')) {
+        const auto close = text.find(']');
+        if (close == std::string_view::npos || text.substr(close + 1, 1) != ":") return std::nullopt;
+        host = text.substr(1, close - 1);
+        port_text = text.substr(close + 2);
+    } else if (const auto colon = text.rfind(':'); colon != std::string_view::npos) {
+        host = text.substr(0, colon);
+        if (host.find(':') != std::string::npos) return std::nullopt;  // v6 needs brackets
+        port_text = text.substr(colon + 1);
+    }
+    const auto port = parse_port(port_text);
+    if (!port) return std::nullopt;
+
+    SocketAddress a;
+    if (host.empty() || host.find(':') != std::string::npos) {
+        auto* v6 = reinterpret_cast<sockaddr_in6*>(&a.storage);
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons(*port);
+        if (host.empty()) v6->sin6_addr = in6addr_any;
+        else if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) != 1) return std::nullopt;
+        a.length = sizeof(sockaddr_in6);
+    } else {
+        auto* v4 = reinterpret_cast<sockaddr_in*>(&a.storage);
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons(*port);
+        if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) != 1) return std::nullopt;
+        a.length = sizeof(sockaddr_in);
+    }
+    return a;
+}
+
+std::string SocketAddress::to_string() const {
+    char buf[INET6_ADDRSTRLEN] = {};
+    if (family() == AF_INET6) {
+        const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&storage);
+        inet_ntop(AF_INET6, &v6->sin6_addr, buf, sizeof buf);
+        return "[" + std::string(buf) + "]:" + std::to_string(ntohs(v6->sin6_port));
+    }
+    const auto* v4 = reinterpret_cast<const sockaddr_in*>(&storage);
+    inet_ntop(AF_INET, &v4->sin_addr, buf, sizeof buf);
+    return std::string(buf) + ":" + std::to_string(ntohs(v4->sin_port));
+}
+
+}  // namespace uringd

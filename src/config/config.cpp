@@ -1,0 +1,142 @@
+#include "directives.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace uringd::config {
+
+using detail::Directive;
+using detail::Reader;
+
+namespace {
+
+int line_of(const toml::node& n) { return static_cast<int>(n.source().begin.line); }
+
+template <typename T>
+void apply_table(const toml::table& table, std::string_view section, std::span<const Directive<T>> dirs,
+                 T& target, const Reader& r) {
+    for (const auto& [key, node] : table) {
+        const Directive<T>* d = nullptr;
+        for (const auto& candidate : dirs)
+            if (candidate.key == key.str()) d = &candidate;
+        if (!d) r.error(node, fmt::format("unknown key \"{}\" in [{}]", key.str(), section));
+        d->apply(target, node, r);
+    }
+}
+
+template <typename T>
+void apply_section(const toml::node& node, std::string_view section, std::span<const Directive<T>> dirs,
+                   T& target, const Reader& r) {
+    const auto* table = node.as_table();
+    if (!table) r.error(node, fmt::format("[{}] must be a table", section));
+    apply_table(*table, section, dirs, target, r);
+}
+
+// [[listen]] and [[site]]: arrays of tables, each with required keys.
+template <typename T>
+std::vector<T> apply_array(const toml::node& node, std::string_view section,
+                           std::span<const Directive<T>> dirs, std::string_view required, const Reader& r) {
+    const auto* arr = node.as_array();
+    if (!arr || !arr->is_array_of_tables()) r.error(node, fmt::format("use [[{}]] blocks", section));
+    std::vector<T> out;
+    for (const auto& element : *arr) {
+        const auto& table = *element.as_table();
+        T item;
+        item.line = line_of(table);
+        apply_table(table, section, dirs, item, r);
+        if (!table.contains(required))
+            r.error_at(item.line, fmt::format("[[{}]] needs \"{}\"", section, required));
+        out.push_back(std::move(item));
+    }
+    return out;
+}
+
+std::string directory_of(const std::string& path) {
+    const auto slash = path.rfind('/');
+    return slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
+}
+
+void check_root(SiteConfig& site, const std::string& conf_path, const Reader& r) {
+    if (!site.root.starts_with('/')) site.root = directory_of(conf_path) + "/" + site.root;
+    const int fd = ::open(site.root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        const int err = errno;
+        r.error_at(site.line, fmt::format("root \"{}\": {}", site.root,
+                                          err == ENOTDIR ? "not a directory" : std::strerror(err)));
+    }
+    ::close(fd);
+}
+
+void validate(Config& c, const Reader& r) {
+    if (c.listen.empty()) r.error_at(1, "no [[listen]] block: nothing to serve on");
+    if (c.sites.empty()) r.error_at(1, "no [[site]] block: nothing to serve");
+    if (c.sites.size() > 1)
+        r.error_at(c.sites[1].line, "only one [[site]] is supported so far (Host-based sites are planned)");
+    for (std::size_t i = 0; i < c.listen.size(); ++i)
+        for (std::size_t j = 0; j < i; ++j)
+            if (c.listen[i].address_text == c.listen[j].address_text)
+                r.error_at(c.listen[i].line, fmt::format("address {} is listed twice", c.listen[i].address_text));
+    for (auto& site : c.sites) check_root(site, c.source, r);
+    if (c.limits.max_uri >= c.limits.header_buffer_size)
+        r.error_at(1, "limits.max_uri must be smaller than limits.header_buffer_size");
+}
+
+Config build(const toml::table& root, const std::string& source) {
+    Config c;
+    c.source = source;
+    const Reader r(c.source);
+    for (const auto& [key, node] : root) {
+        const auto k = key.str();
+        if (k == "server") apply_section(node, k, detail::server_directives(), c.server, r);
+        else if (k == "io_uring") apply_section(node, k, detail::ring_directives(), c.io_uring, r);
+        else if (k == "limits") apply_section(node, k, detail::limits_directives(), c.limits, r);
+        else if (k == "log") apply_section(node, k, detail::log_directives(), c.log, r);
+        else if (k == "listen") c.listen = apply_array(node, k, detail::listen_directives(), "address", r);
+        else if (k == "site") c.sites = apply_array(node, k, detail::site_directives(), "root", r);
+        else r.error(node, fmt::format("unknown section or key \"{}\"", k));
+    }
+    validate(c, r);
+    return c;
+}
+
+}  // namespace
+
+Config load_text(std::string_view text, const std::string& source) {
+    toml::table root;
+    try {
+        root = toml::parse(text, source);
+    } catch (const toml::parse_error& e) {
+        throw ConfigError(fmt::format("{}:{}: {}", source, e.source().begin.line, e.description()));
+    }
+    return build(root, source);
+}
+
+Config load_file(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw ConfigError(fmt::format("{}: cannot read: {}", path, std::strerror(errno)));
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return load_text(ss.str(), path);
+}
+
+std::vector<DirectiveInfo> directives() {
+    std::vector<DirectiveInfo> out;
+    auto add = [&out](std::string_view section, const auto& table) {
+        for (const auto& d : table) out.push_back({section, d.key, d.default_text, d.doc});
+    };
+    add("server", detail::server_directives());
+    add("io_uring", detail::ring_directives());
+    add("limits", detail::limits_directives());
+    add("log", detail::log_directives());
+    add("listen", detail::listen_directives());
+    add("site", detail::site_directives());
+    return out;
+}
+
+}  // namespace uringd::config

@@ -1,0 +1,159 @@
+#include "directives.hpp"
+
+#include <fmt/format.h>
+
+namespace uringd::config::detail {
+
+void Reader::error_at(int line, std::string_view msg) const {
+    throw ConfigError(fmt::format("{}:{}: {}", source_, line, msg));
+}
+
+void Reader::error(const toml::node& n, std::string_view msg) const {
+    error_at(static_cast<int>(n.source().begin.line), msg);
+}
+
+uint32_t Reader::u32(const toml::node& n, uint32_t min, uint32_t max) const {
+    const auto v = n.value<int64_t>();
+    if (!n.is_integer() || !v) error(n, "expected an integer");
+    if (*v < min || *v > max) error(n, fmt::format("value {} out of range [{}, {}]", *v, min, max));
+    return static_cast<uint32_t>(*v);
+}
+
+bool Reader::boolean(const toml::node& n) const {
+    if (!n.is_boolean()) error(n, "expected true or false");
+    return *n.value<bool>();
+}
+
+std::string Reader::string(const toml::node& n) const {
+    if (!n.is_string()) error(n, "expected a string");
+    return *n.value<std::string>();
+}
+
+std::vector<std::string> Reader::strings(const toml::node& n) const {
+    const auto* arr = n.as_array();
+    if (!arr) error(n, "expected an array of strings");
+    std::vector<std::string> out;
+    for (const auto& e : *arr) out.push_back(string(e));
+    return out;
+}
+
+std::size_t Reader::choice(const toml::node& n, std::string_view choices) const {
+    const std::string v = string(n);
+    std::size_t index = 0;
+    for (std::string_view rest = choices; !rest.empty(); ++index) {
+        const auto bar = rest.find('|');
+        if (rest.substr(0, bar) == v) return index;
+        rest = bar == std::string_view::npos ? std::string_view{} : rest.substr(bar + 1);
+    }
+    error(n, fmt::format("expected one of {}, got \"{}\"", choices, v));
+}
+
+namespace {
+
+constexpr uint32_t kMax = 0xffffffffu;
+
+const Directive<ServerConfig> kServer[] = {
+    {"workers", "0", "worker threads, each pinned to one CPU; 0 = one per CPU in the affinity mask",
+     [](ServerConfig& c, const toml::node& n, const Reader& r) { c.workers = r.u32(n, 0, 1024); }},
+    {"mime_types", "\"/etc/mime.types\"", "extension → Content-Type table (built-in fallback when missing)",
+     [](ServerConfig& c, const toml::node& n, const Reader& r) { c.mime_types = r.string(n); }},
+};
+
+const Directive<RingConfig> kRing[] = {
+    {"sqpoll", "\"auto\"", "kernel SQ polling thread: auto|on|off (auto = off; see docs/io_uring.md)",
+     [](RingConfig& c, const toml::node& n, const Reader& r) {
+         c.sqpoll = static_cast<SqPoll>(r.choice(n, "auto|on|off"));
+     }},
+    {"sqpoll_shared", "false", "with sqpoll on: all workers share one SQPOLL thread (IORING_SETUP_ATTACH_WQ)",
+     [](RingConfig& c, const toml::node& n, const Reader& r) { c.sqpoll_shared = r.boolean(n); }},
+    {"sqpoll_idle_ms", "1000", "SQPOLL thread idle time before it sleeps",
+     [](RingConfig& c, const toml::node& n, const Reader& r) { c.sqpoll_idle_ms = r.u32(n, 1, 60000); }},
+    {"entries", "1024", "submission queue entries per ring (completion queue is 4x)",
+     [](RingConfig& c, const toml::node& n, const Reader& r) { c.entries = r.u32(n, 64, 32768); }},
+    {"recv_buffers", "256", "provided receive buffers per worker (a power of two)",
+     [](RingConfig& c, const toml::node& n, const Reader& r) {
+         c.recv_buffers = r.u32(n, 8, 32768);
+         if (c.recv_buffers & (c.recv_buffers - 1)) r.error(n, "must be a power of two");
+     }},
+    {"recv_buffer_size", "4096", "bytes per provided receive buffer",
+     [](RingConfig& c, const toml::node& n, const Reader& r) { c.recv_buffer_size = r.u32(n, 512, 1 << 20); }},
+    {"fixed_buffers", "128", "registered response buffers per worker (held only while a response is sent)",
+     [](RingConfig& c, const toml::node& n, const Reader& r) { c.fixed_buffers = r.u32(n, 4, 16384); }},
+    {"fixed_buffer_size", "131072", "bytes per registered buffer; files that fit after the head go out in one send",
+     [](RingConfig& c, const toml::node& n, const Reader& r) { c.fixed_buffer_size = r.u32(n, 4096, 1 << 24); }},
+    {"send_zc_threshold", "32768", "responses from a registered buffer at least this large use SEND_ZC; 0 = never",
+     [](RingConfig& c, const toml::node& n, const Reader& r) { c.send_zc_threshold = r.u32(n, 0, kMax); }},
+    {"pipe_size", "262144", "splice pipe capacity (F_SETPIPE_SZ); bounded by /proc/sys/fs/pipe-max-size",
+     [](RingConfig& c, const toml::node& n, const Reader& r) { c.pipe_size = r.u32(n, 4096, 1 << 28); }},
+    {"iowq_max_bounded", "0", "cap on io-wq workers for file I/O per worker ring; 0 = kernel default",
+     [](RingConfig& c, const toml::node& n, const Reader& r) { c.iowq_max_bounded = r.u32(n, 0, 4096); }},
+    {"iowq_max_unbounded", "0", "cap on io-wq workers for socket splices per worker ring; 0 = kernel default",
+     [](RingConfig& c, const toml::node& n, const Reader& r) { c.iowq_max_unbounded = r.u32(n, 0, 65536); }},
+};
+
+const Directive<LimitsConfig> kLimits[] = {
+    {"max_connections", "4096", "open connections per worker; when full, accepting pauses until one closes",
+     [](LimitsConfig& c, const toml::node& n, const Reader& r) { c.max_connections = r.u32(n, 1, 1 << 20); }},
+    {"header_buffer_size", "16384", "request line + headers must fit (else 414/431)",
+     [](LimitsConfig& c, const toml::node& n, const Reader& r) { c.header_buffer_size = r.u32(n, 1024, 1 << 20); }},
+    {"max_uri", "8192", "longest request target (else 414)",
+     [](LimitsConfig& c, const toml::node& n, const Reader& r) { c.max_uri = r.u32(n, 64, 1 << 20); }},
+    {"max_body", "65536", "request bodies (on any method) are read and discarded up to this size (else 413)",
+     [](LimitsConfig& c, const toml::node& n, const Reader& r) { c.max_body = r.u32(n, 0, kMax); }},
+    {"header_timeout_ms", "10000", "time to receive a whole request head (slowloris guard)",
+     [](LimitsConfig& c, const toml::node& n, const Reader& r) { c.header_timeout_ms = r.u32(n, 100, 3600000); }},
+    {"keepalive_timeout_ms", "60000", "idle time allowed between requests on a connection",
+     [](LimitsConfig& c, const toml::node& n, const Reader& r) { c.keepalive_timeout_ms = r.u32(n, 100, 3600000); }},
+    {"send_timeout_ms", "60000", "a response that makes no progress for this long is abandoned",
+     [](LimitsConfig& c, const toml::node& n, const Reader& r) { c.send_timeout_ms = r.u32(n, 100, 3600000); }},
+    {"drain_timeout_ms", "30000", "on SIGTERM, in-flight responses get this long to finish",
+     [](LimitsConfig& c, const toml::node& n, const Reader& r) { c.drain_timeout_ms = r.u32(n, 0, 3600000); }},
+};
+
+const Directive<LogConfig> kLog[] = {
+    {"level", "\"info\"", "error log level: trace|debug|info|warn|error|critical|off",
+     [](LogConfig& c, const toml::node& n, const Reader& r) {
+         static constexpr std::string_view kLevels = "trace|debug|info|warn|error|critical|off";
+         const auto i = r.choice(n, kLevels);
+         std::string_view rest = kLevels;
+         for (std::size_t k = 0; k < i; ++k) rest = rest.substr(rest.find('|') + 1);
+         c.level = std::string(rest.substr(0, rest.find('|')));
+     }},
+};
+
+const Directive<ListenConfig> kListen[] = {
+    {"address", "(required)", "\"host:port\", \"[v6]:port\" or \":port\" (all addresses, dual-stack)",
+     [](ListenConfig& c, const toml::node& n, const Reader& r) {
+         c.address_text = r.string(n);
+         const auto a = parse_address(c.address_text);
+         if (!a) r.error(n, fmt::format("invalid address \"{}\" (expected host:port)", c.address_text));
+         c.address = *a;
+     }},
+    {"tls", "false", "HTTPS on this listener (TLS is not implemented yet: such listeners close connections)",
+     [](ListenConfig& c, const toml::node& n, const Reader& r) { c.tls = r.boolean(n); }},
+};
+
+const Directive<SiteConfig> kSite[] = {
+    {"root", "(required)", "directory served; nothing outside it is ever opened (openat2 RESOLVE_BENEATH)",
+     [](SiteConfig& c, const toml::node& n, const Reader& r) { c.root = r.string(n); }},
+    {"index", "[\"index.html\"]", "files tried, in order, for a request naming a directory",
+     [](SiteConfig& c, const toml::node& n, const Reader& r) {
+         c.index = r.strings(n);
+         for (const auto& f : c.index)
+             if (f.empty() || f.find('/') != std::string::npos || f == "." || f == "..")
+                 r.error(n, fmt::format("index entry \"{}\" must be a plain file name", f));
+     }},
+    {"serve_hidden", "false", "serve dot-files and dot-directories (.well-known/ is always served)",
+     [](SiteConfig& c, const toml::node& n, const Reader& r) { c.serve_hidden = r.boolean(n); }},
+};
+
+}  // namespace
+
+std::span<const Directive<ServerConfig>> server_directives() { return kServer; }
+std::span<const Directive<RingConfig>> ring_directives() { return kRing; }
+std::span<const Directive<LimitsConfig>> limits_directives() { return kLimits; }
+std::span<const Directive<LogConfig>> log_directives() { return kLog; }
+std::span<const Directive<ListenConfig>> listen_directives() { return kListen; }
+std::span<const Directive<SiteConfig>> site_directives() { return kSite; }
+
+}  // namespace uringd::config::detail

@@ -1,0 +1,46 @@
+#pragma once
+// The directive tables: every conf key is declared once here, with its default and
+// one line of documentation, next to the code that reads it.
+#include <uringd/config/config.hpp>
+
+#include <toml++/toml.h>
+
+#include <span>
+#include <string_view>
+
+namespace uringd::config::detail {
+
+// Reads typed values from TOML nodes; every error names FILE:LINE.
+class Reader {
+public:
+    explicit Reader(const std::string& source) : source_(source) {}
+    [[noreturn]] void error(const toml::node& n, std::string_view msg) const;
+    [[noreturn]] void error_at(int line, std::string_view msg) const;
+
+    uint32_t u32(const toml::node& n, uint32_t min, uint32_t max) const;
+    bool boolean(const toml::node& n) const;
+    std::string string(const toml::node& n) const;
+    std::vector<std::string> strings(const toml::node& n) const;
+    // One of `choices` (e.g. "auto|on|off"); returns its index.
+    std::size_t choice(const toml::node& n, std::string_view choices) const;
+
+private:
+    const std::string& source_;
+};
+
+template <typename T>
+struct Directive {
+    std::string_view key;
+    std::string_view default_text;
+    std::string_view doc;
+    void (*apply)(T&, const toml::node&, const Reader&);
+};
+
+std::span<const Directive<ServerConfig>> server_directives();
+std::span<const Directive<RingConfig>> ring_directives();
+std::span<const Directive<LimitsConfig>> limits_directives();
+std::span<const Directive<LogConfig>> log_directives();
+std::span<const Directive<ListenConfig>> listen_directives();
+std::span<const Directive<SiteConfig>> site_directives();
+
+}  // namespace uringd::config::detail

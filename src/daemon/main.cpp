@@ -1,0 +1,78 @@
+// uringd: load the conf, start one pinned io_uring worker per CPU, serve until
+// SIGTERM/SIGINT, drain, exit 0.
+#include "cli.hpp"
+#include "signals.hpp"
+#include "workers.hpp"
+
+#include <uringd/base/log.hpp>
+#include <uringd/config/config.hpp>
+#include <uringd/ring/ring.hpp>
+#include <uringd/server/context.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace {
+
+using namespace uringd;
+
+void print_version() {
+    std::printf("uringd %s\nio_uring: %s\n", URINGD_VERSION, ring::probe_features().describe().c_str());
+}
+
+std::string listeners_text(const config::Config& conf) {
+    std::string s;
+    for (const auto& l : conf.listen) s += fmt::format("{}{}{}", s.empty() ? "" : ", ", l.address.to_string(),
+                                                       l.tls ? " (tls: not implemented yet)" : "");
+    return s;
+}
+
+int serve(const config::Config& conf) {
+    server::ServerContext ctx{conf, {}, server::open_sites(conf)};
+    if (!ctx.mime.load(conf.server.mime_types))
+        spdlog::warn("{}: cannot read; using the built-in MIME table", conf.server.mime_types);
+    const sigset_t signals = daemon::block_signals();
+    daemon::WorkerGroup workers(ctx);
+    spdlog::info("uringd {} ready: {} workers, io_uring {}, listening on {}", URINGD_VERSION, workers.size(),
+                 workers.ring_mode(), listeners_text(conf));
+    for (;;) {
+        const int sig = daemon::wait_signal(signals);
+        if (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT) break;
+        spdlog::info("signal {} ignored (reload and log reopening are not implemented yet)", sig);
+    }
+    spdlog::info("draining: no new connections; in-flight responses get {} ms", conf.limits.drain_timeout_ms);
+    workers.drain_and_join();
+    spdlog::info("stopped");
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const auto opts = daemon::parse_args(argc, argv);
+    if (!opts) return 2;
+    if (opts->help) {
+        daemon::print_usage();
+        return 0;
+    }
+    if (opts->version) {
+        print_version();
+        return 0;
+    }
+    try {
+        const config::Config conf = config::load_file(opts->conf_path);
+        if (opts->test_only) {
+            std::printf("uringd: configuration file %s test is successful\n", opts->conf_path.c_str());
+            return 0;
+        }
+        log::init(conf.log.level);
+        return serve(conf);
+    } catch (const config::ConfigError& e) {
+        std::fprintf(stderr, "uringd: %s\n", e.what());
+        return 1;
+    } catch (const std::exception& e) {
+        spdlog::critical("{}", e.what());
+        std::fprintf(stderr, "uringd: %s\n", e.what());
+        return 1;
+    }
+}

@@ -1,0 +1,97 @@
+#include "workers.hpp"
+
+#include <uringd/base/error.hpp>
+#include <uringd/server/worker.hpp>
+
+#include <pthread.h>
+#include <sched.h>
+#include <sys/eventfd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <future>
+
+#include <spdlog/spdlog.h>
+
+namespace uringd::daemon {
+
+std::vector<int> allowed_cpus() {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    std::vector<int> cpus;
+    if (sched_getaffinity(0, sizeof set, &set) == 0)
+        for (int i = 0; i < CPU_SETSIZE; ++i)
+            if (CPU_ISSET(i, &set)) cpus.push_back(i);
+    if (cpus.empty()) cpus.push_back(0);
+    return cpus;
+}
+
+namespace {
+
+void pin_current_thread(int cpu, unsigned index) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    if (const int r = pthread_setaffinity_np(pthread_self(), sizeof set, &set); r != 0)
+        spdlog::warn("worker {}: cannot pin to CPU {}: {}", index, cpu, std::strerror(r));
+    const std::string name = fmt::format("uringd-w{}", index);
+    pthread_setname_np(pthread_self(), name.c_str());
+}
+
+}  // namespace
+
+WorkerGroup::Started WorkerGroup::start_one(const server::ServerContext& ctx, unsigned index, int cpu,
+                                            int attach_fd) {
+    UniqueFd wake(::eventfd(0, EFD_CLOEXEC));
+    if (!wake) throw_errno(errno, "eventfd");
+    std::promise<Started> started;
+    auto ready = started.get_future();
+    server::WorkerOptions opts{index, cpu, attach_fd, wake.get()};
+    threads_.emplace_back([&ctx, opts, promise = std::move(started)]() mutable {
+        pin_current_thread(opts.cpu, opts.index);
+        std::optional<server::Worker> worker;
+        try {
+            worker.emplace(ctx, opts);
+        } catch (const std::exception& e) {
+            promise.set_value({-1, {}, e.what()});
+            return;
+        }
+        promise.set_value({worker->ring_fd(), worker->ring_mode(), {}});
+        worker->run();
+    });
+    wake_fds_.push_back(std::move(wake));
+    return ready.get();
+}
+
+WorkerGroup::WorkerGroup(const server::ServerContext& ctx) {
+    const auto cpus = allowed_cpus();
+    const unsigned n = ctx.conf.server.workers ? ctx.conf.server.workers : static_cast<unsigned>(cpus.size());
+    int first_ring = -1;
+    for (unsigned i = 0; i < n; ++i) {
+        // Workers start one after another: with a shared SQPOLL thread, the first
+        // ring must exist before the others attach to it.
+        const Started s = start_one(ctx, i, cpus[i % cpus.size()], first_ring);
+        if (!s.error.empty()) {
+            drain_and_join();
+            fail("worker {}: {}", i, s.error);
+        }
+        if (i == 0) {
+            first_ring = s.ring_fd;
+            ring_mode_ = s.mode;
+        }
+    }
+}
+
+WorkerGroup::~WorkerGroup() { drain_and_join(); }
+
+void WorkerGroup::drain_and_join() {
+    const uint64_t one = 1;
+    for (auto& fd : wake_fds_)
+        if (::write(fd.get(), &one, sizeof one) < 0) spdlog::error("wake worker: {}", std::strerror(errno));
+    for (auto& t : threads_)
+        if (t.joinable()) t.join();
+    threads_.clear();
+    wake_fds_.clear();
+}
+
+}  // namespace uringd::daemon

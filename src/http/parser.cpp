@@ -1,0 +1,181 @@
+#include <uringd/http/parser.hpp>
+
+#include <algorithm>
+
+namespace uringd::http {
+
+bool iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
+        if (lower(a[i]) != lower(b[i])) return false;
+    }
+    return true;
+}
+
+std::optional<std::string_view> Request::header(std::string_view name) const {
+    for (std::size_t i = 0; i < header_count; ++i)
+        if (iequals(headers[i].name, name)) return headers[i].value;
+    return std::nullopt;
+}
+
+namespace {
+
+std::string_view trim_ows(std::string_view v) {
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+    return v;
+}
+
+Method to_method(uint8_t m) {
+    switch (m) {
+    case HTTP_GET: return Method::Get;
+    case HTTP_HEAD: return Method::Head;
+    case HTTP_OPTIONS: return Method::Options;
+    default: return Method::Other;
+    }
+}
+
+}  // namespace
+
+const llhttp_settings_t& RequestParser::settings() {
+    static const llhttp_settings_t s = [] {
+        llhttp_settings_t v;
+        llhttp_settings_init(&v);
+        v.on_message_begin = &on_message_begin;
+        v.on_url = &on_url;
+        v.on_url_complete = &on_url_complete;
+        v.on_header_field = &on_header_field;
+        v.on_header_value = &on_header_value;
+        v.on_header_value_complete = &on_header_value_complete;
+        v.on_headers_complete = &on_headers_complete;
+        v.on_body = &on_body;
+        v.on_message_complete = &on_message_complete;
+        return v;
+    }();
+    return s;
+}
+
+RequestParser::RequestParser(ParserLimits limits) : limits_(limits) {
+    llhttp_init(&parser_, HTTP_REQUEST, &settings());
+    parser_.data = this;
+}
+
+RequestParser::Result RequestParser::feed(std::string_view bytes) {
+    const llhttp_errno_t err = llhttp_execute(&parser_, bytes.data(), bytes.size());
+    if (err == HPE_OK) return {State::NeedMore, bytes.size()};
+    const char* pos = llhttp_get_error_pos(&parser_);
+    const std::size_t consumed = pos ? static_cast<std::size_t>(pos - bytes.data()) : bytes.size();
+    if (err == HPE_PAUSED) return {State::Complete, consumed};
+    if (err != HPE_USER) {
+        // llhttp's own verdicts: malformed syntax, smuggling (CL+TE, duplicate CL).
+        error_ = Status::BadRequest;
+        reason_ = llhttp_get_error_reason(&parser_);
+    }
+    return {State::Error, consumed};
+}
+
+void RequestParser::next_request() {
+    req_ = Request{};
+    field_ = value_ = {};
+    retained_end_ = nullptr;
+    body_seen_ = 0;
+    started_ = url_done_ = host_seen_twice_ = headers_done_ = false;
+    if (llhttp_get_errno(&parser_) == HPE_PAUSED) llhttp_resume(&parser_);
+}
+
+int RequestParser::fail(Status s, std::string_view reason) {
+    error_ = s;
+    reason_ = reason;
+    return HPE_USER;
+}
+
+void RequestParser::extend(std::string_view& v, const char* at, std::size_t len) {
+    // Pieces of one token arrive in order from one contiguous region (see header).
+    v = v.empty() ? std::string_view(at, len)
+                  : std::string_view(v.data(), static_cast<std::size_t>(at + len - v.data()));
+    retained_end_ = std::max(retained_end_, at + len);
+}
+
+int RequestParser::on_message_begin(llhttp_t* p) {
+    self(p).started_ = true;
+    return 0;
+}
+
+int RequestParser::on_url(llhttp_t* p, const char* at, std::size_t len) {
+    auto& s = self(p);
+    s.extend(s.req_.target, at, len);
+    if (s.req_.target.size() > s.limits_.max_uri) return s.fail(Status::UriTooLong, "URI too long");
+    return 0;
+}
+
+int RequestParser::on_url_complete(llhttp_t* p) {
+    self(p).url_done_ = true;
+    return 0;
+}
+
+int RequestParser::on_header_field(llhttp_t* p, const char* at, std::size_t len) {
+    auto& s = self(p);
+    s.extend(s.field_, at, len);
+    return 0;
+}
+
+int RequestParser::on_header_value(llhttp_t* p, const char* at, std::size_t len) {
+    auto& s = self(p);
+    s.extend(s.value_, at, len);
+    return 0;
+}
+
+int RequestParser::on_header_value_complete(llhttp_t* p) {
+    auto& s = self(p);
+    auto& r = s.req_;
+    if (r.header_count == kMaxHeaders) return s.fail(Status::HeaderFieldsTooLarge, "too many header fields");
+    const std::string_view value = trim_ows(s.value_);
+    r.headers[r.header_count++] = Header{s.field_, value};
+    if (iequals(s.field_, "host")) {
+        if (!r.host.data()) r.host = value.data() ? value : std::string_view("", 0);
+        else s.host_seen_twice_ = true;
+    } else if (iequals(s.field_, "transfer-encoding") && !iequals(value, "chunked")) {
+        // RFC 9112 §6.1: a transfer coding we do not understand → 501.
+        return s.fail(Status::NotImplemented, "unsupported transfer coding");
+    }
+    s.field_ = s.value_ = {};
+    return 0;
+}
+
+int RequestParser::check_headers() {
+    auto& r = req_;
+    r.method = to_method(parser_.method);
+    r.method_name = llhttp_method_name(static_cast<llhttp_method_t>(parser_.method));
+    r.version_major = parser_.http_major;
+    r.version_minor = parser_.http_minor;
+    if (r.version_major != 1) return fail(Status::VersionNotSupported, "HTTP version not supported");
+    if (host_seen_twice_) return fail(Status::BadRequest, "more than one Host header");
+    if (r.version_minor >= 1 && !r.host.data()) return fail(Status::BadRequest, "missing Host header");
+    r.keep_alive = llhttp_should_keep_alive(&parser_) != 0;
+    const bool chunked = (parser_.flags & F_CHUNKED) != 0;
+    r.has_body = chunked || ((parser_.flags & F_CONTENT_LENGTH) && parser_.content_length > 0);
+    if ((parser_.flags & F_CONTENT_LENGTH) && parser_.content_length > limits_.max_body)
+        return fail(Status::ContentTooLarge, "request body too large");
+    return 0;
+}
+
+int RequestParser::on_headers_complete(llhttp_t* p) {
+    self(p).headers_done_ = true;
+    return self(p).check_headers();
+}
+
+int RequestParser::on_body(llhttp_t* p, const char*, std::size_t len) {
+    auto& s = self(p);
+    s.body_seen_ += len;
+    if (s.body_seen_ > s.limits_.max_body) return s.fail(Status::ContentTooLarge, "request body too large");
+    return 0;
+}
+
+int RequestParser::on_message_complete(llhttp_t* p) {
+    // Stop here so the caller answers this request before parsing the next.
+    self(p).started_ = false;
+    return HPE_PAUSED;
+}
+
+}  // namespace uringd::http

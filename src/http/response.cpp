@@ -1,0 +1,75 @@
+#include <uringd/http/response.hpp>
+
+#include <fmt/format.h>
+
+namespace uringd::http {
+
+namespace {
+
+// Appends to a fixed buffer; remembers overflow instead of writing past the end.
+class Writer {
+public:
+    explicit Writer(std::span<char> out) : out_(out) {}
+
+    template <typename... Args>
+    void put(fmt::format_string<Args...> f, Args&&... args) {
+        if (overflow_) return;
+        const auto room = out_.size() - used_;
+        const auto r = fmt::format_to_n(out_.data() + used_, room, f, std::forward<Args>(args)...);
+        if (r.size > room) overflow_ = true;
+        else used_ += r.size;
+    }
+    void header(std::string_view name, std::string_view value) {
+        if (!value.empty()) put("{}: {}\r\n", name, value);
+    }
+    std::size_t size() const { return overflow_ ? 0 : used_; }
+
+private:
+    std::span<char> out_;
+    std::size_t used_ = 0;
+    bool overflow_ = false;
+};
+
+void write_error_body(Writer& w, Status s) {
+    w.put("<html><head><title>{0} {1}</title></head><body><h1>{0} {1}</h1></body></html>\n",
+          code(s), reason_phrase(s));
+}
+
+}  // namespace
+
+std::size_t write_head(const ResponseHead& h, std::span<char> out) {
+    Writer w(out);
+    w.put("HTTP/1.1 {} {}\r\n", code(h.status), reason_phrase(h.status));
+    w.header("Server", h.server);
+    w.header("Date", h.date);
+    w.header("Content-Type", h.content_type);
+    // RFC 9110 §8.6: no Content-Length in 304 responses (we send none there).
+    if (h.status != Status::NotModified && h.status != Status::NoContent)
+        w.put("Content-Length: {}\r\n", h.content_length);
+    w.header("Last-Modified", h.last_modified);
+    w.header("ETag", h.etag);
+    w.header("Location", h.location);
+    w.header("Allow", h.allow);
+    if (!h.keep_alive) w.put("Connection: close\r\n");
+    else if (h.http10_keep_alive) w.put("Connection: keep-alive\r\n");
+    w.put("\r\n");
+    return w.size();
+}
+
+std::size_t error_body_size(Status s) {
+    return fmt::formatted_size(
+        "<html><head><title>{0} {1}</title></head><body><h1>{0} {1}</h1></body></html>\n",
+        code(s), reason_phrase(s));
+}
+
+std::size_t write_error_response(ResponseHead head, bool head_only, std::span<char> out) {
+    head.content_type = "text/html; charset=utf-8";
+    head.content_length = error_body_size(head.status);
+    const std::size_t n = write_head(head, out);
+    if (n == 0 || head_only) return n;
+    Writer w(out.subspan(n));
+    write_error_body(w, head.status);
+    return w.size() == 0 ? 0 : n + w.size();
+}
+
+}  // namespace uringd::http

@@ -1,0 +1,138 @@
+#include <uringd/base/error.hpp>
+#include <uringd/ring/ring.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+namespace uringd::ring {
+
+namespace {
+
+struct Attempt {
+    unsigned flags;
+    const char* name;
+};
+
+std::vector<Attempt> attempts(const RingOptions& o) {
+    if (o.sqpoll) {
+        if (o.attach_wq_fd >= 0)
+            return {{IORING_SETUP_SQPOLL | IORING_SETUP_ATTACH_WQ | IORING_SETUP_SINGLE_ISSUER, "sqpoll(shared)|single_issuer"},
+                    {IORING_SETUP_SQPOLL | IORING_SETUP_ATTACH_WQ, "sqpoll(shared)"},
+                    {IORING_SETUP_SQPOLL, "sqpoll"},
+                    {0, "plain"}};
+        return {{IORING_SETUP_SQPOLL | IORING_SETUP_SINGLE_ISSUER, "sqpoll|single_issuer"},
+                {IORING_SETUP_SQPOLL, "sqpoll"},
+                {0, "plain"}};
+    }
+    // DEFER_TASKRUN runs completions only when we wait: no interrupts of the worker.
+    return {{IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN, "single_issuer|defer_taskrun"},
+            {IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_COOP_TASKRUN, "single_issuer|coop_taskrun"},
+            {IORING_SETUP_COOP_TASKRUN, "coop_taskrun"},
+            {0, "plain"}};
+}
+
+[[noreturn]] void setup_failed(int err) {
+    if (err == EPERM || err == EACCES)
+        fail("io_uring_setup: {} — io_uring is disabled on this host: set sysctl "
+             "kernel.io_uring_disabled=0 (or add this user to kernel.io_uring_group) and allow "
+             "io_uring_setup/io_uring_enter/io_uring_register in any seccomp filter",
+             std::strerror(err));
+    if (err == ENOSYS) fail("io_uring_setup: not supported by this kernel (needs Linux 6.1 or later)");
+    if (err == ENOMEM)
+        fail("io_uring_setup: {} — raise the memlock limit (LimitMEMLOCK=) or lower io_uring.entries",
+             std::strerror(err));
+    throw_errno(err, "io_uring_setup");
+}
+
+}  // namespace
+
+Ring::Ring(const RingOptions& o) {
+    int last = 0;
+    const auto tries = attempts(o);
+    for (const auto& a : tries) {
+        io_uring_params p{};
+        p.flags = a.flags | IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL;
+        p.cq_entries = o.entries * 4;
+        p.sq_thread_idle = o.sqpoll_idle_ms;
+        if (a.flags & IORING_SETUP_ATTACH_WQ) p.wq_fd = static_cast<unsigned>(o.attach_wq_fd);
+        last = io_uring_queue_init_params(o.entries, &ring_, &p);
+        if (last == 0) {
+            mode_ = a.name;
+            break;
+        }
+        if (last != -EINVAL) break;  // only "unsupported flag" is worth another try
+    }
+    if (last < 0) setup_failed(-last);
+    if (mode_ != tries.front().name)
+        spdlog::warn("io_uring: kernel refused {}, using {}", tries.front().name, mode_);
+
+    if (o.iowq_max_bounded || o.iowq_max_unbounded) {
+        unsigned values[2] = {o.iowq_max_bounded, o.iowq_max_unbounded};
+        if (const int r = io_uring_register_iowq_max_workers(&ring_, values); r < 0)
+            spdlog::warn("io_uring: cannot cap io-wq workers: {}", std::strerror(-r));
+    }
+}
+
+Ring::~Ring() { io_uring_queue_exit(&ring_); }
+
+io_uring_sqe* Ring::sqe() {
+    io_uring_sqe* s = io_uring_get_sqe(&ring_);
+    while (!s) {
+        io_uring_submit(&ring_);
+        s = io_uring_get_sqe(&ring_);
+    }
+    return s;
+}
+
+void Ring::reserve(unsigned n) {
+    if (io_uring_sq_space_left(&ring_) < n) io_uring_submit(&ring_);
+}
+
+int Ring::submit() { return io_uring_submit(&ring_); }
+
+int Ring::submit_and_wait(int timeout_ms) {
+    __kernel_timespec ts{};
+    ts.tv_sec = timeout_ms / 1000;
+    ts.tv_nsec = (timeout_ms % 1000) * 1'000'000LL;
+    io_uring_cqe* cqe = nullptr;
+    const int r = io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, &ts, nullptr);
+    return r == -ETIME || r == -EINTR ? 0 : r;
+}
+
+std::string Features::describe() const {
+    std::string s;
+    auto add = [&s](bool on, const char* name) {
+        s += on ? "+" : "-";
+        s += name;
+        s += ' ';
+    };
+    add(openat2, "openat2");
+    add(statx, "statx");
+    add(splice, "splice");
+    add(send_zc, "send_zc");
+    add(read_fixed, "read_fixed");
+    add(accept, "accept");
+    add(provide_buffers, "provided_buffers");
+    if (!s.empty()) s.pop_back();
+    return s;
+}
+
+Features probe_features() {
+    Features f{};
+    io_uring_probe* p = io_uring_get_probe();
+    if (!p) return f;
+    f.openat2 = io_uring_opcode_supported(p, IORING_OP_OPENAT2);
+    f.statx = io_uring_opcode_supported(p, IORING_OP_STATX);
+    f.splice = io_uring_opcode_supported(p, IORING_OP_SPLICE);
+    f.send_zc = io_uring_opcode_supported(p, IORING_OP_SEND_ZC);
+    f.read_fixed = io_uring_opcode_supported(p, IORING_OP_READ_FIXED);
+    f.accept = io_uring_opcode_supported(p, IORING_OP_ACCEPT);
+    f.provide_buffers = io_uring_opcode_supported(p, IORING_OP_PROVIDE_BUFFERS);
+    io_uring_free_probe(p);
+    return f;
+}
+
+}  // namespace uringd::ring

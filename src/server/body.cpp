@@ -1,0 +1,173 @@
+// How the bytes leave: one send (or SEND_ZC) from a registered buffer holding head
+// and small body; or the head, then the body spliced file → pipe → socket.
+#include <uringd/server/worker.hpp>
+
+#include <fcntl.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace uringd::server {
+
+using ring::Op;
+
+void Worker::submit_read_fixed(Connection& c, uint32_t head_len) {
+    c.body_len = static_cast<uint32_t>(c.st.stx_size);
+    c.send_len = head_len;
+    io_uring_sqe* sqe = ring_.sqe();
+    io_uring_prep_read_fixed(sqe, c.file.get(), c.buf.span().data() + head_len, c.body_len, 0, c.buf.index());
+    io_uring_sqe_set_data64(sqe, tag(c, Op::ReadFixed));
+    ++c.inflight;
+    c.state = ConnState::Reading;
+}
+
+void Worker::on_read_fixed(Connection& c, int res) {
+    if (c.state == ConnState::Closing) return;
+    if (res != static_cast<int>(c.body_len)) {
+        // The file shrank (or failed) after statx; its length is already promised.
+        if (resource_errors_.allow(now_ms_))
+            spdlog::warn("worker {}: read \"{}\": {} of {} bytes; closing", opts_.index, c.open_path,
+                         res < 0 ? std::strerror(-res) : std::to_string(res), c.body_len);
+        return begin_close(c);
+    }
+    c.file.reset();
+    start_send(c, c.send_len + c.body_len);
+}
+
+void Worker::start_send(Connection& c, uint32_t len) {
+    c.send_off = 0;
+    c.send_len = len;
+    c.state = ConnState::Sending;
+    submit_send(c);
+}
+
+void Worker::submit_send(Connection& c) {
+    const uint32_t n = c.send_len - c.send_off;
+    char* data = c.buf.span().data() + c.send_off;
+    io_uring_sqe* sqe = ring_.sqe();
+    if (send_zc_ok_ && n >= conf_.io_uring.send_zc_threshold) {
+        // Zero-copy from the registered pages; the buffer stays kernel-held until the
+        // notification CQE (see dispatch), even if this connection moves on.
+        io_uring_prep_send_zc_fixed(sqe, c.fd.get(), data, n, MSG_NOSIGNAL | MSG_WAITALL, 0, c.buf.index());
+        io_uring_sqe_set_data64(sqe, tag(c, Op::SendZc, c.buf.index()));
+        fixed_.kernel_hold(c.buf.index());
+    } else {
+        io_uring_prep_send(sqe, c.fd.get(), data, n, MSG_NOSIGNAL | MSG_WAITALL);
+        io_uring_sqe_set_data64(sqe, tag(c, Op::Send));
+    }
+    ++c.inflight;
+    set_timer(c, Timer::Send);
+}
+
+void Worker::on_send(Connection& c, int res, uint32_t flags, const ring::Tag& t) {
+    if (flags & IORING_CQE_F_NOTIF) return;  // buffer already released in dispatch
+    if (c.state == ConnState::Closing) return;
+    if (res < 0) {
+        if (res != -EPIPE && res != -ECONNRESET)
+            spdlog::debug("worker {}: send: {}", opts_.index, std::strerror(-res));
+        return begin_close(c);
+    }
+    (t.op == Op::SendZc ? counters_.bytes_zc : counters_.bytes_copy) += static_cast<uint64_t>(res);
+    c.send_off += static_cast<uint32_t>(res);
+    if (c.send_off < c.send_len) return submit_send(c);  // short send: the rest
+    if (c.body_left > 0) return start_splice(c);
+    response_done(c);
+}
+
+void Worker::start_splice(Connection& c) {
+    c.buf.reset();  // the head is on the socket; the body does not need the buffer
+    const auto pipe = pipes_.acquire();
+    if (!pipe) {
+        if (resource_errors_.allow(now_ms_))
+            spdlog::error("worker {}: pipe: {}; closing connection", opts_.index,
+                          std::strerror(pipes_.last_error()));
+        return begin_close(c);
+    }
+    c.pipe = *pipe;
+    c.pipe_fill = 0;
+    c.file_short = c.body_failed = false;
+    c.state = ConnState::Splicing;
+    submit_splice_round(c);
+}
+
+// One round: file → pipe linked to pipe → socket; or, when the pipe still holds bytes
+// from a short round, just pipe → socket.
+void Worker::submit_splice_round(Connection& c) {
+    const Pipe& p = pipes_.get(static_cast<uint32_t>(c.pipe));
+    if (c.pipe_fill == 0) {
+        const auto chunk = static_cast<unsigned>(std::min<uint64_t>(c.body_left, pipes_.capacity()));
+        ring_.reserve(2);  // a link must not be split across two submits
+        io_uring_sqe* in = ring_.sqe();
+        io_uring_prep_splice(in, c.file.get(), static_cast<int64_t>(c.body_off), p.write_end.get(), -1, chunk,
+                             SPLICE_F_MOVE);
+        in->flags |= IOSQE_IO_LINK;
+        io_uring_sqe_set_data64(in, tag(c, Op::SpliceIn));
+        io_uring_sqe* out = ring_.sqe();
+        io_uring_prep_splice(out, p.read_end.get(), -1, c.fd.get(), -1, chunk, SPLICE_F_MOVE);
+        io_uring_sqe_set_data64(out, tag(c, Op::SpliceOut));
+        c.inflight += 2;
+        c.body_ops = 2;
+    } else {
+        io_uring_sqe* out = ring_.sqe();
+        io_uring_prep_splice(out, p.read_end.get(), -1, c.fd.get(), -1, c.pipe_fill, SPLICE_F_MOVE);
+        io_uring_sqe_set_data64(out, tag(c, Op::SpliceOut));
+        c.inflight += 1;
+        c.body_ops = 1;
+    }
+    set_timer(c, Timer::Send);
+}
+
+void Worker::on_splice(Connection& c, Op op, int res) {
+    --c.body_ops;
+    if (op == Op::SpliceIn) {
+        if (res > 0) {
+            c.pipe_fill += static_cast<uint32_t>(res);
+            c.body_off += static_cast<uint64_t>(res);
+        } else if (res == 0) {
+            c.file_short = true;  // EOF before the statx size: the file was truncated
+        } else if (res != -ECANCELED) {
+            c.body_failed = true;
+        }
+    } else if (res > 0) {
+        c.pipe_fill -= static_cast<uint32_t>(res);
+        c.body_left -= static_cast<uint64_t>(res);
+        counters_.bytes_splice += static_cast<uint64_t>(res);
+    } else if (res != -ECANCELED) {  // cancelled: the linked file → pipe came up short
+        c.body_failed = true;
+    }
+    if (c.body_ops > 0 || c.state == ConnState::Closing) return;
+    if (c.body_failed) return begin_close(c);
+    if (c.body_left == 0) return response_done(c);
+    if (c.file_short && c.pipe_fill == 0) {
+        if (resource_errors_.allow(now_ms_))
+            spdlog::warn("worker {}: \"{}\" shrank during the transfer; closing", opts_.index, c.open_path);
+        return begin_close(c);
+    }
+    submit_splice_round(c);
+}
+
+void Worker::release_body(Connection& c) {
+    c.file.reset();
+    c.buf.reset();
+    if (c.pipe >= 0) pipes_.release(static_cast<uint32_t>(c.pipe), c.pipe_fill > 0);
+    c.pipe = -1;
+    c.pipe_fill = 0;
+    c.body_left = c.body_off = 0;
+    c.body_ops = 0;
+    c.head_only = c.http10_keep_alive = false;
+    c.timer = Timer::None;
+}
+
+void Worker::response_done(Connection& c) {
+    release_body(c);
+    if (!c.keep_alive) return graceful_close(c);
+    c.state = ConnState::Idle;
+    compact_input(c);
+    set_timer(c, c.in_len > 0 ? Timer::Header : Timer::KeepAlive);
+    process_input(c);
+    if (c.state == ConnState::Idle && c.peer_eof) return begin_close(c);
+    if (!c.recv_armed && !c.peer_eof && c.held_count == 0 && c.state != ConnState::Closing) arm_recv(c);
+}
+
+}  // namespace uringd::server

@@ -1,0 +1,141 @@
+// Receiving and parsing: multishot recv into provided buffers, bytes copied into the
+// connection's input area, llhttp over them, one request at a time.
+#include <uringd/server/worker.hpp>
+
+#include <cstring>
+
+namespace uringd::server {
+
+using ring::Op;
+
+void Worker::arm_recv(Connection& c) {
+    io_uring_sqe* sqe = ring_.sqe();
+    io_uring_prep_recv_multishot(sqe, c.fd.get(), nullptr, 0, 0);
+    sqe->flags |= IOSQE_BUFFER_SELECT;
+    sqe->buf_group = recv_bufs_.group();
+    io_uring_sqe_set_data64(sqe, tag(c, Op::Recv));
+    ++c.inflight;
+    c.recv_armed = true;
+}
+
+void Worker::on_recv(Connection& c, int res, uint32_t flags) {
+    if (!(flags & IORING_CQE_F_MORE)) c.recv_armed = false;
+    if (res > 0) {
+        const auto bid = static_cast<uint16_t>(flags >> IORING_CQE_BUFFER_SHIFT);
+        if (c.state == ConnState::Lingering || c.state == ConnState::Closing) {
+            recv_bufs_.recycle(bid);
+            return;
+        }
+        if (!append_input(c, bid, static_cast<uint32_t>(res))) {
+            // Far more pipelined input than the header buffer holds: a client abusing us.
+            spdlog::debug("worker {}: slot {} sent too much pipelined input", opts_.index, c.slot);
+            begin_close(c);
+            return;
+        }
+        if (c.state == ConnState::Idle) process_input(c);
+        if (!c.recv_armed && c.state != ConnState::Closing && c.held_count == 0) arm_recv(c);
+        return;
+    }
+    if (res == -ENOBUFS) {  // the provided-buffer ring ran dry; buffers are back by now
+        if (c.state != ConnState::Closing) arm_recv(c);
+        return;
+    }
+    if (res == -ECANCELED && c.state == ConnState::Closing) return;
+    // EOF or a reset. A response in progress still finishes after an EOF (the peer
+    // may have only shut its write side); a reset ends everything.
+    c.peer_eof = true;
+    const bool idle = c.state == ConnState::Idle || c.state == ConnState::Lingering;
+    if (res < 0 || idle) begin_close(c);
+}
+
+// Copies a received buffer into the input area, or holds it (in order) while the
+// area is full. False when even the hold list is full.
+bool Worker::append_input(Connection& c, uint16_t bid, uint32_t len) {
+    const uint32_t room = conf_.limits.header_buffer_size - c.in_len;
+    if (c.held_count == 0 && len <= room) {
+        std::memcpy(c.in + c.in_len, recv_bufs_.data(bid, len).data(), len);
+        c.in_len += len;
+        recv_bufs_.recycle(bid);
+        return true;
+    }
+    if (c.held_count == c.held.size()) {
+        recv_bufs_.recycle(bid);
+        return false;
+    }
+    c.held[c.held_count++] = {bid, len};
+    if (c.held_count == c.held.size() / 2 && c.recv_armed) {
+        // Stop the multishot recv; re-armed when the held buffers are consumed.
+        io_uring_sqe* sqe = ring_.sqe();
+        io_uring_prep_cancel64(sqe, tag(c, Op::Recv), 0);
+        io_uring_sqe_set_data64(sqe, ring::encode({0, 0, Op::Cancel}));
+    }
+    return true;
+}
+
+// Moves held buffers into the input area while they fit (after a compaction).
+void Worker::take_held_input(Connection& c) {
+    uint8_t taken = 0;
+    while (taken < c.held_count) {
+        const HeldRecv h = c.held[taken];
+        if (h.len > conf_.limits.header_buffer_size - c.in_len) break;
+        std::memcpy(c.in + c.in_len, recv_bufs_.data(h.bid, h.len).data(), h.len);
+        c.in_len += h.len;
+        recv_bufs_.recycle(h.bid);
+        ++taken;
+    }
+    std::memmove(c.held.data(), c.held.data() + taken, (c.held_count - taken) * sizeof(HeldRecv));
+    c.held_count = static_cast<uint8_t>(c.held_count - taken);
+}
+
+void Worker::compact_input(Connection& c) {
+    const uint32_t rest = c.in_len - c.in_parsed;
+    if (rest > 0 && c.in_parsed > 0) std::memmove(c.in, c.in + c.in_parsed, rest);
+    c.in_len = rest;
+    c.in_parsed = 0;
+    c.parser.next_request();
+    take_held_input(c);
+}
+
+void Worker::process_input(Connection& c) {
+    if (c.in_parsed == c.in_len) return;
+    const std::string_view bytes(c.in + c.in_parsed, c.in_len - c.in_parsed);
+    const auto r = c.parser.feed(bytes);
+    c.in_parsed += static_cast<uint32_t>(r.consumed);
+    switch (r.state) {
+    case http::RequestParser::State::Complete: return handle_request(c);
+    case http::RequestParser::State::Error:
+        spdlog::debug("worker {}: slot {}: {} ({})", opts_.index, c.slot, http::code(c.parser.error_status()),
+                      c.parser.error_reason());
+        return respond_simple(c, c.parser.error_status(), true);
+    case http::RequestParser::State::NeedMore: break;
+    }
+    if (c.parser.in_body() && c.parser.retained_end()) {
+        // Body bytes being discarded need not stay: reuse their room.
+        c.in_len = c.in_parsed = static_cast<uint32_t>(c.parser.retained_end() - c.in);
+    }
+    if (c.in_len == conf_.limits.header_buffer_size) {
+        const auto s = c.parser.target_complete() ? http::Status::HeaderFieldsTooLarge : http::Status::UriTooLong;
+        return respond_simple(c, s, true);
+    }
+    if (c.timer != Timer::Header) set_timer(c, Timer::Header);
+}
+
+void Worker::handle_request(Connection& c) {
+    ++counters_.requests;
+    const http::Request& req = c.parser.request();
+    c.head_only = req.method == http::Method::Head;
+    c.keep_alive = req.keep_alive && !draining_;
+    c.http10_keep_alive = c.keep_alive && req.version_minor == 0;
+    if (req.method != http::Method::Get && req.method != http::Method::Head)
+        return respond_simple(c, http::Status::MethodNotAllowed);
+    if (req.target == "*" || http::resolve_target(req.target, c.target) != http::TargetError::None)
+        return respond_simple(c, http::Status::BadRequest);
+    const Site& site = ctx_.sites.front();
+    if (!site.conf.serve_hidden && http::has_hidden_segment(c.target.path))
+        return respond_simple(c, http::Status::Forbidden);
+    c.open_path = c.target.path.empty() ? "." : c.target.path;
+    c.opening_index = false;
+    submit_open(c);
+}
+
+}  // namespace uringd::server

@@ -1,0 +1,179 @@
+// From a parsed request to a response head in a registered buffer: open beneath the
+// root, statx, directories and index files, errors.
+#include <uringd/base/clock.hpp>
+#include <uringd/fs/file.hpp>
+#include <uringd/server/worker.hpp>
+
+#include <fcntl.h>
+
+#include <cstring>
+
+namespace uringd::server {
+
+using ring::Op;
+
+namespace {
+
+// Percent-encodes a decoded path for a Location header (RFC 3986 pchar + '/').
+void append_encoded_path(std::string& out, std::string_view path) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    for (const char ch : path) {
+        const auto u = static_cast<unsigned char>(ch);
+        const bool plain = (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') ||
+                           std::strchr("-._~!$&'()*+,;=:@/", ch) != nullptr;
+        if (plain && u != 0) {
+            out += ch;
+        } else {
+            out += '%';
+            out += kHex[u >> 4];
+            out += kHex[u & 15];
+        }
+    }
+}
+
+}  // namespace
+
+void Worker::submit_open(Connection& c) {
+    io_uring_sqe* sqe = ring_.sqe();
+    // The path and open_how must stay put until the CQE: with SQPOLL the kernel reads
+    // them after io_uring_submit returns. Both live in the connection / worker.
+    io_uring_prep_openat2(sqe, ctx_.sites.front().root.get(), c.open_path.c_str(), &how_);
+    io_uring_sqe_set_data64(sqe, tag(c, Op::Open));
+    ++c.inflight;
+    c.state = ConnState::Opening;
+}
+
+void Worker::on_open(Connection& c, int res) {
+    if (c.state == ConnState::Closing) {
+        if (res >= 0) ::close(res);
+        return;
+    }
+    if (res < 0) {
+        if (c.opening_index && (res == -ENOENT || res == -ENOTDIR)) return open_next_index(c);
+        return respond_open_error(c, -res);
+    }
+    c.file.reset(res);
+    io_uring_sqe* sqe = ring_.sqe();
+    io_uring_prep_statx(sqe, c.file.get(), "", AT_EMPTY_PATH, STATX_TYPE | STATX_SIZE | STATX_MTIME, &c.st);
+    io_uring_sqe_set_data64(sqe, tag(c, Op::Statx));
+    ++c.inflight;
+    c.state = ConnState::Statting;
+}
+
+void Worker::on_statx(Connection& c, int res) {
+    if (c.state == ConnState::Closing) return;
+    if (res < 0) return respond_open_error(c, -res);
+    switch (fs::kind_of(c.st)) {
+    case fs::FileKind::Directory:
+        c.file.reset();
+        if (c.opening_index) return respond_simple(c, http::Status::Forbidden);
+        return on_directory(c);
+    case fs::FileKind::Other: c.file.reset(); return respond_simple(c, http::Status::Forbidden);
+    case fs::FileKind::Regular: break;
+    }
+    if (const int r = fs::clear_nonblock(c.file.get()); r < 0) return respond_open_error(c, -r);
+    respond_file(c);
+}
+
+void Worker::on_directory(Connection& c) {
+    if (!c.target.trailing_slash) {
+        // RFC 9110 §15.4.2: the directory's URL ends with '/'; keep the query string.
+        c.location.assign("/");
+        append_encoded_path(c.location, c.target.path);
+        c.location += '/';
+        if (!c.target.query.empty()) {
+            c.location += '?';
+            c.location += c.target.query;
+        }
+        return respond_simple(c, http::Status::MovedPermanently);
+    }
+    c.opening_index = true;
+    c.index_try = 0;
+    open_next_index(c);
+}
+
+void Worker::open_next_index(Connection& c) {
+    const auto& index = ctx_.sites.front().conf.index;
+    if (c.index_try >= index.size()) return respond_simple(c, http::Status::Forbidden);  // no listing
+    c.open_path = c.target.path.empty() ? index[c.index_try] : c.target.path + "/" + index[c.index_try];
+    ++c.index_try;
+    submit_open(c);
+}
+
+void Worker::respond_open_error(Connection& c, int err) {
+    c.file.reset();
+    const auto f = fs::classify_open_error(err);
+    if (f.severity == fs::Severity::Loud && resource_errors_.allow(now_ms_))
+        spdlog::error("worker {}: open \"{}\": {}", opts_.index, c.open_path, std::strerror(err));
+    respond_simple(c, f.status);
+}
+
+// A buffer for the response head, or park the connection until one is free.
+bool Worker::take_buffer(Connection& c, Pending what) {
+    if (auto lease = fixed_.acquire()) {
+        c.buf = std::move(*lease);
+        return true;
+    }
+    c.pending = what;
+    c.state = ConnState::WaitingBuffer;
+    c.timer = Timer::None;
+    if (!c.in_wait_list) {
+        c.in_wait_list = true;
+        buffer_waiters_.push_back(c.slot);
+    }
+    return false;
+}
+
+void Worker::resume_buffer_waiters() {
+    while (!buffer_waiters_.empty() && fixed_.available() > 0) {
+        Connection& c = *slab_[buffer_waiters_.front()];
+        buffer_waiters_.pop_front();
+        c.in_wait_list = false;
+        if (c.state != ConnState::WaitingBuffer) continue;  // closed meanwhile
+        const Pending p = std::exchange(c.pending, Pending::None);
+        if (p == Pending::File) respond_file(c);
+        else respond_simple(c, c.simple_status, !c.keep_alive);
+        finish_close_if_done(c);
+    }
+}
+
+void Worker::respond_file(Connection& c) {
+    if (!take_buffer(c, Pending::File)) return;
+    char last_modified[http::kHttpDateLen];
+    http::format_http_date(c.st.stx_mtime.tv_sec, last_modified);
+    char etag[fs::kEtagMax];
+    http::ResponseHead head;
+    head.date = date_.get(clock::wall_seconds());
+    head.content_type = ctx_.mime.lookup(c.open_path);
+    head.content_length = c.st.stx_size;
+    head.last_modified = {last_modified, sizeof last_modified};
+    head.etag = {etag, fs::format_etag(c.st, etag)};
+    head.keep_alive = c.keep_alive;
+    head.http10_keep_alive = c.http10_keep_alive;
+    const auto out = c.buf.span();
+    const auto head_len = static_cast<uint32_t>(http::write_head(head, out));
+    const uint64_t size = c.st.stx_size;
+    if (c.head_only || size == 0) return start_send(c, head_len);
+    if (size <= out.size() - head_len) return submit_read_fixed(c, head_len);
+    c.body_off = 0;
+    c.body_left = size;
+    start_send(c, head_len);  // then start_splice, from on_send
+}
+
+void Worker::respond_simple(Connection& c, http::Status status, bool close) {
+    c.file.reset();
+    if (close) c.keep_alive = false;
+    c.simple_status = status;
+    if (!take_buffer(c, Pending::Simple)) return;
+    http::ResponseHead head;
+    head.status = status;
+    head.date = date_.get(clock::wall_seconds());
+    head.keep_alive = c.keep_alive;
+    head.http10_keep_alive = c.http10_keep_alive;
+    if (status == http::Status::MethodNotAllowed) head.allow = "GET, HEAD";
+    if (status == http::Status::MovedPermanently) head.location = c.location;
+    const auto len = http::write_error_response(head, c.head_only, c.buf.span());
+    start_send(c, static_cast<uint32_t>(len));
+}
+
+}  // namespace uringd::server

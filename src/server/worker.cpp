@@ -1,0 +1,323 @@
+// The worker loop: reap completions, dispatch on the tag, expire timers, submit once,
+// wait. Also accepting, draining and the one way a connection is closed.
+#include <uringd/base/clock.hpp>
+#include <uringd/base/error.hpp>
+#include <uringd/fs/file.hpp>
+#include <uringd/net/listener.hpp>
+#include <uringd/server/worker.hpp>
+
+#include <fcntl.h>
+#include <sys/socket.h>
+
+#include <cassert>
+#include <cstring>
+
+namespace uringd::server {
+
+using ring::Op;
+
+namespace {
+
+constexpr int kTickMs = 250;
+constexpr int64_t kLingerMs = 2000;
+constexpr uint16_t kRecvGroup = 0;
+
+ring::RingOptions ring_options(const config::RingConfig& c, const WorkerOptions& o) {
+    ring::RingOptions r;
+    r.entries = c.entries;
+    // sqpoll = auto resolves to off until the benchmarks say otherwise (docs/io_uring.md).
+    r.sqpoll = c.sqpoll == config::SqPoll::On;
+    r.sqpoll_idle_ms = c.sqpoll_idle_ms;
+    r.attach_wq_fd = c.sqpoll_shared ? o.attach_wq_fd : -1;
+    r.iowq_max_bounded = c.iowq_max_bounded;
+    r.iowq_max_unbounded = c.iowq_max_unbounded;
+    return r;
+}
+
+}  // namespace
+
+const char* to_string(ConnState s) {
+    switch (s) {
+    case ConnState::Free: return "free";
+    case ConnState::Idle: return "idle";
+    case ConnState::Opening: return "opening";
+    case ConnState::Statting: return "statting";
+    case ConnState::WaitingBuffer: return "waiting-buffer";
+    case ConnState::Reading: return "reading";
+    case ConnState::Sending: return "sending";
+    case ConnState::Splicing: return "splicing";
+    case ConnState::Lingering: return "lingering";
+    case ConnState::Closing: return "closing";
+    }
+    return "?";
+}
+
+Worker::Worker(const ServerContext& ctx, const WorkerOptions& opts)
+    : ctx_(ctx),
+      conf_(ctx.conf),
+      opts_(opts),
+      ring_(ring_options(ctx.conf.io_uring, opts)),
+      recv_bufs_(ring_, kRecvGroup, ctx.conf.io_uring.recv_buffers, ctx.conf.io_uring.recv_buffer_size),
+      fixed_(ring_, ctx.conf.io_uring.fixed_buffers, ctx.conf.io_uring.fixed_buffer_size),
+      pipes_(ctx.conf.io_uring.pipe_size, ctx.conf.limits.max_connections),
+      // Virtual only: pages are touched when a connection first receives bytes.
+      input_mem_(std::size_t{ctx.conf.limits.max_connections} * ctx.conf.limits.header_buffer_size),
+      how_(fs::root_open_how()) {
+    if (conf_.limits.max_connections >= ring::kMaxSlots) fail("limits.max_connections too large");
+    free_slots_.reserve(conf_.limits.max_connections);
+    slab_.reserve(conf_.limits.max_connections);
+    const auto features = ring::probe_features();
+    send_zc_ok_ = features.send_zc && conf_.io_uring.send_zc_threshold > 0;
+    net::ListenOptions lo;
+    lo.incoming_cpu = opts.cpu;
+    for (const auto& l : conf_.listen) {
+        listeners_.push_back(net::open_listener(l.address, lo));
+        listener_tls_.push_back(l.tls);
+        accept_armed_.push_back(false);
+    }
+    now_ms_ = clock::monotonic_ms();
+    for (uint32_t i = 0; i < listeners_.size(); ++i) arm_accept(i);
+    arm_wake();
+    ring_.submit();
+}
+
+Worker::~Worker() = default;
+
+uint64_t Worker::tag(const Connection& c, Op op, uint16_t aux) const {
+    return ring::encode({c.slot, c.gen, op, aux});
+}
+
+void Worker::run() {
+    while (!(draining_ && live_ == 0)) {
+        if (const int r = ring_.submit_and_wait(kTickMs); r < 0 && r != -EBUSY)
+            spdlog::error("worker {}: io_uring_enter: {}", opts_.index, std::strerror(-r));
+        ring_.drain([this](const io_uring_cqe& cqe) { dispatch(cqe); });
+        const int64_t now = clock::monotonic_ms();
+        if (now - now_ms_ >= kTickMs) expire_timers(now);
+        resume_buffer_waiters();
+    }
+    spdlog::debug("worker {}: stopped; {} accepted, {} requests, {} stale completions", opts_.index,
+                  counters_.accepted, counters_.requests, counters_.stale_cqes);
+}
+
+void Worker::dispatch(const io_uring_cqe& cqe) {
+    const ring::Tag t = ring::decode(cqe.user_data);
+    switch (t.op) {
+    case Op::Accept: return on_accept(t.slot, cqe.res, cqe.flags);
+    case Op::Wake: return on_wake(cqe.res);
+    case Op::Cancel: return;
+    default: break;
+    }
+    if (t.slot >= slab_.size()) return;
+    Connection& c = *slab_[t.slot];
+    if (t.op == Op::SendZc && (cqe.flags & IORING_CQE_F_NOTIF)) {
+        fixed_.kernel_release(t.aux);  // the kernel is done with the buffer's pages
+    }
+    if (c.gen != t.gen || c.state == ConnState::Free) {
+        ++counters_.stale_cqes;
+        return;
+    }
+    // Each submitted operation has exactly one CQE without F_MORE (multishot recv
+    // ends with one; SEND_ZC's notification is its last).
+    if (!(cqe.flags & IORING_CQE_F_MORE)) {
+        assert(c.inflight > 0);
+        --c.inflight;
+    }
+    dispatch_connection(c, t, cqe);
+    finish_close_if_done(c);
+}
+
+void Worker::dispatch_connection(Connection& c, const ring::Tag& t, const io_uring_cqe& cqe) {
+    switch (t.op) {
+    case Op::Recv: return on_recv(c, cqe.res, cqe.flags);
+    case Op::Send:
+    case Op::SendZc: return on_send(c, cqe.res, cqe.flags, t);
+    case Op::ReadFixed: return on_read_fixed(c, cqe.res);
+    case Op::Open: return on_open(c, cqe.res);
+    case Op::Statx: return on_statx(c, cqe.res);
+    case Op::SpliceIn:
+    case Op::SpliceOut: return on_splice(c, t.op, cqe.res);
+    default: return;
+    }
+}
+
+void Worker::arm_accept(uint32_t listener) {
+    io_uring_sqe* sqe = ring_.sqe();
+    io_uring_prep_multishot_accept(sqe, listeners_[listener].get(), nullptr, nullptr, SOCK_CLOEXEC);
+    io_uring_sqe_set_data64(sqe, ring::encode({listener, 0, Op::Accept}));
+    accept_armed_[listener] = true;
+}
+
+void Worker::on_accept(uint32_t listener, int res, uint32_t flags) {
+    if (!(flags & IORING_CQE_F_MORE)) accept_armed_[listener] = false;
+    if (res < 0) {
+        if (res != -ECANCELED && accept_errors_.allow(now_ms_))
+            spdlog::warn("worker {}: accept: {} (pausing accepts {} ms; {} similar suppressed)",
+                         opts_.index, std::strerror(-res), kTickMs, accept_errors_.suppressed());
+        // EMFILE and friends: retry on a later tick instead of spinning.
+        accept_retry_ms_ = now_ms_ + kTickMs;
+        return;
+    }
+    UniqueFd fd(res);
+    if (draining_) return;
+    if (listener_tls_[listener]) {
+        if (resource_errors_.allow(now_ms_))
+            spdlog::warn("TLS listener {}: HTTPS is not implemented yet; closing the connection",
+                         conf_.listen[listener].address_text);
+        return;
+    }
+    Connection* c = allocate_slot();
+    if (!c) {
+        ++counters_.refused;
+        pause_accepting();
+        return;
+    }
+    ++counters_.accepted;
+    net::tune_accepted(fd.get());
+    c->fd = std::move(fd);
+    c->listener = listener;
+    c->state = ConnState::Idle;
+    set_timer(*c, Timer::Header);
+    arm_recv(*c);
+    if (!accept_armed_[listener] && !accept_paused_) arm_accept(listener);
+}
+
+// The slab is full: stop taking connections (backpressure) until one closes.
+void Worker::pause_accepting() {
+    if (accept_paused_) return;
+    accept_paused_ = true;
+    for (uint32_t i = 0; i < listeners_.size(); ++i) {
+        if (!accept_armed_[i]) continue;
+        io_uring_sqe* sqe = ring_.sqe();
+        io_uring_prep_cancel64(sqe, ring::encode({i, 0, Op::Accept}), 0);
+        io_uring_sqe_set_data64(sqe, ring::encode({0, 0, Op::Cancel}));
+    }
+}
+
+void Worker::resume_accepting() {
+    accept_paused_ = false;
+    for (uint32_t i = 0; i < listeners_.size(); ++i)
+        if (!accept_armed_[i] && listeners_[i]) arm_accept(i);
+}
+
+void Worker::arm_wake() {
+    io_uring_sqe* sqe = ring_.sqe();
+    io_uring_prep_read(sqe, opts_.wake_fd, &wake_value_, sizeof wake_value_, 0);
+    io_uring_sqe_set_data64(sqe, ring::encode({0, 0, Op::Wake}));
+}
+
+void Worker::on_wake(int res) {
+    if (res == sizeof wake_value_) start_drain();
+}
+
+// SIGTERM: no new connections; idle ones close now, busy ones after their response.
+void Worker::start_drain() {
+    if (draining_) return;
+    draining_ = true;
+    drain_deadline_ = now_ms_ + conf_.limits.drain_timeout_ms;
+    for (auto& l : listeners_) {
+        io_uring_sqe* sqe = ring_.sqe();
+        io_uring_prep_cancel_fd(sqe, l.get(), IORING_ASYNC_CANCEL_ALL);
+        io_uring_sqe_set_data64(sqe, ring::encode({0, 0, Op::Cancel}));
+    }
+    ring_.submit();  // the cancel must reach the kernel before the fds close
+    for (auto& l : listeners_) l.reset();
+    for (auto& cp : slab_) {
+        Connection& c = *cp;
+        c.keep_alive = false;
+        if (c.state == ConnState::Idle) begin_close(c);
+    }
+}
+
+void Worker::set_timer(Connection& c, Timer t) {
+    c.timer = t;
+    switch (t) {
+    case Timer::None: c.deadline_ms = 0; return;
+    case Timer::Header: c.deadline_ms = now_ms_ + conf_.limits.header_timeout_ms; return;
+    case Timer::KeepAlive: c.deadline_ms = now_ms_ + conf_.limits.keepalive_timeout_ms; return;
+    case Timer::Send: c.deadline_ms = now_ms_ + conf_.limits.send_timeout_ms; return;
+    case Timer::Linger: c.deadline_ms = now_ms_ + kLingerMs; return;
+    }
+}
+
+void Worker::expire_timers(int64_t now) {
+    now_ms_ = now;
+    const bool drain_over = draining_ && now >= drain_deadline_;
+    for (auto& cp : slab_) {
+        Connection& c = *cp;
+        if (c.state == ConnState::Free || c.state == ConnState::Closing) continue;
+        if (drain_over || (c.timer != Timer::None && now >= c.deadline_ms)) {
+            spdlog::debug("worker {}: slot {} timed out while {}", opts_.index, c.slot, to_string(c.state));
+            begin_close(c);
+            finish_close_if_done(c);
+        }
+    }
+    if (!draining_ && accept_retry_ms_ && now >= accept_retry_ms_) {
+        accept_retry_ms_ = 0;
+        if (!accept_paused_) resume_accepting();
+    }
+}
+
+Connection* Worker::allocate_slot() {
+    if (live_ >= conf_.limits.max_connections) return nullptr;
+    if (free_slots_.empty()) {
+        // Grow the slab up to max_connections; slots are reused, never freed.
+        const auto slot = static_cast<uint32_t>(slab_.size());
+        http::ParserLimits limits{conf_.limits.max_uri, conf_.limits.max_body};
+        slab_.push_back(std::make_unique<Connection>(slot, limits));
+        slab_.back()->in = input_mem_.data() + std::size_t{slot} * conf_.limits.header_buffer_size;
+        free_slots_.push_back(slot);
+    }
+    Connection& c = *slab_[free_slots_.back()];
+    free_slots_.pop_back();
+    ++live_;
+    return &c;
+}
+
+// The one way out: stop the socket, cancel what is in flight, and free the slot
+// once the last completion arrived (finish_close_if_done).
+void Worker::begin_close(Connection& c) {
+    if (c.state == ConnState::Closing || c.state == ConnState::Free) return;
+    c.state = ConnState::Closing;
+    c.timer = Timer::None;
+    // shutdown wakes io-wq threads blocked in a splice to this socket.
+    ::shutdown(c.fd.get(), SHUT_RDWR);
+    if (c.inflight > 0) {
+        io_uring_sqe* sqe = ring_.sqe();
+        io_uring_prep_cancel_fd(sqe, c.fd.get(), IORING_ASYNC_CANCEL_ALL);
+        io_uring_sqe_set_data64(sqe, ring::encode({0, 0, Op::Cancel}));
+    }
+}
+
+// Response complete but the connection ends: send FIN, keep reading (and discarding)
+// briefly so unread request bytes do not turn our close into a RST that destroys the
+// response in the client's receive buffer.
+void Worker::graceful_close(Connection& c) {
+    if (c.peer_eof || !c.recv_armed) {
+        begin_close(c);
+        return;
+    }
+    ::shutdown(c.fd.get(), SHUT_WR);
+    c.state = ConnState::Lingering;
+    set_timer(c, Timer::Linger);
+}
+
+void Worker::finish_close_if_done(Connection& c) {
+    if (c.state != ConnState::Closing || c.inflight > 0) return;
+    release_body(c);
+    for (uint8_t i = 0; i < c.held_count; ++i) recv_bufs_.recycle(c.held[i].bid);
+    c.held_count = 0;
+    c.fd.reset();
+    c.in_len = c.in_parsed = 0;
+    c.parser.next_request();
+    c.recv_armed = c.peer_eof = false;
+    c.keep_alive = true;
+    c.pending = Pending::None;
+    c.state = ConnState::Free;
+    ++c.gen;
+    free_slots_.push_back(c.slot);
+    --live_;
+    if (accept_paused_ && !draining_) resume_accepting();
+}
+
+}  // namespace uringd::server
