@@ -67,7 +67,7 @@ RequestParser::Result RequestParser::feed(std::string_view bytes) {
     const char* pos = llhttp_get_error_pos(&parser_);
     const std::size_t consumed = pos ? static_cast<std::size_t>(pos - bytes.data()) : bytes.size();
     if (err == HPE_PAUSED) return {State::Complete, consumed};
-    if (err != HPE_USER) {
+    if (!user_error_) {
         // llhttp's own verdicts: malformed syntax, smuggling (CL+TE, duplicate CL).
         error_ = Status::BadRequest;
         reason_ = llhttp_get_error_reason(&parser_);
@@ -80,11 +80,20 @@ void RequestParser::next_request() {
     field_ = value_ = {};
     retained_end_ = nullptr;
     body_seen_ = 0;
-    started_ = url_done_ = host_seen_twice_ = headers_done_ = false;
+    started_ = url_done_ = host_seen_twice_ = headers_done_ = user_error_ = false;
     if (llhttp_get_errno(&parser_) == HPE_PAUSED) llhttp_resume(&parser_);
 }
 
+void RequestParser::reset() {
+    next_request();
+    llhttp_init(&parser_, HTTP_REQUEST, &settings());
+    parser_.data = this;
+    user_error_ = false;
+}
+
 int RequestParser::fail(Status s, std::string_view reason) {
+    // llhttp reports a callback's refusal under per-callback codes; remember ours.
+    user_error_ = true;
     error_ = s;
     reason_ = reason;
     return HPE_USER;

@@ -41,6 +41,8 @@ void Worker::on_recv(Connection& c, int res, uint32_t flags) {
         return;
     }
     if (res == -ECANCELED && c.state == ConnState::Closing) return;
+    spdlog::debug("worker {}: slot {} recv ended: {} while {}", opts_.index, c.slot,
+                  res == 0 ? "EOF" : std::strerror(-res), to_string(c.state));
     // EOF or a reset. A response in progress still finishes after an EOF (the peer
     // may have only shut its write side); a reset ends everything.
     c.peer_eof = true;

@@ -309,7 +309,7 @@ void Worker::finish_close_if_done(Connection& c) {
     c.held_count = 0;
     c.fd.reset();
     c.in_len = c.in_parsed = 0;
-    c.parser.next_request();
+    c.parser.reset();
     c.recv_armed = c.peer_eof = false;
     c.keep_alive = true;
     c.pending = Pending::None;

@@ -1,1 +1,146 @@
+#include <uringd/config/config.hpp>
+
 #include <gtest/gtest.h>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+using namespace uringd::config;
+
+namespace {
+
+class ConfigTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        char tmpl[] = "/tmp/uringd-config-XXXXXX";
+        dir_ = mkdtemp(tmpl);
+    }
+    void TearDown() override { std::system(("rm -rf " + dir_).c_str()); }
+
+    std::string base() const { return "[[listen]]\naddress = \"127.0.0.1:8080\"\n[[site]]\nroot = \"" + dir_ + "\"\n"; }
+
+    // The ConfigError message for `text`, or "" when it loads.
+    static std::string error_of(const std::string& text) {
+        try {
+            load_text(text, "test.conf");
+        } catch (const ConfigError& e) {
+            return e.what();
+        }
+        return "";
+    }
+
+    std::string dir_;
+};
+
+}  // namespace
+
+TEST_F(ConfigTest, MinimalLoadsWithDefaults) {
+    const Config c = load_text(base(), "test.conf");
+    ASSERT_EQ(c.listen.size(), 1u);
+    EXPECT_EQ(c.listen[0].address.to_string(), "127.0.0.1:8080");
+    EXPECT_EQ(c.sites[0].index, std::vector<std::string>{"index.html"});
+    EXPECT_EQ(c.io_uring.sqpoll, SqPoll::Auto);
+    EXPECT_EQ(c.limits.max_connections, 4096u);
+}
+
+TEST_F(ConfigTest, UnknownKeyNamesLine) {
+    EXPECT_EQ(error_of(base() + "[limits]\nmax_conections = 5\n"),
+              "test.conf:6: unknown key \"max_conections\" in [limits]");
+}
+
+TEST_F(ConfigTest, UnknownSection) {
+    EXPECT_EQ(error_of(base() + "[nope]\nx = 1\n"), "test.conf:5: unknown section or key \"nope\"");
+}
+
+TEST_F(ConfigTest, WrongType) {
+    EXPECT_EQ(error_of(base() + "[server]\nworkers = \"two\"\n"), "test.conf:6: expected an integer");
+    EXPECT_EQ(error_of(base() + "[io_uring]\nsqpoll = true\n"), "test.conf:6: expected a string");
+}
+
+TEST_F(ConfigTest, OutOfRangeAndChoices) {
+    EXPECT_EQ(error_of(base() + "[limits]\nmax_connections = 0\n"),
+              "test.conf:6: value 0 out of range [1, 1048576]");
+    EXPECT_EQ(error_of(base() + "[io_uring]\nsqpoll = \"maybe\"\n"),
+              "test.conf:6: expected one of auto|on|off, got \"maybe\"");
+    EXPECT_EQ(error_of(base() + "[io_uring]\nrecv_buffers = 100\n"), "test.conf:6: must be a power of two");
+}
+
+TEST_F(ConfigTest, MissingRoot) {
+    const std::string msg = error_of("[[listen]]\naddress = \":80\"\n[[site]]\nroot = \"/nonexistent/x\"\n");
+    EXPECT_EQ(msg, "test.conf:3: root \"/nonexistent/x\": No such file or directory");
+}
+
+TEST_F(ConfigTest, RootThatIsAFile) {
+    std::ofstream(dir_ + "/f") << "x";
+    EXPECT_EQ(error_of("[[listen]]\naddress = \":80\"\n[[site]]\nroot = \"" + dir_ + "/f\"\n"),
+              "test.conf:3: root \"" + dir_ + "/f\": not a directory");
+}
+
+TEST_F(ConfigTest, SiteWithoutRootAndNoListen) {
+    EXPECT_EQ(error_of("[[listen]]\naddress = \":80\"\n[[site]]\nindex = [\"a\"]\n"), "test.conf:3: [[site]] needs \"root\"");
+    EXPECT_EQ(error_of("[[site]]\nroot = \"/tmp\"\n"), "test.conf:1: no [[listen]] block: nothing to serve on");
+}
+
+TEST_F(ConfigTest, BadAddresses) {
+    for (const char* a : {"127.0.0.1", "localhost:80", "1.2.3.4:99999", "::1:80", "[::1]80"})
+        EXPECT_EQ(error_of("[[listen]]\naddress = \"" + std::string(a) + "\"\n[[site]]\nroot = \"/tmp\"\n"),
+                  "test.conf:2: invalid address \"" + std::string(a) + "\" (expected host:port)")
+            << a;
+}
+
+TEST_F(ConfigTest, GoodAddresses) {
+    EXPECT_EQ(error_of("[[listen]]\naddress = \"[::1]:8080\"\n[[listen]]\naddress = \":8081\"\n[[site]]\nroot = \"/tmp\"\n"), "");
+}
+
+TEST_F(ConfigTest, DuplicateListen) {
+    EXPECT_EQ(error_of(base() + "[[listen]]\naddress = \"127.0.0.1:8080\"\n"),
+              "test.conf:5: address 127.0.0.1:8080 is listed twice");
+}
+
+TEST_F(ConfigTest, SyntaxErrorNamesLine) {
+    EXPECT_TRUE(error_of(base() + "[limits\n").starts_with("test.conf:5: "));
+}
+
+TEST_F(ConfigTest, UnreadableFile) {
+    try {
+        load_file(dir_ + "/missing.conf");
+        FAIL();
+    } catch (const ConfigError& e) {
+        EXPECT_EQ(std::string(e.what()), dir_ + "/missing.conf: cannot read: No such file or directory");
+    }
+}
+
+TEST_F(ConfigTest, RelativeRootIsRelativeToConfFile) {
+    mkdir((dir_ + "/www").c_str(), 0755);
+    std::ofstream(dir_ + "/u.conf") << "[[listen]]\naddress = \":80\"\n[[site]]\nroot = \"www\"\n";
+    EXPECT_EQ(load_file(dir_ + "/u.conf").sites[0].root, dir_ + "/www");
+}
+
+TEST_F(ConfigTest, BadIndexEntry) {
+    EXPECT_EQ(error_of(base() + "index = [\"../x\"]\n"), "test.conf:5: index entry \"../x\" must be a plain file name");
+}
+
+// The sample conf documents every directive with its default, and loads.
+TEST_F(ConfigTest, SampleConfDocumentsEveryDirective) {
+    std::ifstream in(std::string(URINGD_SOURCE_DIR) + "/conf/uringd.conf");
+    ASSERT_TRUE(in);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    const std::string sample = ss.str();
+    for (const auto& d : directives()) {
+        if (d.default_text == "(required)") {
+            EXPECT_NE(sample.find(std::string(d.key) + " = "), std::string::npos) << d.key;
+            continue;
+        }
+        const std::string line = std::string(d.key) + " = " + std::string(d.default_text);
+        EXPECT_NE(sample.find(line), std::string::npos) << "conf/uringd.conf lacks \"" << line << "\"";
+        EXPECT_NE(sample.find(std::string(d.doc)), std::string::npos) << "doc of " << d.section << "." << d.key;
+    }
+    const std::string text = std::regex_replace(sample, std::regex("root = \"[^\"]*\""), "root = \"" + dir_ + "\"");
+    EXPECT_EQ(error_of(text), "");
+}

@@ -34,6 +34,9 @@ public:
     Result feed(std::string_view bytes);
     // Start the next request after a Complete result (the connection stays open).
     void next_request();
+    // Back to the initial state for a new connection (llhttp refuses data after a
+    // "Connection: close" message, so a reused parser must start over).
+    void reset();
     // Peer closed the stream: a request cut in the middle becomes an error.
     bool at_message_boundary() const { return !started_; }
 
@@ -80,6 +83,7 @@ private:
     bool url_done_ = false;
     bool host_seen_twice_ = false;
     bool headers_done_ = false;
+    bool user_error_ = false;
 };
 
 }  // namespace uringd::http
