@@ -131,7 +131,7 @@ void Worker::handle_request(Connection& c) {
     if (req.method != http::Method::Get && req.method != http::Method::Head)
         return respond_simple(c, http::Status::MethodNotAllowed);
     if (req.target == "*" || http::resolve_target(req.target, c.target) != http::TargetError::None)
-        return respond_simple(c, http::Status::BadRequest);
+        return respond_simple(c, http::Status::BadRequest, true);  // a confused client: start over
     const Site& site = ctx_.sites.front();
     if (!site.conf.serve_hidden && http::has_hidden_segment(c.target.path))
         return respond_simple(c, http::Status::Forbidden);
