@@ -75,10 +75,9 @@ WorkerGroup::WorkerGroup(const server::ServerContext& ctx) {
             drain_and_join();
             fail("worker {}: {}", i, s.error);
         }
-        if (i == 0) {
-            first_ring = s.ring_fd;
-            ring_mode_ = s.mode;
-        }
+        if (i == 0) first_ring = s.ring_fd;
+        if (ring_mode_.find(s.mode) == std::string::npos)
+            ring_mode_ += (ring_mode_.empty() ? "" : " + ") + s.mode;
     }
 }
 

@@ -21,6 +21,7 @@ namespace {
 constexpr int kTickMs = 250;
 constexpr int64_t kLingerMs = 2000;
 constexpr uint16_t kRecvGroup = 0;
+constexpr std::size_t kMaxHeldAccepts = 64;
 
 ring::RingOptions ring_options(const config::RingConfig& c, const WorkerOptions& o) {
     ring::RingOptions r;
@@ -166,20 +167,26 @@ void Worker::on_accept(uint32_t listener, int res, uint32_t flags) {
                          conf_.listen[listener].address_text);
         return;
     }
-    Connection* c = allocate_slot();
-    if (!c) {
-        ++counters_.refused;
-        pause_accepting();
-        return;
+    if (live_ >= conf_.limits.max_connections) {
+        // Accepted while the pause was on its way: hold it until a slot frees.
+        if (held_accepts_.size() < kMaxHeldAccepts) held_accepts_.push_back({std::move(fd), listener});
+        else ++counters_.refused;
+        return pause_accepting();
     }
+    start_connection(std::move(fd), listener);
+    if (live_ >= conf_.limits.max_connections) pause_accepting();
+    else if (!accept_armed_[listener] && !accept_paused_) arm_accept(listener);
+}
+
+void Worker::start_connection(UniqueFd fd, uint32_t listener) {
+    Connection& c = *allocate_slot();
     ++counters_.accepted;
     net::tune_accepted(fd.get());
-    c->fd = std::move(fd);
-    c->listener = listener;
-    c->state = ConnState::Idle;
-    set_timer(*c, Timer::Header);
-    arm_recv(*c);
-    if (!accept_armed_[listener] && !accept_paused_) arm_accept(listener);
+    c.fd = std::move(fd);
+    c.listener = listener;
+    c.state = ConnState::Idle;
+    set_timer(c, Timer::Header);
+    arm_recv(c);
 }
 
 // The slab is full: stop taking connections (backpressure) until one closes.
@@ -222,6 +229,7 @@ void Worker::start_drain() {
     }
     ring_.submit();  // the cancel must reach the kernel before the fds close
     for (auto& l : listeners_) l.reset();
+    held_accepts_.clear();
     for (auto& cp : slab_) {
         Connection& c = *cp;
         c.keep_alive = false;
@@ -248,7 +256,7 @@ void Worker::expire_timers(int64_t now) {
         if (c.state == ConnState::Free || c.state == ConnState::Closing) continue;
         if (drain_over || (c.timer != Timer::None && now >= c.deadline_ms)) {
             spdlog::debug("worker {}: slot {} timed out while {}", opts_.index, c.slot, to_string(c.state));
-            begin_close(c);
+            begin_close(c, c.timer == Timer::Send || drain_over);
             finish_close_if_done(c);
         }
     }
@@ -276,10 +284,16 @@ Connection* Worker::allocate_slot() {
 
 // The one way out: stop the socket, cancel what is in flight, and free the slot
 // once the last completion arrived (finish_close_if_done).
-void Worker::begin_close(Connection& c) {
+void Worker::begin_close(Connection& c, bool abort) {
     if (c.state == ConnState::Closing || c.state == ConnState::Free) return;
     c.state = ConnState::Closing;
     c.timer = Timer::None;
+    if (abort) {
+        // Reset instead of FIN: what is still queued for a stalled peer is dropped
+        // rather than trickled out for minutes after we gave up on it.
+        const linger hard{1, 0};
+        ::setsockopt(c.fd.get(), SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+    }
     // shutdown wakes io-wq threads blocked in a splice to this socket.
     ::shutdown(c.fd.get(), SHUT_RDWR);
     if (c.inflight > 0) {
@@ -317,6 +331,12 @@ void Worker::finish_close_if_done(Connection& c) {
     ++c.gen;
     free_slots_.push_back(c.slot);
     --live_;
+    if (!held_accepts_.empty() && !draining_) {
+        HeldAccept h = std::move(held_accepts_.front());
+        held_accepts_.pop_front();
+        start_connection(std::move(h.fd), h.listener);
+        return;
+    }
     if (accept_paused_ && !draining_) resume_accepting();
 }
 

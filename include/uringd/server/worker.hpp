@@ -54,6 +54,7 @@ private:
     void dispatch_connection(Connection& c, const ring::Tag& t, const io_uring_cqe& cqe);
     void arm_accept(uint32_t listener);
     void on_accept(uint32_t listener, int res, uint32_t flags);
+    void start_connection(UniqueFd fd, uint32_t listener);
     void pause_accepting();
     void resume_accepting();
     void arm_wake();
@@ -62,7 +63,8 @@ private:
     void expire_timers(int64_t now);
     void set_timer(Connection& c, Timer t);
     Connection* allocate_slot();
-    void begin_close(Connection& c);
+    // abort: reset the connection (SO_LINGER 0) instead of a FIN after queued data.
+    void begin_close(Connection& c, bool abort = false);
     void graceful_close(Connection& c);
     void finish_close_if_done(Connection& c);
     uint64_t tag(const Connection& c, ring::Op op, uint16_t aux = 0) const;
@@ -115,6 +117,11 @@ private:
     std::vector<bool> listener_tls_;
     std::vector<bool> accept_armed_;
     bool accept_paused_ = false;
+    struct HeldAccept {
+        UniqueFd fd;
+        uint32_t listener;
+    };
+    std::deque<HeldAccept> held_accepts_;  // accepted while full; started as slots free
     int64_t accept_retry_ms_ = 0;
     std::deque<uint32_t> buffer_waiters_;  // slots parked in WaitingBuffer, FIFO
     open_how how_{};

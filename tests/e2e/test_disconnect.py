@@ -1,0 +1,79 @@
+"""Clients that vanish mid-body (FIN or RST) leave no leaked descriptor, and the
+server keeps serving."""
+import os
+import socket
+import struct
+import time
+
+from harness import ServerTest, main
+
+
+def non_pipe_fds(pid):
+    """Sockets, files and rings; pipes are pooled per worker, so they are left out."""
+    fds = []
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except FileNotFoundError:
+            continue
+        if not target.startswith("pipe:"):
+            fds.append(target)
+    return sorted(fds)
+
+
+class Disconnect(ServerTest):
+    def wait_for_baseline(self, baseline, timeout=10):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            now = non_pipe_fds(self.server.pid)
+            if now == baseline:
+                return
+            time.sleep(0.1)
+        self.assertEqual(non_pipe_fds(self.server.pid), baseline)
+
+    def test_mid_body_disconnects_leak_nothing(self):
+        self.assert_still_serving()
+        time.sleep(0.3)
+        baseline = non_pipe_fds(self.server.pid)
+        for i in range(20):
+            s = self.connect()
+            name = "64m.bin" if i % 2 == 0 else "1m.bin"
+            s.sendall(f"GET /{name} HTTP/1.1\r\nHost: t\r\n\r\n".encode())
+            got = 0
+            while got < 200_000:
+                got += len(s.recv(65536))
+            if i % 3 == 0:  # abortive close: RST
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            s.close()
+        self.wait_for_baseline(baseline)
+        self.assert_still_serving()
+
+    def test_disconnect_before_response_and_mid_request(self):
+        baseline = non_pipe_fds(self.server.pid)
+        for data in (b"GET /64m.bin HTTP/1.1\r\nHost: t\r\n\r\n", b"GET /index.html HTT", b""):
+            for _ in range(5):
+                s = self.connect()
+                if data:
+                    s.sendall(data)
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                s.close()
+        self.wait_for_baseline(baseline)
+        self.assert_still_serving()
+
+    def test_many_concurrent_large_downloads_then_abort(self):
+        baseline = non_pipe_fds(self.server.pid)
+        socks = []
+        for _ in range(30):
+            s = self.connect()
+            s.sendall(b"GET /64m.bin HTTP/1.1\r\nHost: t\r\n\r\n")
+            socks.append(s)
+        for s in socks:
+            s.recv(1000)
+        for s in socks:
+            s.close()
+        self.wait_for_baseline(baseline)
+        self.assert_still_serving()
+
+
+if __name__ == "__main__":
+    main()
