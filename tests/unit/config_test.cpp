@@ -144,3 +144,14 @@ TEST_F(ConfigTest, SampleConfDocumentsEveryDirective) {
     const std::string text = std::regex_replace(sample, std::regex("root = \"[^\"]*\""), "root = \"" + dir_ + "\"");
     EXPECT_EQ(error_of(text), "");
 }
+
+// docs/configuration.md has a row for every directive.
+TEST(ConfigDocs, ReferenceListsEveryDirective) {
+    std::ifstream in(std::string(URINGD_SOURCE_DIR) + "/docs/configuration.md");
+    ASSERT_TRUE(in);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    const std::string doc = ss.str();
+    for (const auto& d : directives())
+        EXPECT_NE(doc.find("| `" + std::string(d.key) + "` |"), std::string::npos) << d.section << "." << d.key;
+}
