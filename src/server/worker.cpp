@@ -233,7 +233,10 @@ void Worker::start_drain() {
     for (auto& cp : slab_) {
         Connection& c = *cp;
         c.keep_alive = false;
-        if (c.state == ConnState::Idle) begin_close(c);
+        if (c.state == ConnState::Idle) {
+            begin_close(c);
+            finish_close_if_done(c);
+        }
     }
 }
 
