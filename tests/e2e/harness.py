@@ -30,12 +30,11 @@ def make_site(base):
     os.makedirs(os.path.join(root, "sub", "deeper"))
     os.makedirs(os.path.join(root, ".well-known"))
     os.makedirs(os.path.join(root, "noindex"))
-    rnd = open("/dev/urandom", "rb")
     for name, size in SIZES.items():
         with open(os.path.join(root, name), "wb") as f:
             left = size
             while left:
-                chunk = rnd.read(min(left, 1 << 20))
+                chunk = os.urandom(min(left, 1 << 20))
                 f.write(chunk)
                 left -= len(chunk)
     with open(os.path.join(base, "secret.txt"), "w") as f:
