@@ -1,0 +1,78 @@
+#pragma once
+// One TLS connection, sans I/O: ciphertext comes in from a span the caller lends
+// (set_input) and goes out into a span the caller lends (set_output) — the ring's
+// provided and registered buffers — through a custom BIO, so no memory BIO copies.
+#include <openssl/ssl.h>
+
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <string_view>
+
+namespace uringd::tls {
+
+namespace detail {
+// What the custom BIO reads from and writes to (owned by the Session).
+struct SpanIo {
+    std::span<const char> in;
+    std::span<char> out;
+    std::size_t out_used = 0;
+};
+}  // namespace detail
+
+class Session {
+public:
+    enum class Status : uint8_t {
+        Ok,         // the call finished (handshake complete, bytes moved)
+        WantInput,  // needs more ciphertext: recv, then call again
+        OutputFull, // the output span is full: send it, then call again
+        Closed,     // the peer sent close_notify
+        Error,      // fatal: close the connection (reason())
+    };
+
+    explicit Session(SSL_CTX* ctx);
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
+    ~Session();
+
+    // Ciphertext to read from; what is left after a call is input_left() bytes at the
+    // end of the span (the caller keeps them for the next call).
+    void set_input(std::span<const char> in) { io_.in = in; }
+    std::size_t input_left() const { return io_.in.size(); }
+    // Where records go; output_size() bytes of it are used.
+    void set_output(std::span<char> out) {
+        io_.out = out;
+        io_.out_used = 0;
+    }
+    std::size_t output_size() const { return io_.out_used; }
+
+    Status handshake();
+    bool handshake_done() const { return SSL_is_init_finished(ssl_) == 1; }
+    // Decrypts into `out`; `n` is set to the plaintext bytes produced (may be > 0 with
+    // WantInput when the input ran out after some records).
+    Status read(std::span<char> out, std::size_t& n);
+    // Encrypts all of `in` into the output span (which must have room for it plus
+    // record overhead: see max_plaintext_for()).
+    Status write(std::span<const char> in);
+    // Queues close_notify into the output span.
+    void close_notify();
+
+    std::string_view reason() const { return reason_; }
+    std::string_view version() const { return SSL_get_version(ssl_); }
+    std::string_view cipher() const { return SSL_get_cipher_name(ssl_); }
+    std::string_view alpn() const;
+    std::string_view server_name() const;
+    SSL* native() const { return ssl_; }
+
+    // Largest plaintext whose records fit in `out_bytes` of output.
+    static std::size_t max_plaintext_for(std::size_t out_bytes);
+
+private:
+    Status status_of(int ret);
+
+    SSL* ssl_;
+    detail::SpanIo io_;  // the BIO points here: a Session never moves
+    std::string_view reason_;
+};
+
+}  // namespace uringd::tls

@@ -1,0 +1,97 @@
+#include <uringd/base/error.hpp>
+#include <uringd/tls/context.hpp>
+
+#include <openssl/err.h>
+
+#include <cstring>
+
+namespace uringd::tls {
+
+std::string openssl_errors() {
+    std::string out;
+    while (const unsigned long e = ERR_get_error()) {
+        char buf[256];
+        ERR_error_string_n(e, buf, sizeof buf);
+        if (!out.empty()) out += "; ";
+        out += buf;
+    }
+    return out.empty() ? "unknown OpenSSL error" : out;
+}
+
+namespace {
+
+bool name_matches(std::string_view pattern, std::string_view name) {
+    auto iequal = [](std::string_view a, std::string_view b) {
+        return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+    };
+    if (pattern.starts_with("*.")) {
+        const auto dot = name.find('.');
+        return dot != std::string_view::npos && dot > 0 && iequal(pattern.substr(1), name.substr(dot));
+    }
+    return iequal(pattern, name);
+}
+
+// RFC 7301: choose http/1.1 when offered; otherwise continue without ALPN.
+int select_alpn(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
+                unsigned inlen, void*) {
+    static constexpr unsigned char kOurs[] = "\x08http/1.1";
+    unsigned char* selected = nullptr;
+    if (SSL_select_next_proto(&selected, outlen, kOurs, sizeof kOurs - 1, in, inlen) != OPENSSL_NPN_NEGOTIATED)
+        return SSL_TLSEXT_ERR_NOACK;
+    *out = selected;
+    return SSL_TLSEXT_ERR_OK;
+}
+
+int select_certificate(SSL* ssl, int*, void* arg) {
+    const auto* set = static_cast<const ContextSet*>(arg);
+    const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+    if (!name) return SSL_TLSEXT_ERR_OK;
+    if (SSL_CTX* ctx = set->find(name); ctx && ctx != SSL_get_SSL_CTX(ssl)) SSL_set_SSL_CTX(ssl, ctx);
+    return SSL_TLSEXT_ERR_OK;
+}
+
+SslCtxPtr make_context(const CertificateOptions& c, const ContextOptions& o) {
+    SslCtxPtr ctx(SSL_CTX_new(TLS_server_method()));
+    if (!ctx) fail("{}: SSL_CTX_new: {}", c.origin, openssl_errors());
+    SSL_CTX_set_min_proto_version(ctx.get(), o.min_version);
+    SSL_CTX_set_options(ctx.get(), SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE |
+                                       SSL_OP_NO_COMPRESSION | (o.session_tickets ? 0 : SSL_OP_NO_TICKET) |
+                                       (o.enable_ktls ? SSL_OP_ENABLE_KTLS : 0));
+    // Idle connections keep no record buffers; tickets carry resumption state, so the
+    // shared (locked) server-side session cache stays off.
+    SSL_CTX_set_mode(ctx.get(), SSL_MODE_RELEASE_BUFFERS);
+    SSL_CTX_set_session_cache_mode(ctx.get(), SSL_SESS_CACHE_OFF);
+    if (!SSL_CTX_set_cipher_list(ctx.get(), kTls12Ciphers) || !SSL_CTX_set_ciphersuites(ctx.get(), kTls13Suites))
+        fail("{}: cipher configuration: {}", c.origin, openssl_errors());
+    if (SSL_CTX_use_certificate_chain_file(ctx.get(), c.certificate.c_str()) != 1)
+        fail("{}: certificate \"{}\": {}", c.origin, c.certificate, openssl_errors());
+    if (SSL_CTX_use_PrivateKey_file(ctx.get(), c.key.c_str(), SSL_FILETYPE_PEM) != 1)
+        fail("{}: key \"{}\": {}", c.origin, c.key, openssl_errors());
+    if (SSL_CTX_check_private_key(ctx.get()) != 1)
+        fail("{}: key \"{}\" does not match certificate \"{}\"", c.origin, c.key, c.certificate);
+    SSL_CTX_set_alpn_select_cb(ctx.get(), select_alpn, nullptr);
+    return ctx;
+}
+
+}  // namespace
+
+ContextSet::ContextSet(const ContextOptions& opts) {
+    if (opts.certificates.empty()) fail("TLS needs at least one certificate");
+    for (const auto& c : opts.certificates) entries_.push_back({make_context(c, opts), c.server_names});
+    // Every context carries the SNI callback: a handshake starts on the default one.
+    for (auto& e : entries_) {
+        // The macro form casts through void(*)(void); do the same explicitly.
+        SSL_CTX_callback_ctrl(e.ctx.get(), SSL_CTRL_SET_TLSEXT_SERVERNAME_CB,
+                              reinterpret_cast<void (*)()>(&select_certificate));
+        SSL_CTX_set_tlsext_servername_arg(e.ctx.get(), this);
+    }
+}
+
+SSL_CTX* ContextSet::find(std::string_view name) const {
+    for (const auto& e : entries_)
+        for (const auto& pattern : e.names)
+            if (name_matches(pattern, name)) return e.ctx.get();
+    return nullptr;
+}
+
+}  // namespace uringd::tls

@@ -1,0 +1,144 @@
+#include <uringd/tls/session.hpp>
+
+#include <openssl/err.h>
+
+#include <algorithm>
+#include <cstring>
+#include <new>
+#include <type_traits>
+
+namespace uringd::tls {
+
+namespace {
+
+using detail::SpanIo;
+
+// The BIO reads from and writes into the spans of a Session's SpanIo. It asks OpenSSL
+// to retry when the input is empty or the output full; it never blocks or allocates.
+int bio_write(BIO* b, const char* data, int len) {
+    auto* io = static_cast<SpanIo*>(BIO_get_data(b));
+    BIO_clear_retry_flags(b);
+    const std::size_t room = io->out.size() - io->out_used;
+    if (room == 0) {
+        BIO_set_retry_write(b);
+        return -1;
+    }
+    const std::size_t n = std::min(room, static_cast<std::size_t>(len));
+    std::memcpy(io->out.data() + io->out_used, data, n);
+    io->out_used += n;
+    return static_cast<int>(n);
+}
+
+int bio_read(BIO* b, char* data, int len) {
+    auto* io = static_cast<SpanIo*>(BIO_get_data(b));
+    BIO_clear_retry_flags(b);
+    if (io->in.empty()) {
+        BIO_set_retry_read(b);
+        return -1;
+    }
+    const std::size_t n = std::min(io->in.size(), static_cast<std::size_t>(len));
+    std::memcpy(data, io->in.data(), n);
+    io->in = io->in.subspan(n);
+    return static_cast<int>(n);
+}
+
+long bio_ctrl(BIO*, int cmd, long, void*) {
+    // Flush is a no-op (the caller sends the output span); unknown controls answer 0,
+    // which includes the kTLS controls: OpenSSL keeps the record layer in user space.
+    return cmd == BIO_CTRL_FLUSH ? 1 : 0;
+}
+
+BIO_METHOD* span_method() {
+    static BIO_METHOD* m = [] {
+        BIO_METHOD* method = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "uringd-span");
+        BIO_meth_set_write(method, bio_write);
+        BIO_meth_set_read(method, bio_read);
+        BIO_meth_set_ctrl(method, bio_ctrl);
+        BIO_meth_set_create(method, [](BIO* b) {
+            BIO_set_init(b, 1);
+            return 1;
+        });
+        return method;
+    }();
+    return m;
+}
+
+}  // namespace
+
+Session::Session(SSL_CTX* ctx) : ssl_(SSL_new(ctx)) {
+    if (!ssl_) throw std::bad_alloc();
+    BIO* bio = BIO_new(span_method());
+    if (!bio) {
+        SSL_free(ssl_);
+        throw std::bad_alloc();
+    }
+    static_assert(!std::is_move_constructible_v<Session>);
+    BIO_set_data(bio, &io_);
+    SSL_set_bio(ssl_, bio, bio);
+    SSL_set_accept_state(ssl_);
+}
+
+Session::~Session() { SSL_free(ssl_); }
+
+Session::Status Session::status_of(int ret) {
+    switch (SSL_get_error(ssl_, ret)) {
+    case SSL_ERROR_WANT_READ: return Status::WantInput;
+    case SSL_ERROR_WANT_WRITE: return Status::OutputFull;
+    case SSL_ERROR_ZERO_RETURN: return Status::Closed;
+    default: {
+        const unsigned long e = ERR_peek_error();
+        reason_ = e ? ERR_reason_error_string(e) : "connection error";
+        if (reason_.data() == nullptr) reason_ = "TLS error";
+        ERR_clear_error();
+        return Status::Error;
+    }
+    }
+}
+
+Session::Status Session::handshake() {
+    const int r = SSL_do_handshake(ssl_);
+    return r == 1 ? Status::Ok : status_of(r);
+}
+
+Session::Status Session::read(std::span<char> out, std::size_t& n) {
+    n = 0;
+    while (n < out.size()) {
+        std::size_t got = 0;
+        const int r = SSL_read_ex(ssl_, out.data() + n, out.size() - n, &got);
+        if (r != 1) return status_of(r);
+        n += got;
+    }
+    return Status::Ok;
+}
+
+Session::Status Session::write(std::span<const char> in) {
+    std::size_t done = 0;
+    const int r = SSL_write_ex(ssl_, in.data(), in.size(), &done);
+    return r == 1 ? Status::Ok : status_of(r);
+}
+
+void Session::close_notify() {
+    if (handshake_done()) SSL_shutdown(ssl_);
+}
+
+std::string_view Session::alpn() const {
+    const unsigned char* p = nullptr;
+    unsigned len = 0;
+    SSL_get0_alpn_selected(ssl_, &p, &len);
+    return p ? std::string_view(reinterpret_cast<const char*>(p), len) : std::string_view{};
+}
+
+std::string_view Session::server_name() const {
+    const char* n = SSL_get_servername(ssl_, TLSEXT_NAMETYPE_host_name);
+    return n ? n : "";
+}
+
+std::size_t Session::max_plaintext_for(std::size_t out_bytes) {
+    // Per record of ≤ 16 KiB: 5-byte header + 16-byte tag + 1 content-type byte (1.3);
+    // TLS 1.2 GCM adds an 8-byte explicit nonce instead. Budget 32 bytes a record.
+    constexpr std::size_t kRecord = 16384, kOverhead = 32;
+    const std::size_t records = out_bytes / (kRecord + kOverhead) + 1;
+    return out_bytes > records * kOverhead ? out_bytes - records * kOverhead : 0;
+}
+
+}  // namespace uringd::tls

@@ -1,0 +1,188 @@
+// The sans-I/O TLS session against a real OpenSSL client over in-memory pipes:
+// every version/cipher we offer, ALPN, SNI certificate choice, data and close_notify.
+#include <uringd/base/error.hpp>
+#include <uringd/tls/context.hpp>
+#include <uringd/tls/session.hpp>
+
+#include <gtest/gtest.h>
+
+#include <openssl/x509.h>
+
+#include <array>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+using namespace uringd::tls;
+
+namespace {
+
+std::string g_dir;
+
+void make_cert(const std::string& name, const char* alg) {
+    const std::string cmd = "openssl req -x509 -newkey " + std::string(alg) + " -nodes -days 2 -subj /CN=" + name +
+                            " -keyout " + g_dir + "/" + name + ".key -out " + g_dir + "/" + name +
+                            ".pem 2>/dev/null";
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+}
+
+class TlsEnv : public ::testing::Environment {
+public:
+    void SetUp() override {
+        char tmpl[] = "/tmp/uringd-tls-XXXXXX";
+        g_dir = mkdtemp(tmpl);
+        make_cert("default.test", "ec -pkeyopt ec_paramgen_curve:prime256v1");
+        make_cert("other.test", "rsa:2048");
+    }
+    void TearDown() override { std::system(("rm -rf " + g_dir).c_str()); }
+};
+const auto* const g_env = ::testing::AddGlobalTestEnvironment(new TlsEnv);  // gtest owns it
+
+CertificateOptions cert(const std::string& name, std::vector<std::string> names = {}) {
+    return {g_dir + "/" + name + ".pem", g_dir + "/" + name + ".key", std::move(names), "test.conf:1"};
+}
+
+// An OpenSSL client talking to a Session through two byte queues.
+struct Pair {
+    Pair(const ContextSet& set, int version, const char* cipher, const char* sni = nullptr)
+        : client_ctx(SSL_CTX_new(TLS_client_method())), server(set.default_context()) {
+        SSL_CTX_set_min_proto_version(client_ctx.get(), version);
+        SSL_CTX_set_max_proto_version(client_ctx.get(), version);
+        if (version == TLS1_3_VERSION) SSL_CTX_set_ciphersuites(client_ctx.get(), cipher);
+        else SSL_CTX_set_cipher_list(client_ctx.get(), cipher);
+        SSL_CTX_set_alpn_protos(client_ctx.get(), reinterpret_cast<const unsigned char*>("\x02h2\x08http/1.1"), 12);
+        client = SSL_new(client_ctx.get());
+        to_server = BIO_new(BIO_s_mem());
+        to_client = BIO_new(BIO_s_mem());
+        SSL_set_bio(client, to_client, to_server);
+        if (sni) SSL_set_tlsext_host_name(client, sni);
+        SSL_set_connect_state(client);
+    }
+    ~Pair() { SSL_free(client); }
+
+    // Runs the server over what the client sent; returns what the server wrote.
+    Session::Status serve(const std::function<Session::Status()>& step) {
+        std::vector<char> in(BIO_ctrl_pending(to_server));
+        BIO_read(to_server, in.data(), static_cast<int>(in.size()));
+        pending.insert(pending.end(), in.begin(), in.end());
+        server.set_input(pending);
+        server.set_output(out);
+        const auto st = step();
+        pending.erase(pending.begin(), pending.end() - static_cast<long>(server.input_left()));
+        BIO_write(to_client, out.data(), static_cast<int>(server.output_size()));
+        return st;
+    }
+
+    bool handshake() {
+        for (int i = 0; i < 10; ++i) {
+            SSL_do_handshake(client);
+            const auto st = serve([&] { return server.handshake(); });
+            if (st == Session::Status::Error) return false;
+            if (st == Session::Status::Ok && SSL_do_handshake(client) == 1) return true;
+        }
+        return false;
+    }
+
+    SslCtxPtr client_ctx;
+    SSL* client;
+    BIO* to_server;
+    BIO* to_client;
+    Session server;
+    std::vector<char> pending;
+    std::array<char, 65536> out{};
+};
+
+}  // namespace
+
+class TlsCiphers : public ::testing::TestWithParam<std::pair<int, const char*>> {};
+
+TEST_P(TlsCiphers, HandshakeAndDataBothWays) {
+    ContextSet set({{cert("default.test")}});
+    auto [version, cipher] = GetParam();
+    Pair p(set, version, cipher);
+    ASSERT_TRUE(p.handshake()) << cipher;
+    EXPECT_EQ(p.server.alpn(), "http/1.1");
+    EXPECT_EQ(std::string(SSL_get_cipher_name(p.client)), std::string(p.server.cipher()));
+
+    const std::string request = "GET / HTTP/1.1\r\nHost: t\r\n\r\n";
+    ASSERT_EQ(SSL_write(p.client, request.data(), static_cast<int>(request.size())), static_cast<int>(request.size()));
+    std::array<char, 1024> plain{};
+    std::size_t n = 0;
+    p.serve([&] { return p.server.read(plain, n); });
+    EXPECT_EQ(std::string(plain.data(), n), request);
+
+    std::string body(100000, 'x');
+    for (std::size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>('a' + i % 26);
+    ASSERT_LE(body.size(), Session::max_plaintext_for(p.out.size()) * 2);
+    std::string received;
+    for (std::size_t off = 0; off < body.size();) {
+        const std::size_t chunk = std::min(body.size() - off, Session::max_plaintext_for(p.out.size()));
+        ASSERT_EQ(p.serve([&] { return p.server.write({body.data() + off, chunk}); }), Session::Status::Ok);
+        off += chunk;
+        std::array<char, 70000> buf{};
+        int r;
+        while ((r = SSL_read(p.client, buf.data(), static_cast<int>(buf.size()))) > 0) received.append(buf.data(), r);
+    }
+    EXPECT_EQ(received, body);
+
+    p.serve([&] {
+        p.server.close_notify();
+        return Session::Status::Ok;
+    });
+    std::array<char, 16> tmp{};
+    EXPECT_EQ(SSL_read(p.client, tmp.data(), 16), 0);
+    EXPECT_EQ(SSL_get_error(p.client, 0), SSL_ERROR_ZERO_RETURN);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    AllOffered, TlsCiphers,
+    ::testing::Values(std::pair{TLS1_3_VERSION, "TLS_AES_128_GCM_SHA256"},
+                      std::pair{TLS1_3_VERSION, "TLS_AES_256_GCM_SHA384"},
+                      std::pair{TLS1_3_VERSION, "TLS_CHACHA20_POLY1305_SHA256"},
+                      std::pair{TLS1_2_VERSION, "ECDHE-ECDSA-AES128-GCM-SHA256"},
+                      std::pair{TLS1_2_VERSION, "ECDHE-ECDSA-AES256-GCM-SHA384"},
+                      std::pair{TLS1_2_VERSION, "ECDHE-ECDSA-CHACHA20-POLY1305"}));
+
+TEST(Tls, NonAeadCipherIsRefused) {
+    ContextSet set({{cert("default.test")}});
+    Pair p(set, TLS1_2_VERSION, "ECDHE-ECDSA-AES128-SHA256");
+    EXPECT_FALSE(p.handshake());
+}
+
+TEST(Tls, Tls11IsRefused) {
+    ContextSet set({{cert("default.test")}});
+    Pair p(set, TLS1_1_VERSION, "ECDHE-ECDSA-AES128-SHA");
+    EXPECT_FALSE(p.handshake());
+}
+
+TEST(Tls, SniSelectsCertificate) {
+    ContextSet set({{cert("default.test"), cert("other.test", {"*.other.test", "other.test"})}});
+    auto subject = [](SSL* ssl) {
+        X509* c = SSL_get1_peer_certificate(ssl);
+        char buf[256];
+        X509_NAME_oneline(X509_get_subject_name(c), buf, sizeof buf);
+        X509_free(c);
+        return std::string(buf);
+    };
+    for (auto [sni, expected] : {std::pair{"www.other.test", "/CN=other.test"}, std::pair{"OTHER.test", "/CN=other.test"},
+                                 std::pair{"unknown.test", "/CN=default.test"}}) {
+        Pair p(set, TLS1_3_VERSION, "TLS_AES_128_GCM_SHA256", sni);
+        ASSERT_TRUE(p.handshake()) << sni;
+        EXPECT_EQ(subject(p.client), expected) << sni;
+    }
+}
+
+TEST(Tls, BadKeyNamesOrigin) {
+    try {
+        ContextSet set({{CertificateOptions{g_dir + "/default.test.pem", g_dir + "/other.test.key", {}, "x.conf:7"}}});
+        FAIL();
+    } catch (const uringd::Error& e) {
+        EXPECT_TRUE(std::string(e.what()).starts_with("x.conf:7: key")) << e.what();
+    }
+    try {
+        ContextSet set({{CertificateOptions{g_dir + "/missing.pem", g_dir + "/other.test.key", {}, "x.conf:9"}}});
+        FAIL();
+    } catch (const uringd::Error& e) {
+        EXPECT_TRUE(std::string(e.what()).starts_with("x.conf:9: certificate")) << e.what();
+    }
+}
