@@ -73,6 +73,32 @@ void check_root(SiteConfig& site, const std::string& conf_path, const Reader& r)
     ::close(fd);
 }
 
+// Relative paths are relative to the conf file; the file must be readable now.
+void check_readable(std::string& path, const std::string& conf_path, int line, std::string_view what,
+                    const Reader& r) {
+    if (!path.starts_with('/')) path = directory_of(conf_path) + "/" + path;
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) r.error_at(line, fmt::format("{} \"{}\": {}", what, path, std::strerror(errno)));
+    ::close(fd);
+}
+
+void validate_tls(Config& c, const Reader& r) {
+    for (auto& cert : c.certificates) {
+        if (cert.key.empty()) r.error_at(cert.line, "[[certificate]] needs \"key\"");
+        if (cert.server_names.empty()) r.error_at(cert.line, "[[certificate]] needs \"server_names\"");
+        check_readable(cert.certificate, c.source, cert.line, "certificate", r);
+        check_readable(cert.key, c.source, cert.line, "key", r);
+    }
+    if (!c.has_tls_listener()) return;
+    int listener_line = 0;
+    for (const auto& l : c.listen)
+        if (l.tls && !listener_line) listener_line = l.line;
+    if (c.tls.certificate.empty() || c.tls.key.empty())
+        r.error_at(listener_line, "a tls listener needs [tls] certificate and key");
+    check_readable(c.tls.certificate, c.source, c.tls.line, "certificate", r);
+    check_readable(c.tls.key, c.source, c.tls.line, "key", r);
+}
+
 void validate(Config& c, const Reader& r) {
     if (c.listen.empty()) r.error_at(1, "no [[listen]] block: nothing to serve on");
     if (c.sites.empty()) r.error_at(1, "no [[site]] block: nothing to serve");
@@ -83,6 +109,7 @@ void validate(Config& c, const Reader& r) {
             if (c.listen[i].address_text == c.listen[j].address_text)
                 r.error_at(c.listen[i].line, fmt::format("address {} is listed twice", c.listen[i].address_text));
     for (auto& site : c.sites) check_root(site, c.source, r);
+    validate_tls(c, r);
     if (c.limits.max_uri >= c.limits.header_buffer_size)
         r.error_at(1, "limits.max_uri must be smaller than limits.header_buffer_size");
 }
@@ -97,6 +124,11 @@ Config build(const toml::table& root, const std::string& source) {
         else if (k == "io_uring") apply_section(node, k, detail::ring_directives(), c.io_uring, r);
         else if (k == "limits") apply_section(node, k, detail::limits_directives(), c.limits, r);
         else if (k == "log") apply_section(node, k, detail::log_directives(), c.log, r);
+        else if (k == "tls") {
+            c.tls.line = line_of(node);
+            apply_section(node, k, detail::tls_directives(), c.tls, r);
+        } else if (k == "certificate")
+            c.certificates = apply_array(node, k, detail::certificate_directives(), "certificate", r);
         else if (k == "listen") c.listen = apply_array(node, k, detail::listen_directives(), "address", r);
         else if (k == "site") c.sites = apply_array(node, k, detail::site_directives(), "root", r);
         else r.error(node, fmt::format("unknown section or key \"{}\"", k));
@@ -125,6 +157,12 @@ Config load_file(const std::string& path) {
     return load_text(ss.str(), path);
 }
 
+bool Config::has_tls_listener() const {
+    for (const auto& l : listen)
+        if (l.tls) return true;
+    return false;
+}
+
 std::vector<DirectiveInfo> directives() {
     std::vector<DirectiveInfo> out;
     auto add = [&out](std::string_view section, const auto& table) {
@@ -134,6 +172,8 @@ std::vector<DirectiveInfo> directives() {
     add("io_uring", detail::ring_directives());
     add("limits", detail::limits_directives());
     add("log", detail::log_directives());
+    add("tls", detail::tls_directives());
+    add("certificate", detail::certificate_directives());
     add("listen", detail::listen_directives());
     add("site", detail::site_directives());
     return out;

@@ -121,6 +121,35 @@ const Directive<LogConfig> kLog[] = {
      }},
 };
 
+const Directive<TlsConfig> kTls[] = {
+    {"certificate", "\"\"", "PEM certificate chain (leaf first) for TLS listeners; relative to this file",
+     [](TlsConfig& c, const toml::node& n, const Reader& r) { c.certificate = r.string(n); }},
+    {"key", "\"\"", "PEM private key (ECDSA or RSA) of that certificate",
+     [](TlsConfig& c, const toml::node& n, const Reader& r) { c.key = r.string(n); }},
+    {"min_version", "\"1.2\"", "oldest TLS version accepted: 1.2|1.3 (only AEAD suites are offered)",
+     [](TlsConfig& c, const toml::node& n, const Reader& r) {
+         c.min_version = r.choice(n, "1.2|1.3") == 0 ? "1.2" : "1.3";
+     }},
+    {"ktls", "\"auto\"", "kernel TLS: auto|required|off (this build encrypts in user space; required refuses to start)",
+     [](TlsConfig& c, const toml::node& n, const Reader& r) { c.ktls = static_cast<Ktls>(r.choice(n, "auto|required|off")); }},
+    {"session_tickets", "true", "TLS session resumption with stateless tickets",
+     [](TlsConfig& c, const toml::node& n, const Reader& r) { c.session_tickets = r.boolean(n); }},
+    {"handshake_timeout_ms", "10000", "a TLS handshake not finished in this time is dropped",
+     [](TlsConfig& c, const toml::node& n, const Reader& r) { c.handshake_timeout_ms = r.u32(n, 100, 3600000); }},
+};
+
+const Directive<CertificateConfig> kCertificate[] = {
+    {"server_names", "(required)", "SNI names this certificate answers (exact or \"*.example.com\")",
+     [](CertificateConfig& c, const toml::node& n, const Reader& r) {
+         c.server_names = r.strings(n);
+         if (c.server_names.empty()) r.error(n, "server_names must not be empty");
+     }},
+    {"certificate", "(required)", "PEM certificate chain for those names",
+     [](CertificateConfig& c, const toml::node& n, const Reader& r) { c.certificate = r.string(n); }},
+    {"key", "(required)", "PEM private key for that certificate",
+     [](CertificateConfig& c, const toml::node& n, const Reader& r) { c.key = r.string(n); }},
+};
+
 const Directive<ListenConfig> kListen[] = {
     {"address", "(required)", "\"host:port\", \"[v6]:port\" or \":port\" (all addresses, dual-stack)",
      [](ListenConfig& c, const toml::node& n, const Reader& r) {
@@ -129,7 +158,7 @@ const Directive<ListenConfig> kListen[] = {
          if (!a) r.error(n, fmt::format("invalid address \"{}\" (expected host:port)", c.address_text));
          c.address = *a;
      }},
-    {"tls", "false", "HTTPS on this listener (TLS is not implemented yet: such listeners close connections)",
+    {"tls", "false", "HTTPS on this listener (needs [tls] certificate and key)",
      [](ListenConfig& c, const toml::node& n, const Reader& r) { c.tls = r.boolean(n); }},
 };
 
@@ -153,6 +182,8 @@ std::span<const Directive<ServerConfig>> server_directives() { return kServer; }
 std::span<const Directive<RingConfig>> ring_directives() { return kRing; }
 std::span<const Directive<LimitsConfig>> limits_directives() { return kLimits; }
 std::span<const Directive<LogConfig>> log_directives() { return kLog; }
+std::span<const Directive<TlsConfig>> tls_directives() { return kTls; }
+std::span<const Directive<CertificateConfig>> certificate_directives() { return kCertificate; }
 std::span<const Directive<ListenConfig>> listen_directives() { return kListen; }
 std::span<const Directive<SiteConfig>> site_directives() { return kSite; }
 

@@ -8,6 +8,7 @@
 #include <uringd/config/config.hpp>
 #include <uringd/ring/ring.hpp>
 #include <uringd/server/context.hpp>
+#include <uringd/tls/context.hpp>
 
 #include <cstdio>
 #include <cstdlib>
@@ -22,13 +23,25 @@ void print_version() {
 
 std::string listeners_text(const config::Config& conf) {
     std::string s;
-    for (const auto& l : conf.listen) s += fmt::format("{}{}{}", s.empty() ? "" : ", ", l.address.to_string(),
-                                                       l.tls ? " (tls: not implemented yet)" : "");
+    for (const auto& l : conf.listen)
+        s += fmt::format("{}{}{}", s.empty() ? "" : ", ", l.address.to_string(), l.tls ? " (tls)" : "");
     return s;
 }
 
+// Certificates are loaded (and so checked) by -t too. kTLS is not offloaded yet:
+// `required` must refuse to start rather than silently encrypt in user space.
+std::unique_ptr<tls::ContextSet> load_tls(const config::Config& conf) {
+    auto contexts = server::load_tls(conf);
+    if (contexts && conf.tls.ktls == config::Ktls::Required)
+        throw config::ConfigError(fmt::format("{}:{}: ktls = \"required\", but this build does not offload TLS to "
+                                              "the kernel yet; use \"auto\" or \"off\"",
+                                              conf.source, conf.tls.line));
+    return contexts;
+}
+
 int serve(const config::Config& conf) {
-    server::ServerContext ctx{conf, {}, server::open_sites(conf)};
+    server::ServerContext ctx{conf, {}, server::open_sites(conf), load_tls(conf)};
+    if (ctx.tls) spdlog::info("TLS: records encrypted in user space (OpenSSL); kernel TLS offload: not in this build");
     if (!ctx.mime.load(conf.server.mime_types))
         spdlog::warn("{}: cannot read; using the built-in MIME table", conf.server.mime_types);
     const sigset_t signals = daemon::block_signals();
@@ -62,6 +75,7 @@ int main(int argc, char** argv) {
     try {
         const config::Config conf = config::load_file(opts->conf_path);
         if (opts->test_only) {
+            load_tls(conf);
             std::printf("uringd: configuration file %s test is successful\n", opts->conf_path.c_str());
             return 0;
         }
@@ -71,7 +85,6 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "uringd: %s\n", e.what());
         return 1;
     } catch (const std::exception& e) {
-        spdlog::critical("{}", e.what());
         std::fprintf(stderr, "uringd: %s\n", e.what());
         return 1;
     }

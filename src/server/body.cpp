@@ -16,7 +16,7 @@ void Worker::submit_read_fixed(Connection& c, uint32_t head_len) {
     c.body_len = static_cast<uint32_t>(c.st.stx_size);
     c.send_len = head_len;
     io_uring_sqe* sqe = ring_.sqe();
-    io_uring_prep_read_fixed(sqe, c.file.get(), c.buf.span().data() + head_len, c.body_len, 0, c.buf.index());
+    io_uring_prep_read_fixed(sqe, c.file.get(), plain_area(c).data() + head_len, c.body_len, 0, c.buf.index());
     io_uring_sqe_set_data64(sqe, tag(c, Op::ReadFixed));
     ++c.inflight;
     c.state = ConnState::Reading;
@@ -31,11 +31,34 @@ void Worker::on_read_fixed(Connection& c, int res) {
                          res < 0 ? std::strerror(-res) : std::to_string(res), c.body_len);
         return begin_close(c);
     }
+    if (c.body_left > 0) {  // one chunk of a large body over userspace TLS
+        c.body_off += c.body_len;
+        c.body_left -= c.body_len;
+        return start_send(c, c.body_len);
+    }
     c.file.reset();
     start_send(c, c.send_len + c.body_len);
 }
 
-void Worker::start_send(Connection& c, uint32_t len) {
+// Userspace TLS cannot splice: the body goes chunk by chunk through the buffer.
+void Worker::read_tls_chunk(Connection& c) {
+    c.body_len = static_cast<uint32_t>(std::min<uint64_t>(c.body_left, plain_area(c).size()));
+    io_uring_sqe* sqe = ring_.sqe();
+    io_uring_prep_read_fixed(sqe, c.file.get(), plain_area(c).data(), c.body_len, c.body_off, c.buf.index());
+    io_uring_sqe_set_data64(sqe, tag(c, Op::ReadFixed));
+    ++c.inflight;
+    c.state = ConnState::Reading;
+    set_timer(c, Timer::Send);
+}
+
+// Sends plain_area()[0, plain_len): as is, or encrypted first on a TLS connection.
+void Worker::start_send(Connection& c, uint32_t plain_len) {
+    uint32_t len = plain_len;
+    if (c.tls && !encrypt(c, plain_len, len)) return begin_close(c);
+    send_raw(c, len);
+}
+
+void Worker::send_raw(Connection& c, uint32_t len) {
     c.send_off = 0;
     c.send_len = len;
     c.state = ConnState::Sending;
@@ -46,7 +69,9 @@ void Worker::submit_send(Connection& c) {
     const uint32_t n = c.send_len - c.send_off;
     char* data = c.buf.span().data() + c.send_off;
     io_uring_sqe* sqe = ring_.sqe();
-    if (send_zc_ok_ && n >= conf_.io_uring.send_zc_threshold) {
+    // Not for userspace TLS: its chunk loop rewrites the buffer right after each send
+    // completes, before a zero-copy notification would let it.
+    if (send_zc_ok_ && !c.tls && n >= conf_.io_uring.send_zc_threshold) {
         // Zero-copy from the registered pages; the buffer stays kernel-held until the
         // notification CQE (see dispatch), even if this connection moves on.
         io_uring_prep_send_zc_fixed(sqe, c.fd.get(), data, n, MSG_NOSIGNAL | MSG_WAITALL, 0, c.buf.index());
@@ -71,7 +96,8 @@ void Worker::on_send(Connection& c, int res, uint32_t flags, const ring::Tag& t)
     (t.op == Op::SendZc ? counters_.bytes_zc : counters_.bytes_copy) += static_cast<uint64_t>(res);
     c.send_off += static_cast<uint32_t>(res);
     if (c.send_off < c.send_len) return submit_send(c);  // short send: the rest
-    if (c.body_left > 0) return start_splice(c);
+    if (c.sending_handshake) return on_handshake_sent(c);
+    if (c.body_left > 0) return c.tls ? read_tls_chunk(c) : start_splice(c);
     response_done(c);
 }
 

@@ -2,6 +2,7 @@
 // connection's input area, llhttp over them, one request at a time.
 #include <uringd/server/worker.hpp>
 
+#include <algorithm>
 #include <cstring>
 
 namespace uringd::server {
@@ -26,9 +27,11 @@ void Worker::on_recv(Connection& c, int res, uint32_t flags) {
             recv_bufs_.recycle(bid);
             return;
         }
-        if (!append_input(c, bid, static_cast<uint32_t>(res))) {
-            // Far more pipelined input than the header buffer holds: a client abusing us.
-            spdlog::debug("worker {}: slot {} sent too much pipelined input", opts_.index, c.slot);
+        if (!append_input(c, bid, static_cast<uint32_t>(res)) || c.input_failed) {
+            // Far more pipelined input than the header buffer holds (a client abusing
+            // us), or a TLS record that failed: nothing more to say to this peer.
+            spdlog::debug("worker {}: slot {}: {}", opts_.index, c.slot,
+                          c.input_failed ? "TLS failure" : "too much pipelined input");
             begin_close(c);
             return;
         }
@@ -46,17 +49,18 @@ void Worker::on_recv(Connection& c, int res, uint32_t flags) {
     // EOF or a reset. A response in progress still finishes after an EOF (the peer
     // may have only shut its write side); a reset ends everything.
     c.peer_eof = true;
-    const bool idle = c.state == ConnState::Idle || c.state == ConnState::Lingering;
+    const bool idle = c.state == ConnState::Idle || c.state == ConnState::Lingering ||
+                      c.state == ConnState::Handshaking;
     if (res < 0 || idle) begin_close(c);
 }
 
-// Copies a received buffer into the input area, or holds it (in order) while the
-// area is full. False when even the hold list is full.
+// Takes a received buffer: as much as fits is consumed (copied, or decrypted on TLS
+// connections) and the rest is held, in order, until there is room. False when even
+// the hold list is full.
 bool Worker::append_input(Connection& c, uint16_t bid, uint32_t len) {
-    const uint32_t room = conf_.limits.header_buffer_size - c.in_len;
-    if (c.held_count == 0 && len <= room) {
-        std::memcpy(c.in + c.in_len, recv_bufs_.data(bid, len).data(), len);
-        c.in_len += len;
+    uint32_t used = 0;
+    if (c.held_count == 0) used = consume_input(c, recv_bufs_.data(bid, len));
+    if (used == len) {
         recv_bufs_.recycle(bid);
         return true;
     }
@@ -64,7 +68,7 @@ bool Worker::append_input(Connection& c, uint16_t bid, uint32_t len) {
         recv_bufs_.recycle(bid);
         return false;
     }
-    c.held[c.held_count++] = {bid, len};
+    c.held[c.held_count++] = {bid, used, len};
     if (c.held_count == c.held.size() / 2 && c.recv_armed) {
         // Stop the multishot recv; re-armed when the held buffers are consumed.
         io_uring_sqe* sqe = ring_.sqe();
@@ -74,19 +78,28 @@ bool Worker::append_input(Connection& c, uint16_t bid, uint32_t len) {
     return true;
 }
 
-// Moves held buffers into the input area while they fit (after a compaction).
+uint32_t Worker::consume_input(Connection& c, std::span<const char> data) {
+    if (c.tls) return consume_tls(c, data);
+    const auto n = static_cast<uint32_t>(std::min<std::size_t>(data.size(), conf_.limits.header_buffer_size - c.in_len));
+    std::memcpy(c.in + c.in_len, data.data(), n);
+    c.in_len += n;
+    return n;
+}
+
+// Consumes held buffers in order while there is room (after a compaction, a sent
+// handshake flight, or a buffer becoming free).
 void Worker::take_held_input(Connection& c) {
-    uint8_t taken = 0;
-    while (taken < c.held_count) {
-        const HeldRecv h = c.held[taken];
-        if (h.len > conf_.limits.header_buffer_size - c.in_len) break;
-        std::memcpy(c.in + c.in_len, recv_bufs_.data(h.bid, h.len).data(), h.len);
-        c.in_len += h.len;
+    if (c.tls) drain_tls_plaintext(c);
+    uint8_t done = 0;
+    while (done < c.held_count) {
+        HeldRecv& h = c.held[done];
+        h.off += consume_input(c, recv_bufs_.data(h.bid, h.len).subspan(h.off));
+        if (h.off < h.len) break;
         recv_bufs_.recycle(h.bid);
-        ++taken;
+        ++done;
     }
-    std::memmove(c.held.data(), c.held.data() + taken, (c.held_count - taken) * sizeof(HeldRecv));
-    c.held_count = static_cast<uint8_t>(c.held_count - taken);
+    std::memmove(c.held.data(), c.held.data() + done, (c.held_count - done) * sizeof(HeldRecv));
+    c.held_count = static_cast<uint8_t>(c.held_count - done);
 }
 
 void Worker::compact_input(Connection& c) {

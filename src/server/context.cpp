@@ -17,4 +17,15 @@ std::vector<Site> open_sites(const config::Config& conf) {
     return sites;
 }
 
+std::unique_ptr<tls::ContextSet> load_tls(const config::Config& conf) {
+    if (!conf.has_tls_listener()) return nullptr;
+    tls::ContextOptions o;
+    o.min_version = conf.tls.min_version == "1.3" ? TLS1_3_VERSION : TLS1_2_VERSION;
+    o.session_tickets = conf.tls.session_tickets;
+    o.certificates.push_back({conf.tls.certificate, conf.tls.key, {}, fmt::format("{}:{}", conf.source, conf.tls.line)});
+    for (const auto& c : conf.certificates)
+        o.certificates.push_back({c.certificate, c.key, c.server_names, fmt::format("{}:{}", conf.source, c.line)});
+    return std::make_unique<tls::ContextSet>(o);
+}
+
 }  // namespace uringd::server

@@ -131,8 +131,15 @@ void Worker::resume_buffer_waiters() {
         c.in_wait_list = false;
         if (c.state != ConnState::WaitingBuffer) continue;  // closed meanwhile
         const Pending p = std::exchange(c.pending, Pending::None);
-        if (p == Pending::File) respond_file(c);
-        else respond_simple(c, c.simple_status, !c.keep_alive);
+        if (p == Pending::File) {
+            respond_file(c);
+        } else if (p == Pending::Handshake) {
+            c.state = ConnState::Handshaking;
+            take_held_input(c);
+            if (c.input_failed) begin_close(c);
+        } else {
+            respond_simple(c, c.simple_status, !c.keep_alive);
+        }
         finish_close_if_done(c);
     }
 }
@@ -150,7 +157,7 @@ void Worker::respond_file(Connection& c) {
     head.etag = {etag, fs::format_etag(c.st, etag)};
     head.keep_alive = c.keep_alive;
     head.http10_keep_alive = c.http10_keep_alive;
-    const auto out = c.buf.span();
+    const auto out = plain_area(c);
     const auto head_len = static_cast<uint32_t>(http::write_head(head, out));
     const uint64_t size = c.st.stx_size;
     if (c.head_only || size == 0) return start_send(c, head_len);
@@ -172,7 +179,7 @@ void Worker::respond_simple(Connection& c, http::Status status, bool close) {
     head.http10_keep_alive = c.http10_keep_alive;
     if (status == http::Status::MethodNotAllowed) head.allow = "GET, HEAD";
     if (status == http::Status::MovedPermanently) head.location = c.location;
-    const auto len = http::write_error_response(head, c.head_only, c.buf.span());
+    const auto len = http::write_error_response(head, c.head_only, plain_area(c));
     start_send(c, static_cast<uint32_t>(len));
 }
 

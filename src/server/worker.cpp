@@ -40,6 +40,7 @@ ring::RingOptions ring_options(const config::RingConfig& c, const WorkerOptions&
 const char* to_string(ConnState s) {
     switch (s) {
     case ConnState::Free: return "free";
+    case ConnState::Handshaking: return "handshaking";
     case ConnState::Idle: return "idle";
     case ConnState::Opening: return "opening";
     case ConnState::Statting: return "statting";
@@ -161,12 +162,6 @@ void Worker::on_accept(uint32_t listener, int res, uint32_t flags) {
     }
     UniqueFd fd(res);
     if (draining_) return;
-    if (listener_tls_[listener]) {
-        if (resource_errors_.allow(now_ms_))
-            spdlog::warn("TLS listener {}: HTTPS is not implemented yet; closing the connection",
-                         conf_.listen[listener].address_text);
-        return;
-    }
     if (live_ >= conf_.limits.max_connections) {
         // Accepted while the pause was on its way: hold it until a slot frees.
         if (held_accepts_.size() < kMaxHeldAccepts) held_accepts_.push_back({std::move(fd), listener});
@@ -184,8 +179,14 @@ void Worker::start_connection(UniqueFd fd, uint32_t listener) {
     net::tune_accepted(fd.get());
     c.fd = std::move(fd);
     c.listener = listener;
-    c.state = ConnState::Idle;
-    set_timer(c, Timer::Header);
+    if (listener_tls_[listener]) {
+        c.tls = std::make_unique<tls::Session>(ctx_.tls->default_context());
+        c.state = ConnState::Handshaking;
+        set_timer(c, Timer::Handshake);
+    } else {
+        c.state = ConnState::Idle;
+        set_timer(c, Timer::Header);
+    }
     arm_recv(c);
 }
 
@@ -244,6 +245,7 @@ void Worker::set_timer(Connection& c, Timer t) {
     c.timer = t;
     switch (t) {
     case Timer::None: c.deadline_ms = 0; return;
+    case Timer::Handshake: c.deadline_ms = now_ms_ + conf_.tls.handshake_timeout_ms; return;
     case Timer::Header: c.deadline_ms = now_ms_ + conf_.limits.header_timeout_ms; return;
     case Timer::KeepAlive: c.deadline_ms = now_ms_ + conf_.limits.keepalive_timeout_ms; return;
     case Timer::Send: c.deadline_ms = now_ms_ + conf_.limits.send_timeout_ms; return;
@@ -310,6 +312,7 @@ void Worker::begin_close(Connection& c, bool abort) {
 // briefly so unread request bytes do not turn our close into a RST that destroys the
 // response in the client's receive buffer.
 void Worker::graceful_close(Connection& c) {
+    if (c.tls && send_close_notify(c)) return;  // back here when it is on the wire
     if (c.peer_eof || !c.recv_armed) {
         begin_close(c);
         return;
@@ -328,6 +331,8 @@ void Worker::finish_close_if_done(Connection& c) {
     c.in_len = c.in_parsed = 0;
     c.parser.reset();
     c.recv_armed = c.peer_eof = false;
+    c.tls.reset();
+    c.sending_handshake = c.close_notify_sent = c.input_failed = false;
     c.keep_alive = true;
     c.pending = Pending::None;
     c.state = ConnState::Free;

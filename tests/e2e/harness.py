@@ -51,6 +51,15 @@ def make_site(base):
     return root
 
 
+def make_cert(base, name="localhost", alg="ec -pkeyopt ec_paramgen_curve:prime256v1"):
+    """A self-signed certificate for `name` (and 127.0.0.1); returns (cert, key) paths."""
+    cert, key = os.path.join(base, name + ".pem"), os.path.join(base, name + ".key")
+    subprocess.run(f"openssl req -x509 -newkey {alg} -nodes -days 2 -subj /CN={name} "
+                   f"-addext subjectAltName=DNS:{name},IP:127.0.0.1 -keyout {key} -out {cert}",
+                   shell=True, check=True, capture_output=True)
+    return cert, key
+
+
 def sha256_file(path):
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -68,11 +77,16 @@ class Server:
         self.port = free_port()
         self.tls_port = free_port()
         self.conf = os.path.join(self.dir, "uringd.conf")
+        self.cert, self.key = make_cert(self.dir)
         server = f"[server]\nworkers = {workers}\n" if workers else ""
+        tls = f'[tls]\ncertificate = "{self.cert}"\nkey = "{self.key}"\n'
+        if "[tls]" in conf_extra:  # merge: our certificate, the test's other [tls] keys
+            conf_extra = conf_extra.replace("[tls]\n", tls, 1)
+            tls = ""
         with open(self.conf, "w") as f:
             f.write(f'{server}[[listen]]\naddress = "127.0.0.1:{self.port}"\n'
                     f'[[listen]]\naddress = "127.0.0.1:{self.tls_port}"\ntls = true\n'
-                    f'[[site]]\nroot = "{self.root}"\n{conf_extra}\n')
+                    f'[[site]]\nroot = "{self.root}"\n{tls}{conf_extra}\n')
         self.log_path = os.path.join(self.dir, "uringd.log")
         self.proc = None
 
@@ -98,6 +112,13 @@ class Server:
 
     def url(self, path):
         return f"http://127.0.0.1:{self.port}{path}"
+
+    def tls_url(self, path):
+        return f"https://localhost:{self.tls_port}{path}"
+
+    def curl_tls_args(self):
+        """curl options that trust this server's certificate and reach it as localhost."""
+        return ["--cacert", self.cert, "--resolve", f"localhost:{self.tls_port}:127.0.0.1"]
 
     def fd_count(self):
         return len(os.listdir(f"/proc/{self.pid}/fd"))
@@ -128,7 +149,8 @@ class ServerTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.server = Server(cls.conf_extra, cls.workers).start()
+        cls.server = Server(cls.conf_extra, cls.workers)
+        cls.server.start()
 
     @classmethod
     def tearDownClass(cls):

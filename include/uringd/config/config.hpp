@@ -48,6 +48,26 @@ struct LimitsConfig {
     uint32_t drain_timeout_ms = 30000;
 };
 
+enum class Ktls : uint8_t { Auto, Required, Off };
+
+struct TlsConfig {
+    std::string certificate;  // default certificate chain (PEM)
+    std::string key;
+    std::string min_version = "1.2";  // "1.2" | "1.3"
+    Ktls ktls = Ktls::Auto;
+    bool session_tickets = true;
+    uint32_t handshake_timeout_ms = 10000;
+    int line = 0;  // of [tls], for errors
+};
+
+// Further certificates, chosen by SNI ([[certificate]] blocks).
+struct CertificateConfig {
+    std::vector<std::string> server_names;
+    std::string certificate;
+    std::string key;
+    int line = 0;
+};
+
 struct LogConfig {
     std::string level = "info";
 };
@@ -72,8 +92,12 @@ struct Config {
     RingConfig io_uring;
     LimitsConfig limits;
     LogConfig log;
+    TlsConfig tls;
+    std::vector<CertificateConfig> certificates;
     std::vector<ListenConfig> listen;
     std::vector<SiteConfig> sites;
+
+    bool has_tls_listener() const;
 };
 
 // Parses and validates (roots exist and are directories, addresses parse, values in

@@ -7,17 +7,20 @@
 #include <uringd/http/path.hpp>
 #include <uringd/http/response.hpp>
 #include <uringd/ring/buffers.hpp>
+#include <uringd/tls/session.hpp>
 
 #include <linux/stat.h>
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 namespace uringd::server {
 
 enum class ConnState : uint8_t {
     Free,
+    Handshaking,    // TLS handshake waiting for the client's next flight
     Idle,           // waiting for (the rest of) a request
     Opening,        // OPENAT2 in flight
     Statting,       // STATX in flight
@@ -30,13 +33,15 @@ enum class ConnState : uint8_t {
 };
 const char* to_string(ConnState s);
 
-enum class Timer : uint8_t { None, Header, KeepAlive, Send, Linger };
+enum class Timer : uint8_t { None, Handshake, Header, KeepAlive, Send, Linger };
 
 // What a parked connection does once it gets a buffer.
-enum class Pending : uint8_t { None, File, Simple };
+enum class Pending : uint8_t { None, File, Simple, Handshake };
 
+// A provided buffer not yet fully consumed: bytes [off, len) are still to be read.
 struct HeldRecv {
     uint16_t bid;
+    uint32_t off;
     uint32_t len;
 };
 
@@ -52,6 +57,12 @@ struct Connection {
     bool recv_armed = false;
     bool peer_eof = false;
     bool keep_alive = true;
+
+    // TLS (null on plain listeners): the session, and what is left to send of it.
+    std::unique_ptr<tls::Session> tls;
+    bool sending_handshake = false;  // the buffer holds handshake records on their way out
+    bool close_notify_sent = false;
+    bool input_failed = false;       // a TLS record failed to decrypt: close
 
     // Input: request bytes copied out of provided buffers (see Worker::append_input).
     char* in = nullptr;

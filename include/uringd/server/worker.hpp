@@ -17,6 +17,7 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <span>
 #include <vector>
 
 namespace uringd::server {
@@ -24,6 +25,7 @@ namespace uringd::server {
 struct WorkerCounters {
     uint64_t accepted = 0, refused = 0, requests = 0, stale_cqes = 0;
     uint64_t bytes_copy = 0, bytes_splice = 0, bytes_zc = 0;
+    uint64_t tls_handshakes = 0, tls_failures = 0, tls_userspace = 0;
 };
 
 struct WorkerOptions {
@@ -73,10 +75,21 @@ private:
     void arm_recv(Connection& c);
     void on_recv(Connection& c, int res, uint32_t flags);
     bool append_input(Connection& c, uint16_t bid, uint32_t len);
+    uint32_t consume_input(Connection& c, std::span<const char> data);
     void take_held_input(Connection& c);
     void process_input(Connection& c);
     void handle_request(Connection& c);
     void compact_input(Connection& c);
+
+    // tls.cpp: handshake on the ring, decryption into the input area, encryption of
+    // responses into the registered buffer (the userspace TLS strategy).
+    uint32_t consume_tls(Connection& c, std::span<const char> data);
+    uint32_t handshake_step(Connection& c, std::span<const char> data);
+    void on_handshake_sent(Connection& c);
+    void drain_tls_plaintext(Connection& c);
+    bool encrypt(Connection& c, uint32_t plain_len, uint32_t& out_len);
+    bool send_close_notify(Connection& c);
+    std::span<char> plain_area(const Connection& c) const;
 
     // response.cpp: from request to a head in a registered buffer.
     void submit_open(Connection& c);
@@ -93,8 +106,10 @@ private:
     // body.cpp: how the bytes leave.
     void submit_read_fixed(Connection& c, uint32_t head_len);
     void on_read_fixed(Connection& c, int res);
-    void start_send(Connection& c, uint32_t len);
+    void start_send(Connection& c, uint32_t plain_len);
+    void send_raw(Connection& c, uint32_t len);
     void submit_send(Connection& c);
+    void read_tls_chunk(Connection& c);
     void on_send(Connection& c, int res, uint32_t flags, const ring::Tag& t);
     void start_splice(Connection& c);
     void submit_splice_round(Connection& c);

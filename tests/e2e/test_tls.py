@@ -1,0 +1,142 @@
+"""HTTPS with userspace TLS (this machine's kernel has no kTLS): every offered cipher
+and version byte-exact with curl, ALPN, SNI, resumption with openssl s_client,
+keep-alive and pipelining, close_notify, and bad clients closed cleanly."""
+import hashlib
+import os
+import socket
+import ssl
+import subprocess
+import time
+
+from harness import SIZES, ResponseReader, ServerTest, curl, main, make_cert, sha256_file
+
+TLS13 = ["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"]
+TLS12 = ["ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-ECDSA-CHACHA20-POLY1305"]
+
+
+class Tls(ServerTest):
+    @classmethod
+    def setUpClass(cls):
+        import tempfile
+        cls.other_dir = tempfile.mkdtemp(prefix="uringd-sni-")
+        other_cert, other_key = make_cert(cls.other_dir, "other.test", "rsa:2048")
+        cls.conf_extra = (f'[[certificate]]\nserver_names = ["other.test", "*.other.test"]\n'
+                          f'certificate = "{other_cert}"\nkey = "{other_key}"\n'
+                          '[tls]\nhandshake_timeout_ms = 1000\n')
+        super().setUpClass()
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        subprocess.run(["rm", "-rf", cls.other_dir])
+
+    def fetch(self, path, *opts):
+        return curl(*self.server.curl_tls_args(), *opts, self.server.tls_url(path))
+
+    def s_client(self, *args, data=b""):
+        # -ign_eof: keep reading after stdin ends, until the server closes.
+        return subprocess.run(["openssl", "s_client", "-connect", f"127.0.0.1:{self.server.tls_port}",
+                               "-CAfile", self.server.cert, "-ign_eof", *args], input=data,
+                              capture_output=True, timeout=20)
+
+    def tls_socket(self):
+        ctx = ssl.create_default_context(cafile=self.server.cert)
+        raw = socket.create_connection(("127.0.0.1", self.server.tls_port), timeout=10)
+        return ctx.wrap_socket(raw, server_hostname="localhost")
+
+    def test_every_size_every_tls13_suite(self):
+        for suite in TLS13:
+            for name in SIZES:
+                with self.subTest(suite=suite, name=name):
+                    r = self.fetch("/" + name, "--tlsv1.3", "--tls13-ciphers", suite)
+                    self.assertEqual(r.returncode, 0, r.stderr)
+                    self.assertEqual(hashlib.sha256(r.stdout).hexdigest(),
+                                     sha256_file(os.path.join(self.server.root, name)))
+
+    def test_tls12_every_cipher(self):
+        for cipher in TLS12:
+            for name in ("1k.bin", "1m.bin", "64m.bin"):
+                with self.subTest(cipher=cipher, name=name):
+                    r = self.fetch("/" + name, "--tlsv1.2", "--tls-max", "1.2", "--ciphers", cipher)
+                    self.assertEqual(r.returncode, 0, r.stderr)
+                    self.assertEqual(hashlib.sha256(r.stdout).hexdigest(),
+                                     sha256_file(os.path.join(self.server.root, name)))
+
+    def test_old_versions_and_weak_ciphers_refused(self):
+        self.assertNotEqual(self.s_client("-tls1_1").returncode, 0)
+        self.assertNotEqual(self.s_client("-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA").returncode, 0)
+
+    def test_alpn_and_sni(self):
+        r = self.s_client("-alpn", "h2,http/1.1", "-servername", "localhost")
+        self.assertIn(b"ALPN protocol: http/1.1", r.stdout)
+        r = self.s_client("-alpn", "h2", "-servername", "localhost")  # no overlap: no ALPN, no failure
+        self.assertIn(b"No ALPN negotiated", r.stdout)
+        r = self.s_client("-servername", "www.other.test")
+        self.assertIn(b"subject=CN = other.test", r.stdout)
+        r = self.s_client("-servername", "nomatch.example")
+        self.assertIn(b"subject=CN = localhost", r.stdout)
+
+    def test_resumption_with_tickets(self):
+        sess = os.path.join(self.server.dir, "sess.pem")
+        for version in ("-tls1_3", "-tls1_2"):
+            with self.subTest(version=version):
+                req = b"GET /index.html HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+                first = self.s_client(version, "-sess_out", sess, "-servername", "localhost", data=req)
+                self.assertIn(b"<h1>home</h1>", first.stdout)
+                second = self.s_client(version, "-sess_in", sess, "-servername", "localhost", data=req)
+                self.assertIn(b"Reused", second.stdout, second.stdout[-2000:])
+                self.assertIn(b"<h1>home</h1>", second.stdout)
+
+    def test_keepalive_and_pipelining(self):
+        with self.tls_socket() as s:
+            reader = ResponseReader(s)
+            for i in range(50):
+                name = ["1k.bin", "index.html", "100k.bin", "1m.bin"][i % 4]
+                s.sendall(f"GET /{name} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode())
+                status, _, body = reader.read()
+                self.assertEqual((status, len(body)), (200, os.path.getsize(os.path.join(self.server.root, name))))
+            names = ["1k.bin", "nope", "index.html", "64k.bin", "sub"] * 2
+            s.sendall(b"".join(f"GET /{n} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode() for n in names))
+            for n in names:
+                status = reader.read()[0]
+                self.assertEqual(status, {"nope": 404, "sub": 301}.get(n, 200), n)
+
+    def test_close_notify_on_connection_close(self):
+        with self.tls_socket() as s:
+            s.sendall(b"GET /index.html HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            data = b""
+            while chunk := s.recv(65536):  # raises SSLEOFError if the server skipped close_notify
+                data += chunk
+            self.assertTrue(data.endswith(b"<h1>home</h1>\n"))
+
+    def test_plain_http_garbage_and_truncated_hello_are_closed(self):
+        for payload in (b"GET / HTTP/1.1\r\nHost: t\r\n\r\n", os.urandom(2000),
+                        b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + b"\x00" * 20):
+            with self.subTest(payload=payload[:12]):
+                with socket.create_connection(("127.0.0.1", self.server.tls_port), timeout=5) as s:
+                    s.sendall(payload)
+                    start = time.time()
+                    try:
+                        while s.recv(4096):
+                            pass
+                    except ConnectionResetError:
+                        pass
+                    self.assertLess(time.time() - start, 4, "not closed (handshake timeout is 1 s)")
+        r = self.fetch("/index.html")
+        self.assertEqual(r.stdout, b"<h1>home</h1>\n")
+
+    def test_silent_client_hits_handshake_timeout(self):
+        with socket.create_connection(("127.0.0.1", self.server.tls_port), timeout=5) as s:
+            start = time.time()
+            self.assertEqual(s.recv(10), b"")
+            self.assertLess(time.time() - start, 4)
+
+    def test_head_and_errors_over_tls(self):
+        r = self.fetch("/1m.bin", "-I")
+        self.assertIn(b"Content-Length: 1048576", r.stdout)
+        r = self.fetch("/missing", "-o", "/dev/null", "-w", "%{http_code}")
+        self.assertEqual(r.stdout, b"404")
+
+
+if __name__ == "__main__":
+    main()
