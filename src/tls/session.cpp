@@ -1,3 +1,4 @@
+#include <uringd/tls/ktls.hpp>
 #include <uringd/tls/session.hpp>
 
 #include <openssl/err.h>
@@ -13,11 +14,18 @@ namespace {
 
 using detail::SpanIo;
 
+// OpenSSL 3.0's internal BIO controls for kernel TLS (include/internal/bio.h): what
+// its own socket BIO answers, and so what any BIO must answer to be offered keys.
+constexpr int kCtrlSetKtls = 72;               // larg: is_tx, parg: ktls_crypto_info_t*
+constexpr int kCtrlSetKtlsTxCtrlMsg = 74;      // larg: record type of the next write
+constexpr int kCtrlClearKtlsTxCtrlMsg = 75;
+
 // The BIO reads from and writes into the spans of a Session's SpanIo. It asks OpenSSL
 // to retry when the input is empty or the output full; it never blocks or allocates.
 int bio_write(BIO* b, const char* data, int len) {
     auto* io = static_cast<SpanIo*>(BIO_get_data(b));
     BIO_clear_retry_flags(b);
+    if (io->ktls_tx) return ktls::write_record(*io, data, len);
     const std::size_t room = io->out.size() - io->out_used;
     if (room == 0) {
         BIO_set_retry_write(b);
@@ -42,10 +50,17 @@ int bio_read(BIO* b, char* data, int len) {
     return static_cast<int>(n);
 }
 
-long bio_ctrl(BIO*, int cmd, long, void*) {
-    // Flush is a no-op (the caller sends the output span); unknown controls answer 0,
-    // which includes the kTLS controls: OpenSSL keeps the record layer in user space.
-    return cmd == BIO_CTRL_FLUSH ? 1 : 0;
+long bio_ctrl(BIO* b, int cmd, long larg, void* parg) {
+    auto* io = static_cast<SpanIo*>(BIO_get_data(b));
+    switch (cmd) {
+    case BIO_CTRL_FLUSH: return 1;  // the caller sends the output span
+    case kCtrlSetKtls: return ktls::take_keys(*io, larg != 0, parg) ? 1 : 0;
+    case BIO_CTRL_GET_KTLS_SEND: return io->ktls_tx ? 1 : 0;
+    case BIO_CTRL_GET_KTLS_RECV: return 0;
+    case kCtrlSetKtlsTxCtrlMsg: io->record_type = static_cast<int>(larg); return 1;
+    case kCtrlClearKtlsTxCtrlMsg: io->record_type = -1; return 1;
+    default: return 0;  // unknown controls: 0, as OpenSSL expects
+    }
 }
 
 BIO_METHOD* span_method() {
@@ -79,6 +94,12 @@ Session::Session(SSL_CTX* ctx) : ssl_(SSL_new(ctx)) {
 }
 
 Session::~Session() { SSL_free(ssl_); }
+
+void Session::enable_ktls(int fd, const KtlsHooks& hooks) {
+    io_.fd = fd;
+    io_.hooks = &hooks;
+    SSL_set_options(ssl_, SSL_OP_ENABLE_KTLS);
+}
 
 Session::Status Session::status_of(int ret) {
     switch (SSL_get_error(ssl_, ret)) {

@@ -11,12 +11,30 @@
 
 namespace uringd::tls {
 
+// How a session reaches the kernel once OpenSSL offers it the write keys. The real
+// hooks (ktls::socket_hooks) use send/sendmsg and setsockopt; tests substitute an
+// emulated kernel to check exactly what OpenSSL hands over.
+struct KtlsHooks {
+    // Sends bytes on `fd` (record_type >= 0: one record of that type, through the
+    // kernel's TLS_SET_RECORD_TYPE). Returns bytes sent or -errno; never blocks.
+    long (*send)(int fd, const char* data, std::size_t len, int record_type, void* user);
+    // Installs TLS_TX from a struct tls12_crypto_info_* of `len` bytes. 0 or -errno.
+    int (*install_tx)(int fd, const void* info, std::size_t len, void* user);
+    void* user;
+};
+
 namespace detail {
 // What the custom BIO reads from and writes to (owned by the Session).
 struct SpanIo {
     std::span<const char> in;
     std::span<char> out;
     std::size_t out_used = 0;
+    // Kernel TLS (see Session::enable_ktls).
+    int fd = -1;
+    const KtlsHooks* hooks = nullptr;
+    bool ktls_tx = false;
+    bool failed = false;     // a write the kernel path could not take: close
+    int record_type = -1;    // set by OpenSSL before a non-application record
 };
 }  // namespace detail
 
@@ -56,6 +74,17 @@ public:
     Status write(std::span<const char> in);
     // Queues close_notify into the output span.
     void close_notify();
+
+    // Offers the kernel the write side once the handshake switches keys: OpenSSL asks
+    // our BIO to take the keys (SSL_OP_ENABLE_KTLS); the BIO sends what is pending
+    // with one send(2), installs TLS_TX, and from then on OpenSSL hands it plaintext
+    // (post-handshake records go out with TLS_SET_RECORD_TYPE). RX stays in OpenSSL.
+    // Call before the first handshake step.
+    void enable_ktls(int fd, const KtlsHooks& hooks);
+    // True once the kernel encrypts this connection's output: send plaintext.
+    bool ktls_tx() const { return io_.ktls_tx; }
+    // A post-handshake write failed on the kernel path (or a re-key was asked).
+    bool ktls_failed() const { return io_.failed; }
 
     std::string_view reason() const { return reason_; }
     std::string_view version() const { return SSL_get_version(ssl_); }

@@ -1,0 +1,228 @@
+// The kernel TLS hand-off without a kernel: OpenSSL gives our BIO the write keys, an
+// emulated net/tls seals later records with them, and a real OpenSSL client must
+// accept those records (session tickets, TLS 1.2 Finished, data, close_notify) —
+// proving key, salt/IV and sequence numbers. TLS 1.3 keys are also checked against
+// an independent HKDF-Expand-Label, itself checked on the RFC 8448 trace.
+#include "ktls_emulator.hpp"
+
+#include <uringd/tls/context.hpp>
+#include <uringd/tls/ktls.hpp>
+#include <uringd/tls/session.hpp>
+
+#include <gtest/gtest.h>
+
+#include <openssl/kdf.h>
+
+#include <array>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+using namespace uringd;
+using Status = tls::Session::Status;
+
+namespace {
+
+std::vector<unsigned char> unhex(std::string_view h) {
+    std::vector<unsigned char> out;
+    for (std::size_t i = 0; i + 1 < h.size();) {
+        if (h[i] == ' ') {
+            ++i;
+            continue;
+        }
+        out.push_back(static_cast<unsigned char>(std::stoi(std::string(h.substr(i, 2)), nullptr, 16)));
+        i += 2;
+    }
+    return out;
+}
+
+// RFC 8446 §7.1 HKDF-Expand-Label, written independently of OpenSSL's TLS code.
+std::vector<unsigned char> expand_label(const EVP_MD* md, const std::vector<unsigned char>& secret,
+                                        std::string_view label, std::size_t len) {
+    std::vector<unsigned char> info{static_cast<unsigned char>(len >> 8), static_cast<unsigned char>(len)};
+    const std::string full = "tls13 " + std::string(label);
+    info.push_back(static_cast<unsigned char>(full.size()));
+    info.insert(info.end(), full.begin(), full.end());
+    info.push_back(0);  // empty context
+    std::vector<unsigned char> out(len);
+    EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, nullptr);
+    EVP_PKEY_derive_init(ctx);
+    EVP_PKEY_CTX_set_hkdf_mode(ctx, EVP_PKEY_HKDEF_MODE_EXPAND_ONLY);
+    EVP_PKEY_CTX_set_hkdf_md(ctx, md);
+    EVP_PKEY_CTX_set1_hkdf_key(ctx, secret.data(), static_cast<int>(secret.size()));
+    EVP_PKEY_CTX_add1_hkdf_info(ctx, info.data(), static_cast<int>(info.size()));
+    EVP_PKEY_derive(ctx, out.data(), &len);
+    EVP_PKEY_CTX_free(ctx);
+    return out;
+}
+
+std::string g_dir;
+std::string g_secret;  // SERVER_TRAFFIC_SECRET_0 from the key log
+
+class Env : public ::testing::Environment {
+public:
+    void SetUp() override {
+        char tmpl[] = "/tmp/uringd-ktls-XXXXXX";
+        g_dir = mkdtemp(tmpl);
+        const std::string cmd = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
+                                "-subj /CN=k.test -keyout " + g_dir + "/k.key -out " + g_dir + "/k.pem 2>/dev/null";
+        ASSERT_EQ(std::system(cmd.c_str()), 0);
+    }
+    void TearDown() override { std::system(("rm -rf " + g_dir).c_str()); }
+};
+const auto* const g_env = ::testing::AddGlobalTestEnvironment(new Env);  // gtest owns it
+
+struct KtlsPair {
+    KtlsPair(int version, const char* cipher)
+        : set({{tls::CertificateOptions{g_dir + "/k.pem", g_dir + "/k.key", {}, "t:1"}}}),
+          client_ctx(SSL_CTX_new(TLS_client_method())),
+          to_client(BIO_new(BIO_s_mem())),
+          to_server(BIO_new(BIO_s_mem())),
+          kernel(to_client),
+          hooks(kernel.hooks()),
+          server(set.default_context()) {
+        SSL_CTX_set_keylog_callback(set.default_context(), [](const SSL*, const char* line) {
+            const std::string_view l(line);
+            if (l.starts_with("SERVER_TRAFFIC_SECRET_0 ")) g_secret = std::string(l.substr(l.rfind(' ') + 1));
+        });
+        SSL_CTX_set_min_proto_version(client_ctx.get(), version);
+        SSL_CTX_set_max_proto_version(client_ctx.get(), version);
+        if (version == TLS1_3_VERSION) SSL_CTX_set_ciphersuites(client_ctx.get(), cipher);
+        else SSL_CTX_set_cipher_list(client_ctx.get(), cipher);
+        client = SSL_new(client_ctx.get());
+        SSL_set_bio(client, to_client, to_server);
+        SSL_set_connect_state(client);
+        server.enable_ktls(3, hooks);
+    }
+    ~KtlsPair() { SSL_free(client); }
+
+    Status server_step(const std::function<Status()>& step) {
+        std::vector<char> in(BIO_ctrl_pending(to_server));
+        BIO_read(to_server, in.data(), static_cast<int>(in.size()));
+        pending.insert(pending.end(), in.begin(), in.end());
+        server.set_input(pending);
+        server.set_output(out);
+        const Status st = step();
+        pending.erase(pending.begin(), pending.end() - static_cast<long>(server.input_left()));
+        BIO_write(to_client, out.data(), static_cast<int>(server.output_size()));
+        return st;
+    }
+
+    bool handshake() {
+        for (int i = 0; i < 10; ++i) {
+            SSL_do_handshake(client);
+            const Status st = server_step([&] { return server.handshake(); });
+            if (st == Status::Error) return false;
+            if (st == Status::Ok && SSL_do_handshake(client) == 1) return true;
+        }
+        return false;
+    }
+
+    std::string client_read_all() {
+        std::string got;
+        std::array<char, 65536> buf{};
+        int r;
+        while ((r = SSL_read(client, buf.data(), static_cast<int>(buf.size()))) > 0) got.append(buf.data(), r);
+        return got;
+    }
+
+    tls::ContextSet set;
+    tls::SslCtxPtr client_ctx;
+    SSL* client;
+    BIO* to_client;
+    BIO* to_server;
+    test::EmulatedKernelTls kernel;
+    tls::KtlsHooks hooks;
+    tls::Session server;
+    std::vector<char> pending;
+    std::array<char, 65536> out{};
+};
+
+}  // namespace
+
+TEST(Rfc8448, HkdfExpandLabelMatchesTheTrace) {
+    const auto shs = unhex("b6 7b 7d 69 0c c1 6c 4e 75 e5 42 13 cb 2d 37 b4 e9 c9 12 bc de d9 10 5d 42 be fd 59 d3 91 ad 38");
+    EXPECT_EQ(expand_label(EVP_sha256(), shs, "key", 16), unhex("3f ce 51 60 09 c2 17 27 d0 f2 e4 e8 6e e4 03 bc"));
+    EXPECT_EQ(expand_label(EVP_sha256(), shs, "iv", 12), unhex("5d 31 3e b2 67 12 76 ee 13 00 0b 30"));
+    const auto sap = unhex("a1 1a f9 f0 55 31 f8 56 ad 47 11 6b 45 a9 50 32 82 04 b4 f4 4b fb 6b 3a 4b 4f 1f 3f cb 63 16 43");
+    EXPECT_EQ(expand_label(EVP_sha256(), sap, "key", 16), unhex("9f 02 28 3b 6c 9c 07 ef c2 6b b9 f2 ac 92 e3 56"));
+    EXPECT_EQ(expand_label(EVP_sha256(), sap, "iv", 12), unhex("cf 78 2b 88 dd 83 54 9a ad f1 e9 84"));
+    const auto chs = unhex("b3 ed db 12 6e 06 7f 35 a7 80 b3 ab f4 5e 2d 8f 3b 1a 95 07 38 f5 2e 96 00 74 6a 0e 27 a5 5a 21");
+    EXPECT_EQ(expand_label(EVP_sha256(), chs, "key", 16), unhex("db fa a6 93 d1 76 2c 5b 66 6a f5 d9 50 25 8d 01"));
+    EXPECT_EQ(expand_label(EVP_sha256(), chs, "iv", 12), unhex("5b d3 c7 1b 83 6e 0b 76 bb 73 26 5f"));
+}
+
+class KtlsHandOff : public ::testing::TestWithParam<std::tuple<int, const char*, uint16_t>> {};
+
+TEST_P(KtlsHandOff, KernelSealedRecordsAreAcceptedByTheClient) {
+    const auto [version, cipher, kernel_cipher] = GetParam();
+    KtlsPair p(version, cipher);
+    ASSERT_TRUE(p.handshake());
+    ASSERT_TRUE(p.server.ktls_tx()) << "OpenSSL did not hand over the write keys";
+    ASSERT_TRUE(p.kernel.installed());
+    EXPECT_EQ(p.kernel.cipher(), kernel_cipher);
+    EXPECT_EQ(p.kernel.initial_seq(), 0u);
+
+    if (version == TLS1_3_VERSION) {
+        // The installed key/IV are the ones RFC 8446 derives from the traffic secret.
+        const EVP_MD* md = kernel_cipher == TLS_CIPHER_AES_GCM_256 ? EVP_sha384() : EVP_sha256();
+        const auto secret = unhex(g_secret);
+        EXPECT_EQ(p.kernel.key(), expand_label(md, secret, "key", p.kernel.key().size()));
+        EXPECT_EQ(p.kernel.full_iv(), expand_label(md, secret, "iv", 12));
+    }
+
+    // Application data as the ring would send it: plaintext through the "kernel".
+    std::string body;
+    for (int i = 0; i < 5000; ++i) body += "uringd-" + std::to_string(i) + "\n";
+    for (std::size_t off = 0; off < body.size(); off += 16384)
+        p.hooks.send(3, body.data() + off, std::min<std::size_t>(16384, body.size() - off), -1, p.hooks.user);
+    EXPECT_EQ(p.client_read_all(), body);  // tickets (1.3) arrive first and must decrypt too
+    EXPECT_GE(p.kernel.records_sealed(), 3);
+
+    // Requests still come in through OpenSSL (RX stays in user space).
+    const std::string req = "GET / HTTP/1.1\r\nHost: k\r\n\r\n";
+    SSL_write(p.client, req.data(), static_cast<int>(req.size()));
+    std::array<char, 256> plain{};
+    std::size_t n = 0;
+    p.server_step([&] { return p.server.read(plain, n); });
+    EXPECT_EQ(std::string(plain.data(), n), req);
+
+    // close_notify goes out as an alert record through the kernel path.
+    p.server_step([&] {
+        p.server.close_notify();
+        return Status::Ok;
+    });
+    EXPECT_EQ(p.server.output_size(), 0u);
+    std::array<char, 8> tmp{};
+    EXPECT_EQ(SSL_read(p.client, tmp.data(), 8), 0);
+    EXPECT_EQ(SSL_get_error(p.client, 0), SSL_ERROR_ZERO_RETURN);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    AllCiphers, KtlsHandOff,
+    ::testing::Values(std::tuple{TLS1_3_VERSION, "TLS_AES_128_GCM_SHA256", uint16_t{TLS_CIPHER_AES_GCM_128}},
+                      std::tuple{TLS1_3_VERSION, "TLS_AES_256_GCM_SHA384", uint16_t{TLS_CIPHER_AES_GCM_256}},
+                      std::tuple{TLS1_3_VERSION, "TLS_CHACHA20_POLY1305_SHA256",
+                                 uint16_t{TLS_CIPHER_CHACHA20_POLY1305}},
+                      std::tuple{TLS1_2_VERSION, "ECDHE-ECDSA-AES128-GCM-SHA256", uint16_t{TLS_CIPHER_AES_GCM_128}},
+                      std::tuple{TLS1_2_VERSION, "ECDHE-ECDSA-AES256-GCM-SHA384", uint16_t{TLS_CIPHER_AES_GCM_256}},
+                      std::tuple{TLS1_2_VERSION, "ECDHE-ECDSA-CHACHA20-POLY1305",
+                                 uint16_t{TLS_CIPHER_CHACHA20_POLY1305}}));
+
+TEST(Ktls, RefusedInstallKeepsUserSpaceRecords) {
+    KtlsPair p(TLS1_3_VERSION, "TLS_AES_128_GCM_SHA256");
+    static const tls::KtlsHooks refusing{
+        [](int, const char* d, std::size_t n, int, void* u) -> long {
+            BIO_write(static_cast<BIO*>(u), d, static_cast<int>(n));
+            return static_cast<long>(n);
+        },
+        [](int, const void*, std::size_t, void*) { return -ENOENT; }, nullptr};
+    tls::KtlsHooks hooks = refusing;
+    hooks.user = p.to_client;
+    p.server.enable_ktls(3, hooks);
+    ASSERT_TRUE(p.handshake());
+    EXPECT_FALSE(p.server.ktls_tx());
+    std::string data = "still encrypted by OpenSSL";
+    p.server_step([&] { return p.server.write(data); });
+    EXPECT_EQ(p.client_read_all(), data);
+}
