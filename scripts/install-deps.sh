@@ -10,8 +10,8 @@ packages=(
   libsystemd-dev node-llhttp googletest libgtest-dev
   # run
   media-types
-  # test
-  curl openssl python3 procps
+  # test (the kTLS test boots Debian's kernel under qemu with a busybox initramfs)
+  curl openssl python3 procps qemu-system-x86 busybox-static kmod cpio
 )
 
 missing=()

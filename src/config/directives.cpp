@@ -130,7 +130,7 @@ const Directive<TlsConfig> kTls[] = {
      [](TlsConfig& c, const toml::node& n, const Reader& r) {
          c.min_version = r.choice(n, "1.2|1.3") == 0 ? "1.2" : "1.3";
      }},
-    {"ktls", "\"auto\"", "kernel TLS: auto|required|off (this build encrypts in user space; required refuses to start)",
+    {"ktls", "\"auto\"", "kernel TLS for transmit: auto|required|off (auto: where the kernel has it; required: refuse to start without)",
      [](TlsConfig& c, const toml::node& n, const Reader& r) { c.ktls = static_cast<Ktls>(r.choice(n, "auto|required|off")); }},
     {"session_tickets", "true", "TLS session resumption with stateless tickets",
      [](TlsConfig& c, const toml::node& n, const Reader& r) { c.session_tickets = r.boolean(n); }},

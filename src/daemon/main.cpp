@@ -9,6 +9,7 @@
 #include <uringd/ring/ring.hpp>
 #include <uringd/server/context.hpp>
 #include <uringd/tls/context.hpp>
+#include <uringd/tls/ktls.hpp>
 
 #include <cstdio>
 #include <cstdlib>
@@ -28,20 +29,30 @@ std::string listeners_text(const config::Config& conf) {
     return s;
 }
 
-// Certificates are loaded (and so checked) by -t too. kTLS is not offloaded yet:
-// `required` must refuse to start rather than silently encrypt in user space.
-std::unique_ptr<tls::ContextSet> load_tls(const config::Config& conf) {
-    auto contexts = server::load_tls(conf);
-    if (contexts && conf.tls.ktls == config::Ktls::Required)
-        throw config::ConfigError(fmt::format("{}:{}: ktls = \"required\", but this build does not offload TLS to "
-                                              "the kernel yet; use \"auto\" or \"off\"",
-                                              conf.source, conf.tls.line));
-    return contexts;
+// Certificates are loaded (and so checked) by -t too.
+std::unique_ptr<tls::ContextSet> load_tls(const config::Config& conf) { return server::load_tls(conf); }
+
+// kTLS: auto uses it where the kernel has the "tls" ULP; required refuses to start
+// without it. The answer is logged once.
+bool decide_ktls(const config::Config& conf) {
+    if (!conf.has_tls_listener()) return false;
+    if (conf.tls.ktls == config::Ktls::Off) {
+        spdlog::info("TLS: kernel TLS off by configuration; records encrypted in user space (OpenSSL)");
+        return false;
+    }
+    const bool available = tls::ktls::kernel_supports_tls();
+    if (!available && conf.tls.ktls == config::Ktls::Required)
+        throw config::ConfigError(fmt::format("{}:{}: ktls = \"required\", but this kernel has no TLS ULP "
+                                              "(CONFIG_TLS; try: modprobe tls)", conf.source, conf.tls.line));
+    if (available)
+        spdlog::info("TLS: kernel TLS for transmit (OpenSSL hands over the write keys; receive stays in OpenSSL)");
+    else
+        spdlog::info("TLS: this kernel has no TLS ULP; records encrypted in user space (OpenSSL)");
+    return available;
 }
 
 int serve(const config::Config& conf) {
-    server::ServerContext ctx{conf, {}, server::open_sites(conf), load_tls(conf)};
-    if (ctx.tls) spdlog::info("TLS: records encrypted in user space (OpenSSL); kernel TLS offload: not in this build");
+    server::ServerContext ctx{conf, {}, server::open_sites(conf), load_tls(conf), decide_ktls(conf)};
     if (!ctx.mime.load(conf.server.mime_types))
         spdlog::warn("{}: cannot read; using the built-in MIME table", conf.server.mime_types);
     const sigset_t signals = daemon::block_signals();

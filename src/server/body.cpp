@@ -54,7 +54,7 @@ void Worker::read_tls_chunk(Connection& c) {
 // Sends plain_area()[0, plain_len): as is, or encrypted first on a TLS connection.
 void Worker::start_send(Connection& c, uint32_t plain_len) {
     uint32_t len = plain_len;
-    if (c.tls && !encrypt(c, plain_len, len)) return begin_close(c);
+    if (userspace_tls(c) && !encrypt(c, plain_len, len)) return begin_close(c);
     send_raw(c, len);
 }
 
@@ -69,8 +69,9 @@ void Worker::submit_send(Connection& c) {
     const uint32_t n = c.send_len - c.send_off;
     char* data = c.buf.span().data() + c.send_off;
     io_uring_sqe* sqe = ring_.sqe();
-    // Not for userspace TLS: its chunk loop rewrites the buffer right after each send
-    // completes, before a zero-copy notification would let it.
+    // Not on TLS: the user-space chunk loop rewrites the buffer right after each send
+    // completes, before a zero-copy notification would let it; and Linux 6.1's
+    // tls_sw_sendmsg refuses MSG_ZEROCOPY (and MSG_WAITALL) on kTLS sockets.
     if (send_zc_ok_ && !c.tls && n >= conf_.io_uring.send_zc_threshold) {
         // Zero-copy from the registered pages; the buffer stays kernel-held until the
         // notification CQE (see dispatch), even if this connection moves on.
@@ -78,7 +79,7 @@ void Worker::submit_send(Connection& c) {
         io_uring_sqe_set_data64(sqe, tag(c, Op::SendZc, c.buf.index()));
         fixed_.kernel_hold(c.buf.index());
     } else {
-        io_uring_prep_send(sqe, c.fd.get(), data, n, MSG_NOSIGNAL | MSG_WAITALL);
+        io_uring_prep_send(sqe, c.fd.get(), data, n, MSG_NOSIGNAL | (c.tls ? 0 : MSG_WAITALL));
         io_uring_sqe_set_data64(sqe, tag(c, Op::Send));
     }
     ++c.inflight;
@@ -97,7 +98,7 @@ void Worker::on_send(Connection& c, int res, uint32_t flags, const ring::Tag& t)
     c.send_off += static_cast<uint32_t>(res);
     if (c.send_off < c.send_len) return submit_send(c);  // short send: the rest
     if (c.sending_handshake) return on_handshake_sent(c);
-    if (c.body_left > 0) return c.tls ? read_tls_chunk(c) : start_splice(c);
+    if (c.body_left > 0) return userspace_tls(c) ? read_tls_chunk(c) : start_splice(c);
     response_done(c);
 }
 

@@ -10,7 +10,7 @@ using Status = tls::Session::Status;
 
 std::span<char> Worker::plain_area(const Connection& c) const {
     const auto whole = c.buf.span();
-    if (!c.tls) return whole;
+    if (!userspace_tls(c)) return whole;
     const std::size_t half = whole.size() / 2;
     return whole.subspan(half, tls::Session::max_plaintext_for(half));
 }
@@ -27,8 +27,10 @@ uint32_t Worker::consume_tls(Connection& c, std::span<const char> data) {
     c.in_len += static_cast<uint32_t>(n);
     if (st == Status::Closed) {
         c.peer_eof = true;  // close_notify: answer what was asked, then close
-    } else if (st == Status::Error || st == Status::OutputFull) {
-        spdlog::debug("worker {}: slot {}: TLS read: {}", opts_.index, c.slot, c.tls->reason());
+    } else if (st == Status::Error || st == Status::OutputFull || c.tls->ktls_failed()) {
+        // ktls_failed: a KeyUpdate the kernel cannot follow, or a record it refused.
+        spdlog::debug("worker {}: slot {}: TLS read: {}", opts_.index, c.slot,
+                      c.tls->ktls_failed() ? "kernel TLS cannot continue" : c.tls->reason());
         c.input_failed = true;
     }
     return static_cast<uint32_t>(data.size() - c.tls->input_left());
@@ -56,9 +58,9 @@ uint32_t Worker::handshake_step(Connection& c, std::span<const char> data) {
     }
     if (st == Status::Ok) {
         ++counters_.tls_handshakes;
-        ++counters_.tls_userspace;
-        spdlog::debug("worker {}: slot {}: {} {} alpn={} sni={}", opts_.index, c.slot, c.tls->version(),
-                      c.tls->cipher(), c.tls->alpn(), c.tls->server_name());
+        ++(c.tls->ktls_tx() ? counters_.tls_ktls : counters_.tls_userspace);
+        spdlog::debug("worker {}: slot {}: {} {} alpn={} sni={} tx={}", opts_.index, c.slot, c.tls->version(),
+                      c.tls->cipher(), c.tls->alpn(), c.tls->server_name(), c.tls->ktls_tx() ? "kernel" : "user");
     }
     if (c.tls->output_size() > 0) {
         c.sending_handshake = true;

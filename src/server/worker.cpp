@@ -5,6 +5,7 @@
 #include <uringd/fs/file.hpp>
 #include <uringd/net/listener.hpp>
 #include <uringd/server/worker.hpp>
+#include <uringd/tls/ktls.hpp>
 
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -181,6 +182,7 @@ void Worker::start_connection(UniqueFd fd, uint32_t listener) {
     c.listener = listener;
     if (listener_tls_[listener]) {
         c.tls = std::make_unique<tls::Session>(ctx_.tls->default_context());
+        if (ctx_.ktls) c.tls->enable_ktls(c.fd.get(), tls::ktls::socket_hooks());
         c.state = ConnState::Handshaking;
         set_timer(c, Timer::Handshake);
     } else {

@@ -22,6 +22,7 @@ struct ServerContext {
     http::MimeTypes mime;
     std::vector<Site> sites;
     std::unique_ptr<tls::ContextSet> tls;  // null without TLS listeners
+    bool ktls = false;  // offer TLS connections' write keys to the kernel
 };
 
 // Opens the site roots. Throws uringd::Error when one cannot be opened.

@@ -25,7 +25,7 @@ namespace uringd::server {
 struct WorkerCounters {
     uint64_t accepted = 0, refused = 0, requests = 0, stale_cqes = 0;
     uint64_t bytes_copy = 0, bytes_splice = 0, bytes_zc = 0;
-    uint64_t tls_handshakes = 0, tls_failures = 0, tls_userspace = 0;
+    uint64_t tls_handshakes = 0, tls_failures = 0, tls_userspace = 0, tls_ktls = 0;
 };
 
 struct WorkerOptions {
@@ -90,6 +90,8 @@ private:
     bool encrypt(Connection& c, uint32_t plain_len, uint32_t& out_len);
     bool send_close_notify(Connection& c);
     std::span<char> plain_area(const Connection& c) const;
+    // TLS whose records OpenSSL encrypts (no kernel TLS on this connection).
+    static bool userspace_tls(const Connection& c) { return c.tls && !c.tls->ktls_tx(); }
 
     // response.cpp: from request to a head in a registered buffer.
     void submit_open(Connection& c);

@@ -1,0 +1,67 @@
+#!/bin/sh
+# Runs inside the VM (see run.sh). Every check prints one URINGD-VM line; the last
+# line is the verdict the host parses.
+pass=0 fail=0
+ok() { echo "URINGD-VM: PASS $*"; pass=$((pass + 1)); }
+bad() { echo "URINGD-VM: FAIL $*"; fail=$((fail + 1)); }
+check() { name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; return 1; fi; }
+
+for m in tls gcm ghash-generic ghash-clmulni-intel ctr aesni-intel chacha20poly1305 chacha-generic \
+         chacha-x86_64 poly1305-generic poly1305-x86_64; do modprobe "$m" 2>/dev/null; done
+check "tls module loaded" grep -q '^tls ' /proc/modules
+ulimit -l unlimited
+ulimit -n 65536
+
+/bin/uringd -c /etc/uringd.conf > /tmp/uringd.log 2>&1 &
+pid=$!
+for i in $(seq 1 100); do grep -q 'ready:' /tmp/uringd.log && break; sleep 0.1; done
+check "uringd started with ktls = required" grep -q 'kernel TLS for transmit' /tmp/uringd.log
+
+C="curl -sS --max-time 120 --cacert /etc/cert.pem --resolve localhost:8443:127.0.0.1"
+fetch_ok() {  # $1 = file, rest = curl options
+  f=$1; shift
+  $C "$@" -o /tmp/out "https://localhost:8443/$f" || return 1
+  want=$(grep " ./$f\$" /sums | cut -d' ' -f1)
+  got=$(sha256sum /tmp/out | cut -d' ' -f1)
+  [ "$want" = "$got" ]
+}
+for s in TLS_AES_128_GCM_SHA256 TLS_AES_256_GCM_SHA384 TLS_CHACHA20_POLY1305_SHA256; do
+  for f in empty.bin 1k.bin 1m.bin; do check "TLS 1.3 $s $f" fetch_ok $f --tlsv1.3 --tls13-ciphers $s; done
+done
+for c in ECDHE-ECDSA-AES128-GCM-SHA256 ECDHE-ECDSA-AES256-GCM-SHA384 ECDHE-ECDSA-CHACHA20-POLY1305; do
+  for f in 1k.bin 1m.bin; do check "TLS 1.2 $c $f" fetch_ok $f --tlsv1.2 --tls-max 1.2 --ciphers $c; done
+done
+check "16 MiB over TLS 1.3" fetch_ok 16m.bin --tlsv1.3
+check "HEAD" sh -c "$C -I https://localhost:8443/16m.bin | grep -q 'Content-Length: 16777216'"
+
+urls=""  # curl reuses one connection for URLs on one command line; -o applies per URL
+for i in $(seq 1 50); do urls="$urls -o /dev/null https://localhost:8443/1k.bin"; done
+$C -w '%{http_code} %{num_connects}\n' $urls > /tmp/ka 2>&1
+check "50 keep-alive requests on one connection" sh -c \
+  "[ \$(grep -c '^200 ' /tmp/ka) = 50 ] && [ \$(awk '{s+=\$2} END {print s}' /tmp/ka) = 1 ]" ||
+  head -3 /tmp/ka | sed 's/^/URINGD-VM: keep-alive output /'
+
+resume() {  # $1 = -tls1_3 | -tls1_2
+  req='GET /index.html HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'
+  printf "$req" | openssl s_client -connect 127.0.0.1:8443 -servername localhost -CAfile /etc/cert.pem \
+    -ign_eof "$1" -sess_out /tmp/sess > /tmp/s1 2>&1 || return 1
+  printf "$req" | openssl s_client -connect 127.0.0.1:8443 -servername localhost -CAfile /etc/cert.pem \
+    -ign_eof "$1" -sess_in /tmp/sess > /tmp/s2 2>&1 || return 1
+  grep -q '<h1>ktls</h1>' /tmp/s1 && grep -q '^Reused' /tmp/s2 && grep -q '<h1>ktls</h1>' /tmp/s2
+}
+check "resumption TLS 1.3 (tickets sent through the kernel)" resume -tls1_3
+check "resumption TLS 1.2" resume -tls1_2
+
+cat /proc/net/tls_stat | sed 's/^/URINGD-VM: tls_stat /'
+tx=$(awk '/^TlsTxSw /{print $2}' /proc/net/tls_stat)
+check "kernel encrypted the responses (TlsTxSw = $tx)" [ "${tx:-0}" -ge 20 ]
+check "no kernel decrypt errors" sh -c "[ \$(awk '/^TlsDecryptError /{print \$2}' /proc/net/tls_stat) = 0 ]"
+# What the kernel accepts on a kTLS socket (reported, not judged: see docs/tls.md).
+/bin/ktls-probe 2>&1 | sed 's/^/URINGD-VM: probe /'
+grep -c 'tx=kernel' /tmp/uringd.log | sed 's/^/URINGD-VM: handshakes with tx=kernel: /'
+check "no handshake fell back to user space" sh -c "! grep -q 'tx=user' /tmp/uringd.log"
+
+kill -TERM $pid; wait $pid
+check "uringd drained and exited 0" [ $? -eq 0 ]
+grep -E 'error|critical' /tmp/uringd.log | head -5 | sed 's/^/URINGD-VM: log /'
+echo "URINGD-VM-RESULT: $pass passed, $fail failed"

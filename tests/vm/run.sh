@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# kTLS on a real kernel: boots Debian's own kernel (which has tls.ko) under
+# qemu -accel tcg with a busybox initramfs holding uringd, curl and openssl, runs
+# guest.sh inside, and passes only if every check there passed and the kernel's
+# /proc/net/tls_stat shows it encrypted the traffic. The kernel package is cached
+# in $URINGD_VM_CACHE (default ~/.cache/uringd-vm).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+bin=$(readlink -f "${URINGD_BIN:-$root/build/uringd}")
+cache=${URINGD_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/uringd-vm}
+work=$(mktemp -d /tmp/uringd-vm-XXXXXX)
+[[ -n ${URINGD_VM_KEEP:-} ]] || trap 'rm -rf "$work"' EXIT
+mkdir -p "$cache"
+
+# 1. The kernel linux-image-amd64 points at, unpacked once.
+pkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
+[[ -n $pkg ]] || { echo "vm: cannot resolve linux-image-amd64 (apt-get update?)"; exit 1; }
+kver=${pkg#linux-image-}
+if [[ ! -d $cache/$pkg ]]; then
+  (cd "$cache" && rm -f "${pkg}"_*.deb && apt-get download "$pkg" >/dev/null 2>&1 && \
+   dpkg -x "${pkg}"_*.deb "$pkg.tmp" && mv "$pkg.tmp" "$pkg" && rm -f "${pkg}"_*.deb)
+fi
+vmlinuz=$cache/$pkg/boot/vmlinuz-$kver
+moddir=$cache/$pkg/lib/modules/$kver
+[[ -f $vmlinuz && -f $moddir/kernel/net/tls/tls.ko ]] || { echo "vm: $pkg has no vmlinuz or tls.ko"; exit 1; }
+
+# 2. The initramfs: busybox, the modules kTLS and its ciphers need, the programs
+#    under test with their shared libraries, a site and a certificate.
+r=$work/root
+mkdir -p "$r"/{bin,sbin,etc,proc,sys,dev,tmp,www,lib/modules/$kver/kernel}
+cp /bin/busybox "$r/bin/busybox"
+for applet in $(/bin/busybox --list); do [[ $applet == busybox ]] || ln -sf busybox "$r/bin/$applet"; done
+ln -sf ../bin/busybox "$r/sbin/modprobe"
+for d in net/tls crypto arch/x86/crypto lib/crypto; do
+  [[ -d $moddir/kernel/$d ]] && mkdir -p "$r/lib/modules/$kver/kernel/$d" && cp -r "$moddir/kernel/$d/." "$r/lib/modules/$kver/kernel/$d/"
+done
+cp "$moddir"/modules.builtin* "$moddir"/modules.order "$r/lib/modules/$kver/" 2>/dev/null || true
+depmod -b "$r" "$kver"
+
+copy_with_libs() {
+  local f=$1
+  mkdir -p "$r$(dirname "$f")" && cp -L "$f" "$r$f"
+  ldd "$f" | awk '/=> \//{print $3} /^\t\/lib/{print $1}' | while read -r lib; do
+    [[ -e $r$lib ]] || { mkdir -p "$r$(dirname "$lib")"; cp -L "$lib" "$r$lib"; }
+  done
+}
+copy_with_libs "$bin"
+mv "$r$bin" "$r/bin/uringd"
+probe=$(dirname "$bin")/tests/vm/ktls-probe
+copy_with_libs "$probe" && mv "$r$probe" "$r/bin/ktls-probe"
+copy_with_libs "$(command -v curl)"
+copy_with_libs "$(command -v openssl)"
+mkdir -p "$r/usr/lib/ssl" && cp /usr/lib/ssl/openssl.cnf "$r/usr/lib/ssl/" 2>/dev/null || true
+# OpenSSL loads its providers and curl its TLS backend by path at run time.
+for d in /usr/lib/x86_64-linux-gnu/ossl-modules /usr/lib/x86_64-linux-gnu/engines-3; do
+  [[ -d $d ]] && mkdir -p "$r$d" && cp -r "$d/." "$r$d/"
+done
+
+head -c 1048576 /dev/urandom > "$r/www/1m.bin"
+head -c 16777216 /dev/urandom > "$r/www/16m.bin"
+head -c 1024 /dev/urandom > "$r/www/1k.bin"
+: > "$r/www/empty.bin"
+echo '<h1>ktls</h1>' > "$r/www/index.html"
+(cd "$r/www" && sha256sum ./* > ../sums)
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=localhost \
+  -addext subjectAltName=DNS:localhost -keyout "$r/etc/key.pem" -out "$r/etc/cert.pem" 2>/dev/null
+cat > "$r/etc/uringd.conf" <<CONF
+[server]
+workers = 2
+[[listen]]
+address = "127.0.0.1:8443"
+tls = true
+[[site]]
+root = "/www"
+[tls]
+certificate = "/etc/cert.pem"
+key = "/etc/key.pem"
+ktls = "required"
+[log]
+level = "debug"
+CONF
+cp "$here/guest.sh" "$r/guest.sh"
+cat > "$r/init" <<'INIT'
+#!/bin/sh
+mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev; mount -t tmpfs tmp /tmp
+ip link set lo up
+sh /guest.sh
+echo o > /proc/sysrq-trigger
+poweroff -f
+INIT
+chmod +x "$r/init" "$r/guest.sh"
+(cd "$r" && find . | cpio -o -H newc 2>/dev/null | gzip -1) > "$work/initrd.gz"
+
+# 3. Boot (TCG: -enable-kvm hangs on these hosts) and read the verdict from ttyS0.
+log=$work/serial.log
+timeout 900 qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 1536 -nographic -no-reboot \
+  -kernel "$vmlinuz" -initrd "$work/initrd.gz" \
+  -append "console=ttyS0 rdinit=/init panic=-1 loglevel=${URINGD_VM_LOGLEVEL:-3}" > "$log" 2>&1 || true
+grep -aE '^URINGD-VM' "$log" | tr -d '\r' || true
+if ! grep -aq '^URINGD-VM-RESULT: [0-9]* passed, 0 failed' "$log"; then
+  echo "---- serial console (tail) ----"; tail -n 80 "$log" | tr -d '\r'
+  echo "vm: kTLS test FAILED"; exit 1
+fi
+echo "vm: kTLS test passed on $pkg"
