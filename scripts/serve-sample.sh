@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs dependencies, builds uringd (Release) and serves a generated sample site
-# in the foreground: http://127.0.0.1:8080/ (and the TLS listener on :8443, which
-# closes connections until HTTPS lands). Ctrl-C drains and stops it.
+# in the foreground: http://127.0.0.1:8080/ and https://127.0.0.1:8443/ (a generated
+# self-signed certificate: curl -k, or --cacert build-release/sample/cert.pem).
+# Ctrl-C drains and stops it.
 # Override the addresses with HTTP_ADDR / HTTPS_ADDR, e.g. HTTP_ADDR=0.0.0.0:8080.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,7 +21,7 @@ echo 'body { font-family: sans-serif; margin: 3em; }' > "$sample/www/style.css"
 echo '<!doctype html><p><a href="1m.bin">1m.bin</a> <a href="64m.bin">64m.bin</a></p>' > "$sample/www/files/index.html"
 [[ -f $sample/www/files/1m.bin ]] || head -c 1048576 /dev/urandom > "$sample/www/files/1m.bin"
 [[ -f $sample/www/files/64m.bin ]] || head -c 67108864 /dev/urandom > "$sample/www/files/64m.bin"
-# A self-signed certificate for the HTTPS listener (used once TLS lands).
+# A self-signed certificate for the HTTPS listener.
 [[ -f $sample/cert.pem ]] || openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
     -keyout "$sample/key.pem" -out "$sample/cert.pem" -days 30 -subj /CN=localhost \
     -addext subjectAltName=DNS:localhost,IP:127.0.0.1 2>/dev/null
@@ -29,7 +30,9 @@ www=$(cd "$sample/www" && pwd)
 sed -e "s#^root = .*#root = \"$www\"#" \
     -e "s#^address = \"127.0.0.1:8080\"#address = \"${HTTP_ADDR:-127.0.0.1:8080}\"#" \
     -e "s#^address = \"127.0.0.1:8443\"#address = \"${HTTPS_ADDR:-127.0.0.1:8443}\"#" \
+    -e "s#^certificate = \"/etc/uringd/cert.pem\"#certificate = \"$(pwd)/$sample/cert.pem\"#" \
+    -e "s#^key = \"/etc/uringd/key.pem\"#key = \"$(pwd)/$sample/key.pem\"#" \
     conf/uringd.conf > "$sample/uringd.conf"
 build-release/uringd -t -c "$sample/uringd.conf"
-echo "serving $www on http://${HTTP_ADDR:-127.0.0.1:8080}/ — Ctrl-C to stop"
+echo "serving $www on http://${HTTP_ADDR:-127.0.0.1:8080}/ and https://${HTTPS_ADDR:-127.0.0.1:8443}/ — Ctrl-C to stop"
 exec build-release/uringd -c "$sample/uringd.conf"
