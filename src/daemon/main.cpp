@@ -19,7 +19,8 @@ namespace {
 using namespace uringd;
 
 void print_version() {
-    std::printf("uringd %s\nio_uring: %s\n", URINGD_VERSION, ring::probe_features().describe().c_str());
+    std::printf("uringd %s\nio_uring: %s\nkernel TLS: %s\n", URINGD_VERSION, ring::probe_features().describe().c_str(),
+                tls::ktls::kernel_supports_tls() ? "available" : "not available (no tls ULP)");
 }
 
 std::string listeners_text(const config::Config& conf) {

@@ -13,6 +13,8 @@
 
 #include <openssl/kdf.h>
 
+#include <cstring>
+
 #include <array>
 #include <cstdlib>
 #include <string>
@@ -225,4 +227,115 @@ TEST(Ktls, RefusedInstallKeepsUserSpaceRecords) {
     std::string data = "still encrypted by OpenSSL";
     p.server_step([&] { return p.server.write(data); });
     EXPECT_EQ(p.client_read_all(), data);
+}
+
+namespace {
+
+// Opens one TLS record with the parameters of a struct tls12_crypto_info_* as the
+// kernel's receive side would (RFC 5246 §6.2.3.3 / RFC 8446 §5.2): the reverse check
+// of the emulated kernel — parameters against records OpenSSL itself sealed.
+struct Captured {
+    BIO* wire;  // bytes sent before the (refused) install still reach the client
+    std::vector<unsigned char> info;
+    static int install(int, const void* i, std::size_t len, void* user) {
+        auto* self = static_cast<Captured*>(user);
+        self->info.assign(static_cast<const unsigned char*>(i), static_cast<const unsigned char*>(i) + len);
+        return -EOPNOTSUPP;  // refuse: OpenSSL keeps sealing in user space, under these keys
+    }
+    static long send(int, const char* data, std::size_t len, int, void* user) {
+        BIO_write(static_cast<Captured*>(user)->wire, data, static_cast<int>(len));
+        return static_cast<long>(len);
+    }
+};
+
+std::string open_record(const std::vector<unsigned char>& info, const unsigned char* rec, std::size_t len,
+                        uint64_t seq) {
+    tls_crypto_info h;
+    std::memcpy(&h, info.data(), sizeof h);
+    const unsigned char *key, *iv, *salt, *rec_seq;
+    std::size_t key_len, iv_len, salt_len;
+    const EVP_CIPHER* cipher;
+    auto fields = [&](const auto* s) {
+        key = s->key, key_len = sizeof s->key, iv = s->iv, iv_len = sizeof s->iv;
+        salt = s->salt, salt_len = sizeof s->salt, rec_seq = s->rec_seq;
+    };
+    if (h.cipher_type == TLS_CIPHER_AES_GCM_128)
+        fields(reinterpret_cast<const tls12_crypto_info_aes_gcm_128*>(info.data())), cipher = EVP_aes_128_gcm();
+    else if (h.cipher_type == TLS_CIPHER_AES_GCM_256)
+        fields(reinterpret_cast<const tls12_crypto_info_aes_gcm_256*>(info.data())), cipher = EVP_aes_256_gcm();
+    else
+        fields(reinterpret_cast<const tls12_crypto_info_chacha20_poly1305*>(info.data())),
+            cipher = EVP_chacha20_poly1305();
+    uint64_t seq0 = 0;
+    for (int i = 0; i < 8; ++i) seq0 = seq0 << 8 | rec_seq[i];
+    seq += seq0;
+    unsigned char s8[8];
+    for (int i = 7; i >= 0; --i) s8[i] = static_cast<unsigned char>(seq >> (8 * (7 - i)));
+    const bool tls13 = h.version == TLS_1_3_VERSION;
+    const bool gcm12 = !tls13 && salt_len == 4;
+    unsigned char nonce[12];
+    std::size_t body = 5;
+    if (gcm12) {  // salt || explicit nonce carried in the record
+        std::memcpy(nonce, salt, 4);
+        std::memcpy(nonce + 4, rec + 5, 8);
+        body += 8;
+    } else {
+        std::memcpy(nonce, salt, salt_len);
+        std::memcpy(nonce + salt_len, iv, iv_len);
+        for (int i = 0; i < 8; ++i) nonce[4 + i] ^= s8[i];
+    }
+    const std::size_t ct_len = len - body - 16;
+    std::vector<unsigned char> aad;
+    if (tls13) {
+        aad.assign(rec, rec + 5);
+    } else {
+        aad.assign(s8, s8 + 8);
+        aad.insert(aad.end(), {rec[0], rec[1], rec[2], static_cast<unsigned char>(ct_len >> 8),
+                               static_cast<unsigned char>(ct_len)});
+    }
+    std::vector<unsigned char> out(ct_len);
+    EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
+    int n = 0;
+    EVP_DecryptInit_ex(ctx, cipher, nullptr, nullptr, nullptr);
+    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_IVLEN, 12, nullptr);
+    EVP_DecryptInit_ex(ctx, nullptr, nullptr, key, nonce);
+    EVP_DecryptUpdate(ctx, nullptr, &n, aad.data(), static_cast<int>(aad.size()));
+    EVP_DecryptUpdate(ctx, out.data(), &n, rec + body, static_cast<int>(ct_len));
+    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, 16, const_cast<unsigned char*>(rec + body + ct_len));
+    const bool ok = EVP_DecryptFinal_ex(ctx, out.data() + n, &n) == 1;
+    EVP_CIPHER_CTX_free(ctx);
+    if (!ok) return "<authentication failed>";
+    if (tls13) {  // strip padding and the inner content type
+        while (!out.empty() && out.back() == 0) out.pop_back();
+        out.pop_back();
+    }
+    return std::string(out.begin(), out.end());
+}
+
+}  // namespace
+
+// The parameters OpenSSL hands the kernel open the records OpenSSL itself seals
+// with the same keys (the kernel's view of the stream, checked from the other side).
+TEST_P(KtlsHandOff, HandedOverParametersOpenOpenSslsOwnRecords) {
+    const auto [version, cipher, kernel_cipher] = GetParam();
+    KtlsPair p(version, cipher);
+    Captured captured{p.to_client, {}};
+    static tls::KtlsHooks hooks;
+    hooks = {&Captured::send, &Captured::install, &captured};
+    p.server.enable_ktls(3, hooks);
+    ASSERT_TRUE(p.handshake());
+    ASSERT_FALSE(p.server.ktls_tx());
+    ASSERT_FALSE(captured.info.empty()) << "OpenSSL offered no write keys";
+    EXPECT_EQ(tls::ktls::crypto_info_size(captured.info.data()), captured.info.size());
+
+    // Records already sealed under these keys: two tickets (TLS 1.3), or the server's
+    // Finished (TLS 1.2). The handed-over rec_seq is 0; each of those took a number.
+    const uint64_t earlier = version == TLS1_3_VERSION ? 2 : 1;
+    for (uint64_t i = 0; i < 3; ++i) {
+        const std::string msg = "record " + std::to_string(i) + " from OpenSSL";
+        p.server.set_output(p.out);
+        ASSERT_EQ(p.server.write(msg), Status::Ok);
+        const auto* rec = reinterpret_cast<const unsigned char*>(p.out.data());
+        EXPECT_EQ(open_record(captured.info, rec, p.server.output_size(), earlier + i), msg) << cipher;
+    }
 }
