@@ -1,0 +1,181 @@
+#!/usr/bin/env python3
+"""uringd vs nginx, h2o and lighttpd: the same docroot, certificate and TLS suite;
+every workload run for every server in turn (A B C D A B C D ...) over several
+rounds; medians with min-max; the server's own CPU and syscalls per request."""
+import argparse
+import datetime
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import measure
+import report
+from servers import CPUS, PEERS, VARIANTS, Uringd
+
+SIZES = {"1k": 1024, "16k": 16384, "64k": 65536, "1m": 1 << 20, "64m": 64 << 20}
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def make_site(work):
+    site = os.path.join(work, "www")
+    os.makedirs(site)
+    for name, size in SIZES.items():
+        with open(os.path.join(site, name + ".bin"), "wb") as f:
+            left = size
+            while left:
+                chunk = os.urandom(min(left, 1 << 20))
+                f.write(chunk)
+                left -= len(chunk)
+    cert, key = os.path.join(work, "cert.pem"), os.path.join(work, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                    "-nodes", "-days", "2", "-subj", "/CN=localhost", "-keyout", key, "-out", cert],
+                   check=True, capture_output=True)
+    return site, cert, key
+
+
+def workloads(quick):
+    """(name, kind, proto, size, conns): kind is keepalive | newconn | rate."""
+    if quick:
+        return [("http 1k c16", "keepalive", "http", "1k", 16), ("https 1k c16", "keepalive", "https", "1k", 16),
+                ("http 1m c16", "keepalive", "http", "1m", 16),
+                ("https new-conn 1k c16", "newconn", "https", "1k", 16),
+                ("http 1k c16 fixed-rate", "rate", "http", "1k", 16)]
+    out = []
+    for proto in ("http", "https"):
+        for size in SIZES:
+            for conns in (16, 256):
+                out.append((f"{proto} {size} c{conns}", "keepalive", proto, size, conns))
+    out.append(("https new-conn 1k c16", "newconn", "https", "1k", 16))
+    out.append(("https new-conn 1k c256", "newconn", "https", "1k", 256))
+    for proto in ("http", "https"):
+        out.append((f"{proto} 1k c64 fixed-rate", "rate", proto, "1k", 64))
+    return out
+
+
+def run_one(server, wl, seconds, rate):
+    name, kind, proto, size, conns = wl
+    port = server.http_port if proto == "http" else server.https_port
+    host = "127.0.0.1" if proto == "http" else "localhost"
+    url = f"{proto}://{host}:{port}/{size}.bin"
+    pids = server.pids()
+    perf = measure.SyscallCounter(pids)
+    time.sleep(0.2)
+    cpu0, wrk0, t0 = measure.cpu_seconds(pids), measure.self_children_cpu(), time.time()
+    if kind == "rate":
+        r = measure.run_h2load_fixed_rate(url.replace("localhost", "127.0.0.1"), conns, rate, seconds)
+        requests, errors = r["requests"], max(0, r["failed"])
+        bytes_ = requests * SIZES[size]
+        lat = (r["p50"], r["p99"], r["p999"])
+    else:
+        headers = ("Connection: close",) if kind == "newconn" else ()
+        r = measure.run_wrk(url, conns, seconds, headers=headers)
+        requests, bytes_, errors = r["requests"], r["bytes"], r["errors"] + r["non2xx"]
+        lat = (r["p50"], r["p99"], r["p999"])
+    elapsed = time.time() - t0
+    cpu = measure.cpu_seconds(pids) - cpu0
+    gen_cpu = (measure.self_children_cpu() - wrk0) / measure.TICK
+    syscalls = perf.stop()
+    mib = bytes_ / (1 << 20)
+    return {
+        "server": server.name, "workload": name, "rps": requests / elapsed, "mbps": mib / elapsed,
+        "p50_ms": lat[0] / 1000, "p99_ms": lat[1] / 1000, "p999_ms": lat[2] / 1000, "errors": errors,
+        "cpu_us_per_req": cpu * 1e6 / max(1, requests), "cpu_ms_per_mib": cpu * 1e3 / mib if mib else 0,
+        "syscalls_per_req": (syscalls / max(1, requests)) if syscalls is not None else None,
+        "server_cpu_pct": 100 * cpu / elapsed, "loadgen_cpu_pct": 100 * gen_cpu / elapsed,
+    }
+
+
+def idle_memory(server, n):
+    """RSS growth per idle keep-alive connection (each served one request first)."""
+    pids = server.pids()
+    before = measure.rss_kib(pids)
+    socks = []
+    try:
+        for _ in range(n):
+            s = socket.create_connection(("127.0.0.1", server.http_port))
+            s.sendall(b"GET /1k.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+            socks.append(s)
+        for s in socks:
+            got = b""
+            while len(got) < 1024:
+                got += s.recv(65536)
+        time.sleep(0.5)
+        return (measure.rss_kib(pids) - before) * 1024 / n
+    finally:
+        for s in socks:
+            s.close()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--uringd", required=True)
+    ap.add_argument("--quick", action="store_true", help="about a minute: a few workloads, one round")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--rate", type=int, default=20000, help="total req/s for fixed-rate runs")
+    ap.add_argument("--servers", default="", help="comma list (default: uringd, its variants and all peers)")
+    ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "results"))
+    args = ap.parse_args()
+    if args.quick:
+        args.rounds, args.seconds, args.rate = 1, 3, 5000
+
+    work = tempfile.mkdtemp(prefix="uringd-bench-")
+    site, cert, key = make_site(work)
+    names = args.servers.split(",") if args.servers else (
+        ["uringd", "nginx", "h2o", "lighttpd"] if args.quick else list(VARIANTS) + list(PEERS))
+    servers = []
+    for n in names:
+        ports = (free_port(), free_port())
+        if n in VARIANTS:
+            servers.append(Uringd(work, site, cert, key, *ports, binary=os.path.abspath(args.uringd),
+                                  extra=VARIANTS[n], label=n))
+        else:
+            servers.append(PEERS[n](work, site, cert, key, *ports))
+    rows, memory = [], {}
+    try:
+        for s in servers:
+            s.start()
+        for s in servers:  # warm caches and connection paths once
+            measure.run_wrk(f"http://127.0.0.1:{s.http_port}/1k.bin", 16, 1)
+        wls = workloads(args.quick)
+        total = len(wls) * args.rounds * len(servers)
+        done = 0
+        for wl in wls:
+            for rnd in range(args.rounds):
+                for s in servers:  # interleaved: A B C D, A B C D, ...
+                    row = run_one(s, wl, args.seconds, args.rate)
+                    row["round"] = rnd
+                    rows.append(row)
+                    done += 1
+                    print(f"[{done}/{total}] {wl[0]:26} {s.name:22} {row['rps']:10.0f} req/s "
+                          f"{row['cpu_us_per_req']:7.2f} us/req  p99 {row['p99_ms']:7.2f} ms  "
+                          f"err {row['errors']}", flush=True)
+        for s in servers:
+            memory[s.name] = idle_memory(s, 200 if args.quick else 2000)
+        for s in servers:
+            memory[s.name + " peak"] = measure.peak_rss_kib(s.pids())
+    finally:
+        for s in servers:
+            s.stop()
+        subprocess.run(["rm", "-rf", work])
+    stamp = datetime.datetime.now().strftime("%Y-%m-%d-%H%M") + ("-quick" if args.quick else "")
+    paths = report.write(args.out, stamp, rows, memory, args, CPUS)
+    print("\n".join(paths))
+    bad = [r for r in rows if r["errors"]]
+    if bad:
+        print(f"{len(bad)} runs had errors", file=sys.stderr)
+    print("bench: 1 passed, 0 failed" if rows else "bench: 0 passed, 1 failed")
+    return 0 if rows else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,125 @@
+"""What one run measures: the load generator's view (req/s, bytes, latency
+percentiles, errors) and the server's own cost (CPU of its whole thread group —
+io_uring's iou-sqp/iou-wrk threads included — syscalls, peak RSS)."""
+import os
+import re
+import subprocess
+import tempfile
+
+TICK = os.sysconf("SC_CLK_TCK")
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def cpu_seconds(pids):
+    """utime+stime of each whole thread group (/proc/PID/stat counts exited threads
+    too, so short-lived io-wq workers are not lost)."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (FileNotFoundError, ProcessLookupError):
+            pass
+    return total / TICK
+
+
+def peak_rss_kib(pids):
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                m = re.search(r"VmHWM:\s+(\d+)", f.read())
+                total += int(m.group(1)) if m else 0
+        except FileNotFoundError:
+            pass
+    return total
+
+
+def rss_kib(pids):
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                m = re.search(r"VmRSS:\s+(\d+)", f.read())
+                total += int(m.group(1)) if m else 0
+        except FileNotFoundError:
+            pass
+    return total
+
+
+class SyscallCounter:
+    """perf stat -e raw_syscalls:sys_enter on the server's processes (all threads)."""
+
+    def __init__(self, pids):
+        self.out = tempfile.NamedTemporaryFile(prefix="perf-", suffix=".txt", delete=False)
+        self.proc = subprocess.Popen(
+            ["perf", "stat", "-x", ",", "-e", "raw_syscalls:sys_enter", "-p", ",".join(map(str, pids)),
+             "-o", self.out.name], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def stop(self):
+        self.proc.send_signal(2)  # SIGINT: perf prints its counts
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        try:
+            with open(self.out.name) as f:
+                for line in f:
+                    parts = line.split(",")
+                    if len(parts) > 2 and "raw_syscalls" in line and parts[0].strip().isdigit():
+                        return int(parts[0])
+        finally:
+            os.unlink(self.out.name)
+        return None  # perf unavailable here
+
+
+def run_wrk(url, conns, seconds, threads=1, headers=()):
+    cmd = ["wrk", "-t", str(threads), "-c", str(conns), "-d", f"{seconds}s", "--timeout", "10s",
+           "-s", os.path.join(HERE, "wrk_report.lua")]
+    for h in headers:
+        cmd += ["-H", h]
+    env = dict(os.environ, OPENSSL_CONF=os.path.join(HERE, "openssl-tls13-aes128.cnf"))
+    proc = subprocess.Popen(cmd + [url], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    out, _ = proc.communicate(timeout=seconds + 60)
+    m = re.search(r"RESULT (.*)", out)
+    if not m:
+        raise RuntimeError(f"wrk failed: {out[-500:]}")
+    r = {k: int(v) for k, v in (kv.split("=") for kv in m.group(1).split())}
+    return r
+
+
+def wrk_cpu_seconds(before, after):
+    return (after - before) / TICK
+
+
+def self_children_cpu():
+    """CPU of finished child processes (the load generators), in ticks."""
+    t = os.times()
+    return (t.children_user + t.children_system) * TICK
+
+
+def run_h2load_fixed_rate(url, conns, rate, seconds):
+    """h2load --h1 at a fixed total request rate; latency percentiles from its log."""
+    log = tempfile.NamedTemporaryFile(prefix="h2load-", suffix=".log", delete=False)
+    per_conn = max(1, rate // conns)
+    cmd = ["h2load", "--h1", "-c", str(conns), "--rps", str(per_conn), "-D", str(seconds),
+           "--log-file", log.name, url]
+    env = dict(os.environ, OPENSSL_CONF=os.path.join(HERE, "openssl-tls13-aes128.cnf"))
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60, env=env).stdout
+    lat = []
+    with open(log.name) as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) >= 3 and parts[1].isdigit() and parts[1].startswith("2"):
+                lat.append(int(parts[2]))  # microseconds
+    os.unlink(log.name)
+    m = re.search(r"(\d+) succeeded, (\d+) failed", out)
+    ok = int(m.group(1)) if m else 0
+    failed = int(m.group(2)) if m else -1
+    lat.sort()
+
+    def pct(p):
+        return lat[min(len(lat) - 1, int(len(lat) * p / 100))] if lat else 0
+    return {"requests": ok, "failed": failed, "p50": pct(50), "p99": pct(99), "p999": pct(99.9),
+            "rate": ok / seconds}

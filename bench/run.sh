@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Benchmarks uringd side by side with nginx, h2o and lighttpd (all from Debian),
+# interleaved, several rounds, medians. Writes bench/results/<date>.{md,csv,png}.
+#   bash bench/run.sh            # the full matrix (about an hour on 2 cores)
+#   bash bench/run.sh --quick    # about a minute: keeps the harness from rotting (CI)
+# Extra options go to bench/bench.py (see --help there).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+peers=(nginx-light h2o lighttpd lighttpd-mod-openssl wrk nghttp2-client linux-perf gnuplot-nox)
+missing=()
+for p in "${peers[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO=sudo
+  $SUDO apt-get update -qq
+  # policy-rc.d keeps the packages from starting their own daemons.
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+BUILD_TYPE=Release BUILD_DIR=build-release bash scripts/build.sh >/dev/null
+exec python3 bench/bench.py --uringd build-release/uringd "$@"

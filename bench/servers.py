@@ -1,0 +1,198 @@
+"""The servers under test: each writes its own equivalent, tuned configuration
+(workers = CPUs, access log off, zero-copy file sending on, keep-alive on,
+open-file cache on, TLS 1.3 only with the same certificate), starts in the
+foreground, and reports every PID whose CPU counts."""
+import os
+import signal
+import subprocess
+import time
+
+CPUS = len(os.sched_getaffinity(0))
+
+
+def children_of(pid):
+    """PIDs whose parent is `pid` (nginx and lighttpd workers)."""
+    out = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        out.append(int(d))
+            except (FileNotFoundError, ProcessLookupError, IndexError):
+                pass
+    return out
+
+
+class Server:
+    name = "?"
+
+    def __init__(self, work, site, cert, key, http_port, https_port):
+        self.work, self.site, self.cert, self.key = work, site, cert, key
+        self.http_port, self.https_port = http_port, https_port
+        self.proc = None
+        self.log = None
+        self.dir = os.path.join(work, self.name)
+        os.makedirs(self.dir, exist_ok=True)
+
+    def command(self):
+        raise NotImplementedError
+
+    def start(self):
+        self.log = open(os.path.join(self.dir, "server.log"), "w")
+        self.proc = subprocess.Popen(self.command(), stdout=self.log, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+        deadline = time.time() + 15
+        import socket
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited: {open(self.log.name).read()[-2000:]}")
+            try:
+                for port in (self.http_port, self.https_port):
+                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                time.sleep(0.3)  # let every worker reach its accept loop
+                return self
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"{self.name} did not start")
+
+    def pids(self):
+        return [self.proc.pid] + children_of(self.proc.pid)
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        if self.log:
+            self.log.close()
+
+
+class Uringd(Server):
+    name = "uringd"
+
+    def __init__(self, *args, binary, extra="", label=None):
+        if label:
+            self.name = label
+        self.binary, self.extra = binary, extra
+        super().__init__(*args)
+
+    def command(self):
+        conf = os.path.join(self.dir, "uringd.conf")
+        with open(conf, "w") as f:
+            f.write(f'[[listen]]\naddress = "127.0.0.1:{self.http_port}"\n'
+                    f'[[listen]]\naddress = "127.0.0.1:{self.https_port}"\ntls = true\n'
+                    f'[[site]]\nroot = "{self.site}"\n'
+                    f'[tls]\ncertificate = "{self.cert}"\nkey = "{self.key}"\nmin_version = "1.3"\n'
+                    f'[limits]\nmax_connections = 8192\n[log]\nlevel = "warn"\n{self.extra}\n')
+        return [self.binary, "-c", conf]
+
+
+class Nginx(Server):
+    name = "nginx"
+
+    def command(self):
+        conf = os.path.join(self.dir, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write(f"""
+user root;
+worker_processes {CPUS};
+worker_cpu_affinity auto;
+pid {self.dir}/nginx.pid;
+error_log {self.dir}/error.log warn;
+events {{ worker_connections 8192; }}
+http {{
+  access_log off;
+  sendfile on; tcp_nopush on; tcp_nodelay on;
+  keepalive_timeout 60s; keepalive_requests 1000000;
+  open_file_cache max=10000 inactive=60s; open_file_cache_valid 60s;
+  types {{ application/octet-stream bin; text/html html; }}
+  ssl_protocols TLSv1.3; ssl_session_tickets on;
+  ssl_certificate {self.cert}; ssl_certificate_key {self.key};
+  server {{
+    listen 127.0.0.1:{self.http_port} reuseport;
+    listen 127.0.0.1:{self.https_port} ssl reuseport;
+    root {self.site};
+  }}
+}}
+""")
+        return ["nginx", "-c", conf, "-p", self.dir, "-g", "daemon off;"]
+
+
+class H2o(Server):
+    name = "h2o"
+
+    def command(self):
+        conf = os.path.join(self.dir, "h2o.conf")
+        with open(conf, "w") as f:
+            f.write(f"""
+user: root
+num-threads: {CPUS}
+max-connections: 8192
+pid-file: {self.dir}/h2o.pid
+error-log: {self.dir}/error.log
+listen:
+  host: 127.0.0.1
+  port: {self.http_port}
+listen:
+  host: 127.0.0.1
+  port: {self.https_port}
+  ssl:
+    certificate-file: {self.cert}
+    key-file: {self.key}
+    minimum-version: TLSv1.2
+    ocsp-update-interval: 0
+file.send-gzip: OFF
+http1-request-timeout: 60
+hosts:
+  "*":
+    paths:
+      "/":
+        file.dir: {self.site}
+""")
+        return ["h2o", "-c", conf]
+
+
+class Lighttpd(Server):
+    name = "lighttpd"
+
+    def command(self):
+        conf = os.path.join(self.dir, "lighttpd.conf")
+        with open(conf, "w") as f:
+            f.write(f"""
+server.modules = ("mod_openssl")
+server.document-root = "{self.site}"
+server.bind = "127.0.0.1"
+server.port = {self.http_port}
+server.max-worker = {CPUS}
+server.max-fds = 16384
+server.max-connections = 8192
+server.max-keep-alive-requests = 1000000
+server.max-keep-alive-idle = 60
+server.network-backend = "sendfile"
+server.stat-cache-engine = "simple"
+server.errorlog = "{self.dir}/error.log"
+server.pid-file = "{self.dir}/lighttpd.pid"
+mimetype.assign = (".bin" => "application/octet-stream", ".html" => "text/html")
+$SERVER["socket"] == "127.0.0.1:{self.https_port}" {{
+  ssl.engine = "enable"
+  ssl.pemfile = "{self.cert}"
+  ssl.privkey = "{self.key}"
+  ssl.openssl.ssl-conf-cmd = ("MinProtocol" => "TLSv1.3")
+}}
+""")
+        return ["lighttpd", "-D", "-f", conf]
+
+
+PEERS = {"nginx": Nginx, "h2o": H2o, "lighttpd": Lighttpd}
+
+# uringd variants measured in the same run, so the `auto` defaults follow data.
+VARIANTS = {
+    "uringd": "",
+    "uringd-sqpoll": '[io_uring]\nsqpoll = "on"\n',
+    "uringd-sqpoll-shared": '[io_uring]\nsqpoll = "on"\nsqpoll_shared = true\n',
+    "uringd-no-zc": "[io_uring]\nsend_zc_threshold = 0\n",
+}
