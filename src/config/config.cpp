@@ -124,6 +124,7 @@ Config build(const toml::table& root, const std::string& source) {
         else if (k == "io_uring") apply_section(node, k, detail::ring_directives(), c.io_uring, r);
         else if (k == "limits") apply_section(node, k, detail::limits_directives(), c.limits, r);
         else if (k == "log") apply_section(node, k, detail::log_directives(), c.log, r);
+        else if (k == "cache") apply_section(node, k, detail::cache_directives(), c.cache, r);
         else if (k == "tls") {
             c.tls.line = line_of(node);
             apply_section(node, k, detail::tls_directives(), c.tls, r);
@@ -171,6 +172,7 @@ std::vector<DirectiveInfo> directives() {
     add("server", detail::server_directives());
     add("io_uring", detail::ring_directives());
     add("limits", detail::limits_directives());
+    add("cache", detail::cache_directives());
     add("log", detail::log_directives());
     add("tls", detail::tls_directives());
     add("certificate", detail::certificate_directives());

@@ -110,6 +110,17 @@ const Directive<LimitsConfig> kLimits[] = {
      [](LimitsConfig& c, const toml::node& n, const Reader& r) { c.drain_timeout_ms = r.u32(n, 0, 3600000); }},
 };
 
+const Directive<CacheConfig> kCache[] = {
+    {"max_entries", "1024", "open files (and failed opens) remembered per worker, least recently used out first",
+     [](CacheConfig& c, const toml::node& n, const Reader& r) { c.max_entries = r.u32(n, 1, 1 << 20); }},
+    {"valid_ms", "1000", "an entry older than this is opened and checked again (a renamed-over file shows up)",
+     [](CacheConfig& c, const toml::node& n, const Reader& r) { c.valid_ms = r.u32(n, 0, 3600000); }},
+    {"small_file_max", "16384", "files up to this size are kept in memory whole: one send per request; 0 = never",
+     [](CacheConfig& c, const toml::node& n, const Reader& r) { c.small_file_max = r.u32(n, 0, 1 << 24); }},
+    {"body_budget", "16777216", "bytes of kept file bodies per worker",
+     [](CacheConfig& c, const toml::node& n, const Reader& r) { c.body_budget = r.u32(n, 0, kMax); }},
+};
+
 const Directive<LogConfig> kLog[] = {
     {"level", "\"info\"", "error log level: trace|debug|info|warn|error|critical|off",
      [](LogConfig& c, const toml::node& n, const Reader& r) {
@@ -182,6 +193,7 @@ std::span<const Directive<ServerConfig>> server_directives() { return kServer; }
 std::span<const Directive<RingConfig>> ring_directives() { return kRing; }
 std::span<const Directive<LimitsConfig>> limits_directives() { return kLimits; }
 std::span<const Directive<LogConfig>> log_directives() { return kLog; }
+std::span<const Directive<CacheConfig>> cache_directives() { return kCache; }
 std::span<const Directive<TlsConfig>> tls_directives() { return kTls; }
 std::span<const Directive<CertificateConfig>> certificate_directives() { return kCertificate; }
 std::span<const Directive<ListenConfig>> listen_directives() { return kListen; }

@@ -11,6 +11,8 @@
 #include <uringd/tls/context.hpp>
 #include <uringd/tls/ktls.hpp>
 
+#include <sys/resource.h>
+
 #include <cstdio>
 #include <cstdlib>
 
@@ -52,7 +54,18 @@ bool decide_ktls(const config::Config& conf) {
     return available;
 }
 
+// Cached files hold descriptors: use the whole hard limit, as nginx's
+// worker_rlimit_nofile would.
+void raise_fd_limit() {
+    rlimit lim{};
+    if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+        lim.rlim_cur = lim.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &lim);
+    }
+}
+
 int serve(const config::Config& conf) {
+    raise_fd_limit();
     server::ServerContext ctx{conf, {}, server::open_sites(conf), load_tls(conf), decide_ktls(conf)};
     if (!ctx.mime.load(conf.server.mime_types))
         spdlog::warn("{}: cannot read; using the built-in MIME table", conf.server.mime_types);

@@ -13,10 +13,10 @@ namespace uringd::server {
 using ring::Op;
 
 void Worker::submit_read_fixed(Connection& c, uint32_t head_len) {
-    c.body_len = static_cast<uint32_t>(c.st.stx_size);
+    c.body_len = static_cast<uint32_t>(c.fref->st.stx_size);
     c.send_len = head_len;
     io_uring_sqe* sqe = ring_.sqe();
-    io_uring_prep_read_fixed(sqe, c.file.get(), plain_area(c).data() + head_len, c.body_len, 0, c.buf.index());
+    io_uring_prep_read_fixed(sqe, c.fref->fd.get(), plain_area(c).data() + head_len, c.body_len, 0, c.buf.index());
     io_uring_sqe_set_data64(sqe, tag(c, Op::ReadFixed));
     ++c.inflight;
     c.state = ConnState::Reading;
@@ -29,6 +29,7 @@ void Worker::on_read_fixed(Connection& c, int res) {
         if (resource_errors_.allow(now_ms_))
             spdlog::warn("worker {}: read \"{}\": {} of {} bytes; closing", opts_.index, c.open_path,
                          res < 0 ? std::strerror(-res) : std::to_string(res), c.body_len);
+        fs::FileCache::invalidate(c.fref.entry());
         return begin_close(c);
     }
     if (c.body_left > 0) {  // one chunk of a large body over userspace TLS
@@ -36,7 +37,9 @@ void Worker::on_read_fixed(Connection& c, int res) {
         c.body_left -= c.body_len;
         return start_send(c, c.body_len);
     }
-    c.file.reset();
+    // A small file read for the first time: keep it for the next requests.
+    if (cache_.wants_body(c.fref.get()))
+        cache_.keep_body(c.fref.entry(), plain_area(c).subspan(c.send_len, c.body_len));
     start_send(c, c.send_len + c.body_len);
 }
 
@@ -44,7 +47,7 @@ void Worker::on_read_fixed(Connection& c, int res) {
 void Worker::read_tls_chunk(Connection& c) {
     c.body_len = static_cast<uint32_t>(std::min<uint64_t>(c.body_left, plain_area(c).size()));
     io_uring_sqe* sqe = ring_.sqe();
-    io_uring_prep_read_fixed(sqe, c.file.get(), plain_area(c).data(), c.body_len, c.body_off, c.buf.index());
+    io_uring_prep_read_fixed(sqe, c.fref->fd.get(), plain_area(c).data(), c.body_len, c.body_off, c.buf.index());
     io_uring_sqe_set_data64(sqe, tag(c, Op::ReadFixed));
     ++c.inflight;
     c.state = ConnState::Reading;
@@ -126,7 +129,7 @@ void Worker::submit_splice_round(Connection& c) {
         const auto chunk = static_cast<unsigned>(std::min<uint64_t>(c.body_left, pipes_.capacity()));
         ring_.reserve(2);  // a link must not be split across two submits
         io_uring_sqe* in = ring_.sqe();
-        io_uring_prep_splice(in, c.file.get(), static_cast<int64_t>(c.body_off), p.write_end.get(), -1, chunk,
+        io_uring_prep_splice(in, c.fref->fd.get(), static_cast<int64_t>(c.body_off), p.write_end.get(), -1, chunk,
                              SPLICE_F_MOVE);
         in->flags |= IOSQE_IO_LINK;
         io_uring_sqe_set_data64(in, tag(c, Op::SpliceIn));
@@ -169,6 +172,7 @@ void Worker::on_splice(Connection& c, Op op, int res) {
     if (c.file_short && c.pipe_fill == 0) {
         if (resource_errors_.allow(now_ms_))
             spdlog::warn("worker {}: \"{}\" shrank during the transfer; closing", opts_.index, c.open_path);
+        fs::FileCache::invalidate(c.fref.entry());
         return begin_close(c);
     }
     submit_splice_round(c);
@@ -176,6 +180,7 @@ void Worker::on_splice(Connection& c, Op op, int res) {
 
 void Worker::release_body(Connection& c) {
     c.file.reset();
+    c.fref.reset();
     c.buf.reset();
     if (c.pipe >= 0) pipes_.release(static_cast<uint32_t>(c.pipe), c.pipe_fill > 0);
     c.pipe = -1;

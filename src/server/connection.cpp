@@ -150,7 +150,7 @@ void Worker::handle_request(Connection& c) {
         return respond_simple(c, http::Status::Forbidden);
     c.open_path = c.target.path.empty() ? "." : c.target.path;
     c.opening_index = false;
-    submit_open(c);
+    serve_path(c);
 }
 
 }  // namespace uringd::server

@@ -33,6 +33,28 @@ void append_encoded_path(std::string& out, std::string_view path) {
 
 }  // namespace
 
+// The open-file cache first; the ring only on a miss.
+void Worker::serve_path(Connection& c) {
+    if (fs::CachedFile* e = cache_.lookup(c.open_path, now_ms_)) return serve_entry(c, e);
+    submit_open(c);
+}
+
+void Worker::serve_entry(Connection& c, fs::CachedFile* e) {
+    if (e->error) {
+        if (c.opening_index && (e->error == ENOENT || e->error == ENOTDIR)) return open_next_index(c);
+        return respond_open_error(c, e->error);
+    }
+    switch (e->kind) {
+    case fs::FileKind::Directory:
+        if (c.opening_index) return respond_simple(c, http::Status::Forbidden);
+        return on_directory(c);
+    case fs::FileKind::Other: return respond_simple(c, http::Status::Forbidden);
+    case fs::FileKind::Regular: break;
+    }
+    c.fref = cache_.ref(e);
+    respond_file(c);
+}
+
 void Worker::submit_open(Connection& c) {
     io_uring_sqe* sqe = ring_.sqe();
     // The path and open_how must stay put until the CQE: with SQPOLL the kernel reads
@@ -49,7 +71,9 @@ void Worker::on_open(Connection& c, int res) {
         return;
     }
     if (res < 0) {
-        if (c.opening_index && (res == -ENOENT || res == -ENOTDIR)) return open_next_index(c);
+        // Remember quiet failures (404/403): a flood of misses costs no opens.
+        if (fs::classify_open_error(-res).severity == fs::Severity::Quiet)
+            return serve_entry(c, cache_.insert_error(c.open_path, -res, now_ms_));
         return respond_open_error(c, -res);
     }
     c.file.reset(res);
@@ -63,16 +87,10 @@ void Worker::on_open(Connection& c, int res) {
 void Worker::on_statx(Connection& c, int res) {
     if (c.state == ConnState::Closing) return;
     if (res < 0) return respond_open_error(c, -res);
-    switch (fs::kind_of(c.st)) {
-    case fs::FileKind::Directory:
-        c.file.reset();
-        if (c.opening_index) return respond_simple(c, http::Status::Forbidden);
-        return on_directory(c);
-    case fs::FileKind::Other: c.file.reset(); return respond_simple(c, http::Status::Forbidden);
-    case fs::FileKind::Regular: break;
+    if (fs::kind_of(c.st) == fs::FileKind::Regular) {
+        if (const int r = fs::clear_nonblock(c.file.get()); r < 0) return respond_open_error(c, -r);
     }
-    if (const int r = fs::clear_nonblock(c.file.get()); r < 0) return respond_open_error(c, -r);
-    respond_file(c);
+    serve_entry(c, cache_.insert(c.open_path, std::move(c.file), c.st, now_ms_));
 }
 
 void Worker::on_directory(Connection& c) {
@@ -97,7 +115,7 @@ void Worker::open_next_index(Connection& c) {
     if (c.index_try >= index.size()) return respond_simple(c, http::Status::Forbidden);  // no listing
     c.open_path = c.target.path.empty() ? index[c.index_try] : c.target.path + "/" + index[c.index_try];
     ++c.index_try;
-    submit_open(c);
+    serve_path(c);
 }
 
 void Worker::respond_open_error(Connection& c, int err) {
@@ -146,25 +164,28 @@ void Worker::resume_buffer_waiters() {
 
 void Worker::respond_file(Connection& c) {
     if (!take_buffer(c, Pending::File)) return;
-    char last_modified[http::kHttpDateLen];
-    http::format_http_date(c.st.stx_mtime.tv_sec, last_modified);
-    char etag[fs::kEtagMax];
+    const fs::CachedFile& f = c.fref.get();
     http::ResponseHead head;
     head.date = date_.get(clock::wall_seconds());
     head.content_type = ctx_.mime.lookup(c.open_path);
-    head.content_length = c.st.stx_size;
-    head.last_modified = {last_modified, sizeof last_modified};
-    head.etag = {etag, fs::format_etag(c.st, etag)};
+    head.content_length = f.st.stx_size;
+    head.last_modified = f.last_modified;
+    head.etag = f.etag;
     head.keep_alive = c.keep_alive;
     head.http10_keep_alive = c.http10_keep_alive;
     const auto out = plain_area(c);
     const auto head_len = static_cast<uint32_t>(http::write_head(head, out));
-    const uint64_t size = c.st.stx_size;
+    const uint64_t size = f.st.stx_size;
     if (c.head_only || size == 0) return start_send(c, head_len);
-    if (size <= out.size() - head_len) return submit_read_fixed(c, head_len);
+    if (size <= out.size() - head_len) {
+        if (!f.body_loaded) return submit_read_fixed(c, head_len);
+        // Kept in memory: head and body in one send, no file I/O at all.
+        std::memcpy(out.data() + head_len, f.body.data(), size);
+        return start_send(c, head_len + static_cast<uint32_t>(size));
+    }
     c.body_off = 0;
     c.body_left = size;
-    start_send(c, head_len);  // then start_splice, from on_send
+    start_send(c, head_len);  // then the body: splice, or chunks over user-space TLS
 }
 
 void Worker::respond_simple(Connection& c, http::Status status, bool close) {

@@ -63,6 +63,8 @@ Worker::Worker(const ServerContext& ctx, const WorkerOptions& opts)
       recv_bufs_(ring_, kRecvGroup, ctx.conf.io_uring.recv_buffers, ctx.conf.io_uring.recv_buffer_size),
       fixed_(ring_, ctx.conf.io_uring.fixed_buffers, ctx.conf.io_uring.fixed_buffer_size),
       pipes_(ctx.conf.io_uring.pipe_size, ctx.conf.limits.max_connections),
+      cache_({ctx.conf.cache.max_entries, ctx.conf.cache.valid_ms, ctx.conf.cache.small_file_max,
+              ctx.conf.cache.body_budget}),
       // Virtual only: pages are touched when a connection first receives bytes.
       input_mem_(std::size_t{ctx.conf.limits.max_connections} * ctx.conf.limits.header_buffer_size),
       how_(fs::root_open_how()) {
@@ -99,8 +101,9 @@ void Worker::run() {
         if (now - now_ms_ >= kTickMs) expire_timers(now);
         resume_buffer_waiters();
     }
-    spdlog::debug("worker {}: stopped; {} accepted, {} requests, {} stale completions", opts_.index,
-                  counters_.accepted, counters_.requests, counters_.stale_cqes);
+    spdlog::debug("worker {}: stopped; {} accepted, {} requests, {} stale completions, cache {} hits {} misses",
+                  opts_.index, counters_.accepted, counters_.requests, counters_.stale_cqes, cache_.hits(),
+                  cache_.misses());
 }
 
 void Worker::dispatch(const io_uring_cqe& cqe) {

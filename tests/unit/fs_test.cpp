@@ -102,3 +102,85 @@ TEST(FsEtag, ChangesWithSizeAndMtime) {
     a.stx_mtime.tv_nsec = 6;
     EXPECT_NE(first, std::string(eb, fs::format_etag(a, eb)));
 }
+
+// ---- FileCache ------------------------------------------------------------
+
+#include <uringd/fs/file_cache.hpp>
+
+namespace {
+
+struct statx stat_of(std::size_t size, long mtime = 1700000000) {
+    struct statx st {};
+    st.stx_mode = S_IFREG | 0644;
+    st.stx_size = size;
+    st.stx_mtime.tv_sec = mtime;
+    return st;
+}
+
+UniqueFd dev_null() { return UniqueFd(::open("/dev/null", O_RDONLY | O_CLOEXEC)); }
+
+}  // namespace
+
+TEST(FileCache, HitMissAndRevalidation) {
+    fs::FileCache cache({.max_entries = 8, .valid_ms = 1000});
+    EXPECT_EQ(cache.lookup("a", 0), nullptr);
+    auto* f = cache.insert("a", dev_null(), stat_of(10), 100);
+    EXPECT_EQ(f->etag, "\"a-6553f10000000000\"");
+    EXPECT_EQ(f->last_modified, "Tue, 14 Nov 2023 22:13:20 GMT");
+    EXPECT_EQ(cache.lookup("a", 1099), f);
+    EXPECT_EQ(cache.lookup("a", 1100), nullptr);  // older than valid_ms: open again
+    EXPECT_EQ(cache.hits(), 1u);
+    EXPECT_EQ(cache.misses(), 2u);
+}
+
+TEST(FileCache, NegativeEntries) {
+    fs::FileCache cache({});
+    cache.insert_error("missing", ENOENT, 0);
+    auto* f = cache.lookup("missing", 10);
+    ASSERT_NE(f, nullptr);
+    EXPECT_EQ(f->error, ENOENT);
+    EXPECT_FALSE(f->fd);
+}
+
+TEST(FileCache, LruEvictionByCount) {
+    fs::FileCache cache({.max_entries = 2, .valid_ms = 1000000});
+    cache.insert("a", dev_null(), stat_of(1), 0);
+    cache.insert("b", dev_null(), stat_of(1), 0);
+    ASSERT_NE(cache.lookup("a", 1), nullptr);  // a is now the most recent
+    cache.insert("c", dev_null(), stat_of(1), 2);
+    EXPECT_EQ(cache.size(), 2u);
+    EXPECT_NE(cache.lookup("a", 3), nullptr);
+    EXPECT_EQ(cache.lookup("b", 3), nullptr);
+    EXPECT_NE(cache.lookup("c", 3), nullptr);
+}
+
+TEST(FileCache, HeldEntryOutlivesReplacementAndEviction) {
+    fs::FileCache cache({.max_entries = 1, .valid_ms = 1000000});
+    auto* old = cache.insert("a", dev_null(), stat_of(5), 0);
+    const int fd = old->fd.get();
+    fs::FileRef held = cache.ref(old);
+    cache.insert("a", dev_null(), stat_of(6), 1);  // replaced (file changed on disk)
+    EXPECT_EQ(cache.retired(), 1u);
+    EXPECT_TRUE(held->retired);
+    EXPECT_GE(fcntl(fd, F_GETFD), 0) << "fd closed while a connection still used it";
+    cache.insert("b", dev_null(), stat_of(1), 2);  // evicts the new "a"; nobody holds it
+    EXPECT_EQ(cache.retired(), 1u);
+    held.reset();
+    EXPECT_EQ(cache.retired(), 0u);
+    EXPECT_EQ(fcntl(fd, F_GETFD), -1);
+}
+
+TEST(FileCache, SmallBodiesWithinBudget) {
+    fs::FileCache cache({.max_entries = 8, .valid_ms = 1000000, .small_file_max = 4, .body_budget = 6});
+    auto* a = cache.insert("a", dev_null(), stat_of(4), 0);
+    auto* big = cache.insert("big", dev_null(), stat_of(5), 0);
+    EXPECT_FALSE(cache.wants_body(*big));
+    EXPECT_TRUE(cache.keep_body(a, std::span<const char>("abcd", 4)));
+    EXPECT_FALSE(cache.keep_body(a, std::span<const char>("abcd", 4)));  // already kept
+    EXPECT_EQ(cache.body_bytes(), 4u);
+    auto* b = cache.insert("b", dev_null(), stat_of(3), 1);
+    EXPECT_TRUE(cache.keep_body(b, std::span<const char>("xyz", 3)));  // over budget: LRU "a" goes
+    EXPECT_EQ(cache.body_bytes(), 3u);
+    EXPECT_EQ(cache.lookup("a", 2), nullptr);
+    EXPECT_FALSE(cache.keep_body(b, std::span<const char>("xy", 2)));
+}

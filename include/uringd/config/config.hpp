@@ -68,6 +68,13 @@ struct CertificateConfig {
     int line = 0;
 };
 
+struct CacheConfig {
+    uint32_t max_entries = 1024;    // per worker
+    uint32_t valid_ms = 1000;
+    uint32_t small_file_max = 16384;
+    uint32_t body_budget = 16u << 20;  // per worker
+};
+
 struct LogConfig {
     std::string level = "info";
 };
@@ -91,6 +98,7 @@ struct Config {
     ServerConfig server;
     RingConfig io_uring;
     LimitsConfig limits;
+    CacheConfig cache;
     LogConfig log;
     TlsConfig tls;
     std::vector<CertificateConfig> certificates;

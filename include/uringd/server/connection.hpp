@@ -3,6 +3,7 @@
 // in flight; `inflight` counts submitted operations whose final CQE has not arrived,
 // and the slot is reused only when it is zero.
 #include <uringd/base/unique_fd.hpp>
+#include <uringd/fs/file_cache.hpp>
 #include <uringd/http/parser.hpp>
 #include <uringd/http/path.hpp>
 #include <uringd/http/response.hpp>
@@ -81,8 +82,9 @@ struct Connection {
     bool opening_index = false;
 
     // The response.
-    UniqueFd file;
-    struct statx st{};
+    UniqueFd file;        // a file being opened (until it enters the cache)
+    struct statx st{};    // STATX target
+    fs::FileRef fref;     // the cached file being served
     ring::BufferLease buf;
     uint32_t send_off = 0;
     uint32_t send_len = 0;

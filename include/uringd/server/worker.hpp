@@ -94,6 +94,8 @@ private:
     static bool userspace_tls(const Connection& c) { return c.tls && !c.tls->ktls_tx(); }
 
     // response.cpp: from request to a head in a registered buffer.
+    void serve_path(Connection& c);
+    void serve_entry(Connection& c, fs::CachedFile* e);
     void submit_open(Connection& c);
     void on_open(Connection& c, int res);
     void on_statx(Connection& c, int res);
@@ -126,6 +128,7 @@ private:
     ring::ProvidedBuffers recv_bufs_;
     ring::FixedBufferPool fixed_;
     PipePool pipes_;
+    fs::FileCache cache_;
     Mapping input_mem_;
     std::vector<std::unique_ptr<Connection>> slab_;
     std::vector<uint32_t> free_slots_;
