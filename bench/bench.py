@@ -170,11 +170,13 @@ def main():
     stamp = datetime.datetime.now().strftime("%Y-%m-%d-%H%M") + ("-quick" if args.quick else "")
     paths = report.write(args.out, stamp, rows, memory, args, CPUS)
     print("\n".join(paths))
-    bad = [r for r in rows if r["errors"]]
-    if bad:
-        print(f"{len(bad)} runs had errors", file=sys.stderr)
-    print("bench: 1 passed, 0 failed" if rows else "bench: 0 passed, 1 failed")
-    return 0 if rows else 1
+    # The harness is healthy when every server answered every run without errors.
+    expected = len(servers) * len(wls) * args.rounds
+    bad = [r for r in rows if r["errors"] or r["rps"] <= 0]
+    for r in bad:
+        print(f"bench: {r['server']} / {r['workload']}: {r['errors']} errors, {r['rps']:.0f} req/s", file=sys.stderr)
+    ok = len(rows) == expected and not bad
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
