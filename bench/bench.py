@@ -4,6 +4,7 @@ every workload run for every server in turn (A B C D A B C D ...) over several
 rounds; medians with min-max; the server's own CPU and syscalls per request."""
 import argparse
 import datetime
+import json
 import os
 import socket
 import statistics
@@ -168,6 +169,9 @@ def main():
             s.stop()
         subprocess.run(["rm", "-rf", work])
     stamp = datetime.datetime.now().strftime("%Y-%m-%d-%H%M") + ("-quick" if args.quick else "")
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, stamp + ".memory.json"), "w") as f:
+        json.dump(memory, f)
     paths = report.write(args.out, stamp, rows, memory, args, CPUS)
     print("\n".join(paths))
     # The harness is healthy when every server answered every run without errors.

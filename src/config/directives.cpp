@@ -81,7 +81,7 @@ const Directive<RingConfig> kRing[] = {
      [](RingConfig& c, const toml::node& n, const Reader& r) { c.fixed_buffers = r.u32(n, 4, 16384); }},
     {"fixed_buffer_size", "131072", "bytes per registered buffer; files that fit after the head go out in one send",
      [](RingConfig& c, const toml::node& n, const Reader& r) { c.fixed_buffer_size = r.u32(n, 4096, 1 << 24); }},
-    {"send_zc_threshold", "32768", "responses from a registered buffer at least this large use SEND_ZC; 0 = never",
+    {"send_zc_threshold", "0", "responses from a registered buffer at least this large use SEND_ZC; 0 = never (see docs)",
      [](RingConfig& c, const toml::node& n, const Reader& r) { c.send_zc_threshold = r.u32(n, 0, kMax); }},
     {"pipe_size", "262144", "splice pipe capacity (F_SETPIPE_SZ); bounded by /proc/sys/fs/pipe-max-size",
      [](RingConfig& c, const toml::node& n, const Reader& r) { c.pipe_size = r.u32(n, 4096, 1 << 28); }},

@@ -43,7 +43,9 @@ void Worker::on_recv(Connection& c, int res, uint32_t flags) {
         if (c.state != ConnState::Closing) arm_recv(c);
         return;
     }
-    if (res == -ECANCELED && c.state == ConnState::Closing) return;
+    // Cancelled: by begin_close, or by our own backpressure (append_input), in which
+    // case recv is re-armed once the held input drains (response_done).
+    if (res == -ECANCELED) return;
     spdlog::debug("worker {}: slot {} recv ended: {} while {}", opts_.index, c.slot,
                   res == 0 ? "EOF" : std::strerror(-res), to_string(c.state));
     // EOF or a reset. A response in progress still finishes after an EOF (the peer

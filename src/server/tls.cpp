@@ -22,6 +22,10 @@ uint32_t Worker::consume_tls(Connection& c, std::span<const char> data) {
     const uint32_t room = conf_.limits.header_buffer_size - c.in_len;
     if (room == 0) return 0;
     c.tls->set_input(data);
+    // No output span while reading: the last one may be a buffer this connection has
+    // already given back. A record OpenSSL would write here (a KeyUpdate answer in
+    // user-space mode) meets a full output and ends the connection instead.
+    c.tls->set_output({});
     std::size_t n = 0;
     const Status st = c.tls->read({c.in + c.in_len, room}, n);
     c.in_len += static_cast<uint32_t>(n);

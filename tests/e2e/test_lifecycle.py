@@ -60,7 +60,7 @@ class Lifecycle(unittest.TestCase):
         for extra, mode in (('[io_uring]\nsqpoll = "off"\n', "defer_taskrun"),
                             ('[io_uring]\nsqpoll = "on"\n', "sqpoll"),
                             ('[io_uring]\nsqpoll = "on"\nsqpoll_shared = true\n', "sqpoll(shared)"),
-                            ('[io_uring]\nsend_zc_threshold = 0\n', "defer_taskrun")):
+                            ('[io_uring]\nsend_zc_threshold = 16384\n', "defer_taskrun")):
             with self.subTest(extra=extra):
                 s = self.start(extra)
                 self.assertIn(mode, s.read_log())
