@@ -124,6 +124,7 @@ def main():
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--rate", type=int, default=20000, help="total req/s for fixed-rate runs")
     ap.add_argument("--servers", default="", help="comma list (default: uringd, its variants and all peers)")
+    ap.add_argument("--only", default="", help="comma list of substrings: run only workloads whose name has one")
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "results"))
     args = ap.parse_args()
     if args.quick:
@@ -147,7 +148,7 @@ def main():
             s.start()
         for s in servers:  # warm caches and connection paths once
             measure.run_wrk(f"http://127.0.0.1:{s.http_port}/1k.bin", 16, 1)
-        wls = workloads(args.quick)
+        wls = [w for w in workloads(args.quick) if not args.only or any(o in w[0] for o in args.only.split(","))]
         total = len(wls) * args.rounds * len(servers)
         done = 0
         for wl in wls:

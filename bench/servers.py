@@ -194,5 +194,6 @@ VARIANTS = {
     "uringd": "",
     "uringd-sqpoll": '[io_uring]\nsqpoll = "on"\n',
     "uringd-sqpoll-shared": '[io_uring]\nsqpoll = "on"\nsqpoll_shared = true\n',
-    "uringd-no-zc": "[io_uring]\nsend_zc_threshold = 0\n",
+    "uringd-zc": "[io_uring]\nsend_zc_threshold = 16384\n",
+    "uringd-read": '[io_uring]\nlarge_body = "read"\n',
 }

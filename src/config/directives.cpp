@@ -83,6 +83,8 @@ const Directive<RingConfig> kRing[] = {
      [](RingConfig& c, const toml::node& n, const Reader& r) { c.fixed_buffer_size = r.u32(n, 4096, 1 << 24); }},
     {"send_zc_threshold", "0", "responses from a registered buffer at least this large use SEND_ZC; 0 = never (see docs)",
      [](RingConfig& c, const toml::node& n, const Reader& r) { c.send_zc_threshold = r.u32(n, 0, kMax); }},
+    {"large_body", "\"splice\"", "bodies larger than a registered buffer: splice (file → pipe → socket) or read (READ_FIXED + SEND)",
+     [](RingConfig& c, const toml::node& n, const Reader& r) { c.large_body_splice = r.choice(n, "splice|read") == 0; }},
     {"pipe_size", "262144", "splice pipe capacity (F_SETPIPE_SZ); bounded by /proc/sys/fs/pipe-max-size",
      [](RingConfig& c, const toml::node& n, const Reader& r) { c.pipe_size = r.u32(n, 4096, 1 << 28); }},
     {"iowq_max_bounded", "0", "cap on io-wq workers for file I/O per worker ring; 0 = kernel default",

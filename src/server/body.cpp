@@ -43,7 +43,8 @@ void Worker::on_read_fixed(Connection& c, int res) {
     start_send(c, c.send_len + c.body_len);
 }
 
-// Userspace TLS cannot splice: the body goes chunk by chunk through the buffer.
+// Chunk by chunk through the registered buffer: how user-space TLS sends bodies (it
+// cannot splice), and the `large_body = "read"` strategy for the others.
 void Worker::read_tls_chunk(Connection& c) {
     c.body_len = static_cast<uint32_t>(std::min<uint64_t>(c.body_left, plain_area(c).size()));
     io_uring_sqe* sqe = ring_.sqe();
@@ -101,7 +102,8 @@ void Worker::on_send(Connection& c, int res, uint32_t flags, const ring::Tag& t)
     c.send_off += static_cast<uint32_t>(res);
     if (c.send_off < c.send_len) return submit_send(c);  // short send: the rest
     if (c.sending_handshake) return on_handshake_sent(c);
-    if (c.body_left > 0) return userspace_tls(c) ? read_tls_chunk(c) : start_splice(c);
+    if (c.body_left > 0)
+        return userspace_tls(c) || !conf_.io_uring.large_body_splice ? read_tls_chunk(c) : start_splice(c);
     response_done(c);
 }
 

@@ -60,11 +60,12 @@ class Lifecycle(unittest.TestCase):
         for extra, mode in (('[io_uring]\nsqpoll = "off"\n', "defer_taskrun"),
                             ('[io_uring]\nsqpoll = "on"\n', "sqpoll"),
                             ('[io_uring]\nsqpoll = "on"\nsqpoll_shared = true\n', "sqpoll(shared)"),
-                            ('[io_uring]\nsend_zc_threshold = 16384\n', "defer_taskrun")):
+                            ('[io_uring]\nsend_zc_threshold = 16384\n', "defer_taskrun"),
+                            ('[io_uring]\nlarge_body = "read"\n', "defer_taskrun")):
             with self.subTest(extra=extra):
                 s = self.start(extra)
                 self.assertIn(mode, s.read_log())
-                for name in ("1k.bin", "100k.bin", "1m.bin"):
+                for name in ("1k.bin", "100k.bin", "1m.bin", "64m.bin"):
                     r = curl(s.url("/" + name))
                     self.assertEqual(hashlib.sha256(r.stdout).hexdigest(),
                                      sha256_file(os.path.join(s.root, name)))

@@ -33,6 +33,7 @@ struct RingConfig {
     uint32_t fixed_buffer_size = 128 * 1024;
     uint32_t send_zc_threshold = 0;  // 0: never SEND_ZC (see docs/io_uring.md)
     uint32_t pipe_size = 256 * 1024;
+    bool large_body_splice = true;  // false: READ_FIXED chunks + SEND
     uint32_t iowq_max_bounded = 0;    // 0: kernel default
     uint32_t iowq_max_unbounded = 0;  // 0: kernel default
 };
