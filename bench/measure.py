@@ -24,28 +24,25 @@ def cpu_seconds(pids):
     return total / TICK
 
 
-def peak_rss_kib(pids):
+def status_kib(pids, field):
+    """Sum of one /proc/PID/status memory field (VmRSS, VmHWM) over `pids`, in KiB."""
     total = 0
     for pid in pids:
         try:
             with open(f"/proc/{pid}/status") as f:
-                m = re.search(r"VmHWM:\s+(\d+)", f.read())
+                m = re.search(rf"{field}:\s+(\d+)", f.read())
                 total += int(m.group(1)) if m else 0
         except FileNotFoundError:
             pass
     return total
+
+
+def peak_rss_kib(pids):
+    return status_kib(pids, "VmHWM")
 
 
 def rss_kib(pids):
-    total = 0
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/status") as f:
-                m = re.search(r"VmRSS:\s+(\d+)", f.read())
-                total += int(m.group(1)) if m else 0
-        except FileNotFoundError:
-            pass
-    return total
+    return status_kib(pids, "VmRSS")
 
 
 class SyscallCounter:
