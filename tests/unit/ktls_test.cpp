@@ -4,6 +4,7 @@
 // proving key, salt/IV and sequence numbers. TLS 1.3 keys are also checked against
 // an independent HKDF-Expand-Label, itself checked on the RFC 8448 trace.
 #include "ktls_emulator.hpp"
+#include "tls_pair.hpp"
 
 #include <uringd/tls/context.hpp>
 #include <uringd/tls/ktls.hpp>
@@ -74,70 +75,28 @@ public:
 };
 const auto* const g_env = ::testing::AddGlobalTestEnvironment(new Env);  // gtest owns it
 
-struct KtlsPair {
-    KtlsPair(int version, const char* cipher)
-        : set({{tls::CertificateOptions{g_dir + "/k.pem", g_dir + "/k.key", {}, "t:1"}}}),
-          client_ctx(SSL_CTX_new(TLS_client_method())),
-          to_client(BIO_new(BIO_s_mem())),
-          to_server(BIO_new(BIO_s_mem())),
-          kernel(to_client),
-          hooks(kernel.hooks()),
-          server(set.default_context()) {
+// The server's contexts, built before the pair that uses them; the key log gives the
+// TLS 1.3 traffic secret to compare the handed-over keys with.
+struct ServerContexts {
+    ServerContexts()
+        : set({{tls::CertificateOptions{g_dir + "/k.pem", g_dir + "/k.key", {}, "t:1"}}}) {
         SSL_CTX_set_keylog_callback(set.default_context(), [](const SSL*, const char* line) {
             const std::string_view l(line);
             if (l.starts_with("SERVER_TRAFFIC_SECRET_0 ")) g_secret = std::string(l.substr(l.rfind(' ') + 1));
         });
-        SSL_CTX_set_min_proto_version(client_ctx.get(), version);
-        SSL_CTX_set_max_proto_version(client_ctx.get(), version);
-        if (version == TLS1_3_VERSION) SSL_CTX_set_ciphersuites(client_ctx.get(), cipher);
-        else SSL_CTX_set_cipher_list(client_ctx.get(), cipher);
-        client = SSL_new(client_ctx.get());
-        SSL_set_bio(client, to_client, to_server);
-        SSL_set_connect_state(client);
+    }
+    tls::ContextSet set;
+};
+
+// A client/server pair whose server offers its write keys to an emulated kernel.
+struct KtlsPair : ServerContexts, test::TlsPair {
+    KtlsPair(int version, const char* cipher)
+        : test::TlsPair(set.default_context(), version, cipher), kernel(to_client), hooks(kernel.hooks()) {
         server.enable_ktls(3, hooks);
     }
-    ~KtlsPair() { SSL_free(client); }
 
-    Status server_step(const std::function<Status()>& step) {
-        std::vector<char> in(BIO_ctrl_pending(to_server));
-        BIO_read(to_server, in.data(), static_cast<int>(in.size()));
-        pending.insert(pending.end(), in.begin(), in.end());
-        server.set_input(pending);
-        server.set_output(out);
-        const Status st = step();
-        pending.erase(pending.begin(), pending.end() - static_cast<long>(server.input_left()));
-        BIO_write(to_client, out.data(), static_cast<int>(server.output_size()));
-        return st;
-    }
-
-    bool handshake() {
-        for (int i = 0; i < 10; ++i) {
-            SSL_do_handshake(client);
-            const Status st = server_step([&] { return server.handshake(); });
-            if (st == Status::Error) return false;
-            if (st == Status::Ok && SSL_do_handshake(client) == 1) return true;
-        }
-        return false;
-    }
-
-    std::string client_read_all() {
-        std::string got;
-        std::array<char, 65536> buf{};
-        int r;
-        while ((r = SSL_read(client, buf.data(), static_cast<int>(buf.size()))) > 0) got.append(buf.data(), r);
-        return got;
-    }
-
-    tls::ContextSet set;
-    tls::SslCtxPtr client_ctx;
-    SSL* client;
-    BIO* to_client;
-    BIO* to_server;
     test::EmulatedKernelTls kernel;
     tls::KtlsHooks hooks;
-    tls::Session server;
-    std::vector<char> pending;
-    std::array<char, 65536> out{};
 };
 
 }  // namespace
@@ -186,11 +145,11 @@ TEST_P(KtlsHandOff, KernelSealedRecordsAreAcceptedByTheClient) {
     SSL_write(p.client, req.data(), static_cast<int>(req.size()));
     std::array<char, 256> plain{};
     std::size_t n = 0;
-    p.server_step([&] { return p.server.read(plain, n); });
+    p.serve([&] { return p.server.read(plain, n); });
     EXPECT_EQ(std::string(plain.data(), n), req);
 
     // close_notify goes out as an alert record through the kernel path.
-    p.server_step([&] {
+    p.serve([&] {
         p.server.close_notify();
         return Status::Ok;
     });
@@ -225,7 +184,7 @@ TEST(Ktls, RefusedInstallKeepsUserSpaceRecords) {
     ASSERT_TRUE(p.handshake());
     EXPECT_FALSE(p.server.ktls_tx());
     std::string data = "still encrypted by OpenSSL";
-    p.server_step([&] { return p.server.write(data); });
+    p.serve([&] { return p.server.write(data); });
     EXPECT_EQ(p.client_read_all(), data);
 }
 

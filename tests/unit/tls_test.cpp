@@ -4,6 +4,8 @@
 #include <uringd/tls/context.hpp>
 #include <uringd/tls/session.hpp>
 
+#include "tls_pair.hpp"
+
 #include <gtest/gtest.h>
 
 #include <openssl/x509.h>
@@ -42,55 +44,7 @@ CertificateOptions cert(const std::string& name, std::vector<std::string> names 
     return {g_dir + "/" + name + ".pem", g_dir + "/" + name + ".key", std::move(names), "test.conf:1"};
 }
 
-// An OpenSSL client talking to a Session through two byte queues.
-struct Pair {
-    Pair(const ContextSet& set, int version, const char* cipher, const char* sni = nullptr)
-        : client_ctx(SSL_CTX_new(TLS_client_method())), server(set.default_context()) {
-        SSL_CTX_set_min_proto_version(client_ctx.get(), version);
-        SSL_CTX_set_max_proto_version(client_ctx.get(), version);
-        if (version == TLS1_3_VERSION) SSL_CTX_set_ciphersuites(client_ctx.get(), cipher);
-        else SSL_CTX_set_cipher_list(client_ctx.get(), cipher);
-        SSL_CTX_set_alpn_protos(client_ctx.get(), reinterpret_cast<const unsigned char*>("\x02h2\x08http/1.1"), 12);
-        client = SSL_new(client_ctx.get());
-        to_server = BIO_new(BIO_s_mem());
-        to_client = BIO_new(BIO_s_mem());
-        SSL_set_bio(client, to_client, to_server);
-        if (sni) SSL_set_tlsext_host_name(client, sni);
-        SSL_set_connect_state(client);
-    }
-    ~Pair() { SSL_free(client); }
-
-    // Runs the server over what the client sent; returns what the server wrote.
-    Session::Status serve(const std::function<Session::Status()>& step) {
-        std::vector<char> in(BIO_ctrl_pending(to_server));
-        BIO_read(to_server, in.data(), static_cast<int>(in.size()));
-        pending.insert(pending.end(), in.begin(), in.end());
-        server.set_input(pending);
-        server.set_output(out);
-        const auto st = step();
-        pending.erase(pending.begin(), pending.end() - static_cast<long>(server.input_left()));
-        BIO_write(to_client, out.data(), static_cast<int>(server.output_size()));
-        return st;
-    }
-
-    bool handshake() {
-        for (int i = 0; i < 10; ++i) {
-            SSL_do_handshake(client);
-            const auto st = serve([&] { return server.handshake(); });
-            if (st == Session::Status::Error) return false;
-            if (st == Session::Status::Ok && SSL_do_handshake(client) == 1) return true;
-        }
-        return false;
-    }
-
-    SslCtxPtr client_ctx;
-    SSL* client;
-    BIO* to_server;
-    BIO* to_client;
-    Session server;
-    std::vector<char> pending;
-    std::array<char, 65536> out{};
-};
+using Pair = uringd::test::TlsPair;
 
 }  // namespace
 
@@ -99,7 +53,7 @@ class TlsCiphers : public ::testing::TestWithParam<std::pair<int, const char*>> 
 TEST_P(TlsCiphers, HandshakeAndDataBothWays) {
     ContextSet set({{cert("default.test")}});
     auto [version, cipher] = GetParam();
-    Pair p(set, version, cipher);
+    Pair p(set.default_context(), version, cipher);
     ASSERT_TRUE(p.handshake()) << cipher;
     EXPECT_EQ(p.server.alpn(), "http/1.1");
     EXPECT_EQ(std::string(SSL_get_cipher_name(p.client)), std::string(p.server.cipher()));
@@ -119,9 +73,7 @@ TEST_P(TlsCiphers, HandshakeAndDataBothWays) {
         const std::size_t chunk = std::min(body.size() - off, Session::max_plaintext_for(p.out.size()));
         ASSERT_EQ(p.serve([&] { return p.server.write({body.data() + off, chunk}); }), Session::Status::Ok);
         off += chunk;
-        std::array<char, 70000> buf{};
-        int r;
-        while ((r = SSL_read(p.client, buf.data(), static_cast<int>(buf.size()))) > 0) received.append(buf.data(), r);
+        received += p.client_read_all();
     }
     EXPECT_EQ(received, body);
 
@@ -145,13 +97,13 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(Tls, NonAeadCipherIsRefused) {
     ContextSet set({{cert("default.test")}});
-    Pair p(set, TLS1_2_VERSION, "ECDHE-ECDSA-AES128-SHA256");
+    Pair p(set.default_context(), TLS1_2_VERSION, "ECDHE-ECDSA-AES128-SHA256");
     EXPECT_FALSE(p.handshake());
 }
 
 TEST(Tls, Tls11IsRefused) {
     ContextSet set({{cert("default.test")}});
-    Pair p(set, TLS1_1_VERSION, "ECDHE-ECDSA-AES128-SHA");
+    Pair p(set.default_context(), TLS1_1_VERSION, "ECDHE-ECDSA-AES128-SHA");
     EXPECT_FALSE(p.handshake());
 }
 
@@ -166,7 +118,7 @@ TEST(Tls, SniSelectsCertificate) {
     };
     for (auto [sni, expected] : {std::pair{"www.other.test", "/CN=other.test"}, std::pair{"OTHER.test", "/CN=other.test"},
                                  std::pair{"unknown.test", "/CN=default.test"}}) {
-        Pair p(set, TLS1_3_VERSION, "TLS_AES_128_GCM_SHA256", sni);
+        Pair p(set.default_context(), TLS1_3_VERSION, "TLS_AES_128_GCM_SHA256", sni);
         ASSERT_TRUE(p.handshake()) << sni;
         EXPECT_EQ(subject(p.client), expected) << sni;
     }
