@@ -90,7 +90,9 @@ void Worker::on_statx(Connection& c, int res) {
     if (fs::kind_of(c.st) == fs::FileKind::Regular) {
         if (const int r = fs::clear_nonblock(c.file.get()); r < 0) return respond_open_error(c, -r);
     }
-    serve_entry(c, cache_.insert(c.open_path, std::move(c.file), c.st, now_ms_));
+    fs::CachedFile* e = cache_.insert(c.open_path, std::move(c.file), c.st, now_ms_);
+    e->content_type = ctx_.mime.lookup(c.open_path);  // once per entry, not per request
+    serve_entry(c, e);
 }
 
 void Worker::on_directory(Connection& c) {
@@ -167,7 +169,7 @@ void Worker::respond_file(Connection& c) {
     const fs::CachedFile& f = c.fref.get();
     http::ResponseHead head;
     head.date = date_.get(clock::wall_seconds());
-    head.content_type = ctx_.mime.lookup(c.open_path);
+    head.content_type = f.content_type;
     head.content_length = f.st.stx_size;
     head.last_modified = f.last_modified;
     head.etag = f.etag;

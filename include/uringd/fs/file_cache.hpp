@@ -35,6 +35,7 @@ struct CachedFile {
     FileKind kind = FileKind::Other;
     std::string etag;
     std::string last_modified;
+    std::string_view content_type;  // set by the server; points into its immutable MIME table
     std::vector<char> body;  // the whole file once loaded (small files only)
     bool body_loaded = false;
     int64_t validated_ms = 0;
