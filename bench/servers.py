@@ -192,6 +192,7 @@ PEERS = {"nginx": Nginx, "h2o": H2o, "lighttpd": Lighttpd}
 # uringd variants measured in the same run, so the `auto` defaults follow data.
 VARIANTS = {
     "uringd": "",
+    "uringd-incoming-cpu": "[server]\nincoming_cpu = true\n",
     "uringd-sqpoll": '[io_uring]\nsqpoll = "on"\n',
     "uringd-sqpoll-shared": '[io_uring]\nsqpoll = "on"\nsqpoll_shared = true\n',
     "uringd-zc": "[io_uring]\nsend_zc_threshold = 16384\n",

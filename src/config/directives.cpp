@@ -55,6 +55,10 @@ constexpr uint32_t kMax = 0xffffffffu;
 const Directive<ServerConfig> kServer[] = {
     {"workers", "0", "worker threads, each pinned to one CPU; 0 = one per CPU in the affinity mask",
      [](ServerConfig& c, const toml::node& n, const Reader& r) { c.workers = r.u32(n, 0, 1024); }},
+    {"incoming_cpu", "false",
+     "steer each new connection to the worker pinned to the CPU that took its SYN (SO_INCOMING_CPU); "
+     "false = the kernel hashes connections over workers",
+     [](ServerConfig& c, const toml::node& n, const Reader& r) { c.incoming_cpu = r.boolean(n); }},
     {"mime_types", "\"/etc/mime.types\"", "extension → Content-Type table (built-in fallback when missing)",
      [](ServerConfig& c, const toml::node& n, const Reader& r) { c.mime_types = r.string(n); }},
 };

@@ -74,7 +74,7 @@ Worker::Worker(const ServerContext& ctx, const WorkerOptions& opts)
     const auto features = ring::probe_features();
     send_zc_ok_ = features.send_zc && conf_.io_uring.send_zc_threshold > 0;
     net::ListenOptions lo;
-    lo.incoming_cpu = opts.cpu;
+    lo.incoming_cpu = conf_.server.incoming_cpu ? opts.cpu : -1;
     for (const auto& l : conf_.listen) {
         listeners_.push_back(net::open_listener(l.address, lo));
         listener_tls_.push_back(l.tls);

@@ -61,6 +61,33 @@ check "no kernel decrypt errors" sh -c "[ \$(awk '/^TlsDecryptError /{print \$2}
 grep -c 'tx=kernel' /tmp/uringd.log | sed 's/^/URINGD-VM: handshakes with tx=kernel: /'
 check "no handshake fell back to user space" sh -c "! grep -q 'tx=user' /tmp/uringd.log"
 
+# Server CPU per MiB, kernel TLS against user-space TLS, same kernel, same emulated
+# CPU, interleaved (reported, not judged: under TCG only the ratio means anything).
+/bin/uringd -c /etc/uringd-userspace.conf > /tmp/uringd-user.log 2>&1 &
+upid=$!
+for i in $(seq 1 100); do grep -q 'ready:' /tmp/uringd-user.log && break; sleep 0.1; done
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+uptime_cs() { awk '{sub(/\./, "", $1); print $1}' /proc/uptime; }
+cost() {  # $1 = server pid, $2 = port; 4 × 16 MiB; prints "ticks centiseconds"
+  t0=$(ticks "$1"); w0=$(uptime_cs)
+  for i in 1 2 3 4; do
+    curl -sS --max-time 300 --cacert /etc/cert.pem --resolve "localhost:$2:127.0.0.1" -o /dev/null \
+      "https://localhost:$2/16m.bin" || echo "URINGD-VM: cpu fetch from :$2 failed"
+  done
+  echo "$(($(ticks "$1") - t0)) $(($(uptime_cs) - w0))"
+}
+kt=0 kw=0 ut=0 uw=0
+for round in 1 2; do
+  set -- $(cost $pid 8443); kt=$((kt + $1)); kw=$((kw + $2))
+  set -- $(cost $upid 8444); ut=$((ut + $1)); uw=$((uw + $2))
+done
+# 128 MiB each; a tick is 10 ms: ms per MiB = ticks × 10 / 128.
+awk -v kt=$kt -v kw=$kw -v ut=$ut -v uw=$uw 'BEGIN {
+  printf "URINGD-VM: cpu per MiB (128 MiB each, TCG): ktls %.2f ms, user-space TLS %.2f ms, ratio %.2f; wall %.1f s vs %.1f s\n",
+    kt * 10 / 128, ut * 10 / 128, (ut ? kt / ut : 0), kw / 100, uw / 100 }'
+check "both servers spent measurable CPU" sh -c "[ $kt -gt 0 ] && [ $ut -gt 0 ]"
+kill -TERM $upid; wait $upid
+
 kill -TERM $pid; wait $pid
 check "uringd drained and exited 0" [ $? -eq 0 ]
 grep -E 'error|critical' /tmp/uringd.log | head -5 | sed 's/^/URINGD-VM: log /'

@@ -19,6 +19,7 @@ enum class SqPoll : uint8_t { Auto, On, Off };
 
 struct ServerConfig {
     uint32_t workers = 0;  // 0: one per CPU in the affinity mask
+    bool incoming_cpu = false;
     std::string mime_types = "/etc/mime.types";
 };
 
