@@ -106,6 +106,8 @@ const Directive<LimitsConfig> kLimits[] = {
      [](LimitsConfig& c, const toml::node& n, const Reader& r) { c.max_uri = r.u32(n, 64, 1 << 20); }},
     {"max_body", "65536", "request bodies (on any method) are read and discarded up to this size (else 413)",
      [](LimitsConfig& c, const toml::node& n, const Reader& r) { c.max_body = r.u32(n, 0, kMax); }},
+    {"max_ranges", "16", "ranges one request may ask for (at most 64); more get the whole file with 200",
+     [](LimitsConfig& c, const toml::node& n, const Reader& r) { c.max_ranges = r.u32(n, 1, 64); }},
     {"header_timeout_ms", "10000", "time to receive a whole request head (slowloris guard)",
      [](LimitsConfig& c, const toml::node& n, const Reader& r) { c.header_timeout_ms = r.u32(n, 100, 3600000); }},
     {"keepalive_timeout_ms", "60000", "idle time allowed between requests on a connection",

@@ -50,6 +50,8 @@ std::size_t write_head(const ResponseHead& h, std::span<char> out) {
     w.header("ETag", h.etag);
     w.header("Location", h.location);
     w.header("Allow", h.allow);
+    w.header("Content-Range", h.content_range);
+    if (h.accept_ranges) w.put("Accept-Ranges: bytes\r\n");
     if (!h.keep_alive) w.put("Connection: close\r\n");
     else if (h.http10_keep_alive) w.put("Connection: keep-alive\r\n");
     w.put("\r\n");

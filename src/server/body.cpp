@@ -104,7 +104,7 @@ void Worker::on_send(Connection& c, int res, uint32_t flags, const ring::Tag& t)
     if (c.sending_handshake) return on_handshake_sent(c);
     if (c.body_left > 0)
         return userspace_tls(c) || !conf_.io_uring.large_body_splice ? read_tls_chunk(c) : start_splice(c);
-    response_done(c);
+    next_part_or_done(c);
 }
 
 void Worker::start_splice(Connection& c) {
@@ -170,7 +170,7 @@ void Worker::on_splice(Connection& c, Op op, int res) {
     }
     if (c.body_ops > 0 || c.state == ConnState::Closing) return;
     if (c.body_failed) return begin_close(c);
-    if (c.body_left == 0) return response_done(c);
+    if (c.body_left == 0) return next_part_or_done(c);
     if (c.file_short && c.pipe_fill == 0) {
         if (resource_errors_.allow(now_ms_))
             spdlog::warn("worker {}: \"{}\" shrank during the transfer; closing", opts_.index, c.open_path);
@@ -189,6 +189,7 @@ void Worker::release_body(Connection& c) {
     c.pipe_fill = 0;
     c.body_left = c.body_off = 0;
     c.body_ops = 0;
+    c.parts = {};
     c.head_only = c.http10_keep_alive = false;
     c.timer = Timer::None;
 }

@@ -143,6 +143,11 @@ void Worker::handle_request(Connection& c) {
     c.head_only = req.method == http::Method::Head;
     c.keep_alive = req.keep_alive && !draining_;
     c.http10_keep_alive = c.keep_alive && req.version_minor == 0;
+    if (req.method == http::Method::Options) {
+        if (req.target != "*" && http::resolve_target(req.target, c.target) != http::TargetError::None)
+            return respond_simple(c, http::Status::BadRequest, true);
+        return respond_simple(c, http::Status::NoContent);  // with Allow
+    }
     if (req.method != http::Method::Get && req.method != http::Method::Head)
         return respond_simple(c, http::Status::MethodNotAllowed);
     if (req.target == "*" || http::resolve_target(req.target, c.target) != http::TargetError::None)

@@ -14,6 +14,8 @@ using ring::Op;
 
 namespace {
 
+constexpr std::string_view kAllow = "GET, HEAD, OPTIONS";
+
 // Percent-encodes a decoded path for a Location header (RFC 3986 pchar + '/').
 void append_encoded_path(std::string& out, std::string_view path) {
     static constexpr char kHex[] = "0123456789ABCDEF";
@@ -153,6 +155,8 @@ void Worker::resume_buffer_waiters() {
         const Pending p = std::exchange(c.pending, Pending::None);
         if (p == Pending::File) {
             respond_file(c);
+        } else if (p == Pending::Part) {
+            next_part_or_done(c);
         } else if (p == Pending::Handshake) {
             c.state = ConnState::Handshaking;
             take_held_input(c);
@@ -166,15 +170,10 @@ void Worker::resume_buffer_waiters() {
 
 void Worker::respond_file(Connection& c) {
     if (!take_buffer(c, Pending::File)) return;
+    if (respond_conditional(c)) return;
     const fs::CachedFile& f = c.fref.get();
-    http::ResponseHead head;
-    head.date = date_.get(clock::wall_seconds());
-    head.content_type = f.content_type;
+    http::ResponseHead head = file_head(c, http::Status::Ok);
     head.content_length = f.st.stx_size;
-    head.last_modified = f.last_modified;
-    head.etag = f.etag;
-    head.keep_alive = c.keep_alive;
-    head.http10_keep_alive = c.http10_keep_alive;
     const auto out = plain_area(c);
     const auto head_len = static_cast<uint32_t>(http::write_head(head, out));
     const uint64_t size = f.st.stx_size;
@@ -197,12 +196,19 @@ void Worker::respond_simple(Connection& c, http::Status status, bool close) {
     if (!take_buffer(c, Pending::Simple)) return;
     http::ResponseHead head;
     head.status = status;
+    if (status == http::Status::MethodNotAllowed || status == http::Status::NoContent) head.allow = kAllow;
+    if (status == http::Status::MovedPermanently) head.location = c.location;
+    write_simple(c, head);
+}
+
+// A status with its small HTML page (none for 204), into the buffer `c` holds.
+void Worker::write_simple(Connection& c, http::ResponseHead head) {
     head.date = date_.get(clock::wall_seconds());
     head.keep_alive = c.keep_alive;
     head.http10_keep_alive = c.http10_keep_alive;
-    if (status == http::Status::MethodNotAllowed) head.allow = "GET, HEAD";
-    if (status == http::Status::MovedPermanently) head.location = c.location;
-    const auto len = http::write_error_response(head, c.head_only, plain_area(c));
+    const auto len = head.status == http::Status::NoContent
+                         ? http::write_head(head, plain_area(c))
+                         : http::write_error_response(head, c.head_only, plain_area(c));
     start_send(c, static_cast<uint32_t>(len));
 }
 

@@ -8,6 +8,7 @@
 #include <uringd/tls/ktls.hpp>
 
 #include <fcntl.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 
 #include <cassert>
@@ -73,6 +74,9 @@ Worker::Worker(const ServerContext& ctx, const WorkerOptions& opts)
     slab_.reserve(conf_.limits.max_connections);
     const auto features = ring::probe_features();
     send_zc_ok_ = features.send_zc && conf_.io_uring.send_zc_threshold > 0;
+    // A boundary must not occur in the parts; a guessable one lets a file be made to.
+    if (::getrandom(&boundary_salt_, sizeof boundary_salt_, 0) != sizeof boundary_salt_)
+        boundary_salt_ = static_cast<uint64_t>(clock::monotonic_ms()) * 0x9e3779b97f4a7c15ull;
     net::ListenOptions lo;
     lo.incoming_cpu = conf_.server.incoming_cpu ? opts.cpu : -1;
     for (const auto& l : conf_.listen) {

@@ -44,6 +44,7 @@ struct LimitsConfig {
     uint32_t header_buffer_size = 16384;
     uint32_t max_uri = 8192;
     uint32_t max_body = 65536;
+    uint32_t max_ranges = 16;
     uint32_t header_timeout_ms = 10000;
     uint32_t keepalive_timeout_ms = 60000;
     uint32_t send_timeout_ms = 60000;

@@ -19,6 +19,8 @@ struct ResponseHead {
     std::string_view etag;            // omitted when empty (already quoted)
     std::string_view location;        // omitted when empty
     std::string_view allow;           // omitted when empty
+    std::string_view content_range;   // omitted when empty
+    bool accept_ranges = false;       // "Accept-Ranges: bytes"
     bool keep_alive = true;           // false adds "Connection: close"
     bool http10_keep_alive = false;   // HTTP/1.0 client asked for keep-alive
 };

@@ -6,6 +6,7 @@
 #include <uringd/fs/file_cache.hpp>
 #include <uringd/http/parser.hpp>
 #include <uringd/http/path.hpp>
+#include <uringd/http/range.hpp>
 #include <uringd/http/response.hpp>
 #include <uringd/ring/buffers.hpp>
 #include <uringd/tls/session.hpp>
@@ -16,6 +17,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace uringd::server {
 
@@ -37,7 +39,7 @@ const char* to_string(ConnState s);
 enum class Timer : uint8_t { None, Handshake, Header, KeepAlive, Send, Linger };
 
 // What a parked connection does once it gets a buffer.
-enum class Pending : uint8_t { None, File, Simple, Handshake };
+enum class Pending : uint8_t { None, File, Simple, Handshake, Part };
 
 // A provided buffer not yet fully consumed: bytes [off, len) are still to be read.
 struct HeldRecv {
@@ -96,6 +98,11 @@ struct Connection {
     uint8_t body_ops = 0;      // splice: SQEs of the current round not yet complete
     bool file_short = false;   // the file ended before its statx size
     bool body_failed = false;
+    // multipart/byteranges: the parts still to frame (empty once the closing
+    // boundary is queued, and for every other response).
+    std::vector<http::ByteRange> parts;
+    uint32_t next_part = 0;
+    std::array<char, 16> boundary{};
     Pending pending = Pending::None;
     http::Status simple_status = http::Status::Ok;
     std::string location;

@@ -103,9 +103,17 @@ private:
     void open_next_index(Connection& c);
     void respond_file(Connection& c);
     void respond_simple(Connection& c, http::Status status, bool close = false);
+    void write_simple(Connection& c, http::ResponseHead head);
     void respond_open_error(Connection& c, int err);
     bool take_buffer(Connection& c, Pending what);
     void resume_buffer_waiters();
+
+    // partial.cpp: 304, 412, 416, 206 and multipart/byteranges.
+    http::ResponseHead file_head(const Connection& c, http::Status status);
+    bool respond_conditional(Connection& c);
+    void respond_single_range(Connection& c, http::ByteRange r);
+    void respond_multipart(Connection& c, const http::RangeSet& set);
+    void next_part_or_done(Connection& c);
 
     // body.cpp: how the bytes leave.
     void submit_read_fixed(Connection& c, uint32_t head_len);
@@ -151,6 +159,8 @@ private:
     int64_t now_ms_ = 0;
     bool send_zc_ok_ = false;
     http::DateCache date_;
+    uint64_t boundaries_ = 0;     // multipart boundaries: a counter …
+    uint64_t boundary_salt_ = 0;  // … mixed with a per-worker random value
     WorkerCounters counters_;
     log::RateLimit accept_errors_{5000};
     log::RateLimit resource_errors_{5000};

@@ -1,0 +1,134 @@
+// Conditional and range responses for a file (RFC 9110 §13, §14): 304, 412, 416,
+// 206 with one range, and multipart/byteranges framed part by part around bodies
+// that leave the way every body does (cached copy, chunks, or splice).
+#include <uringd/base/clock.hpp>
+#include <uringd/http/conditional.hpp>
+#include <uringd/server/worker.hpp>
+
+#include <fmt/format.h>
+
+#include <cstring>
+
+namespace uringd::server {
+
+namespace {
+
+std::string_view boundary_of(const Connection& c) { return {c.boundary.data(), c.boundary.size()}; }
+
+}  // namespace
+
+http::ResponseHead Worker::file_head(const Connection& c, http::Status status) {
+    const fs::CachedFile& f = c.fref.get();
+    http::ResponseHead head;
+    head.status = status;
+    head.date = date_.get(clock::wall_seconds());
+    head.content_type = f.content_type;
+    head.last_modified = f.last_modified;
+    head.etag = f.etag;
+    head.accept_ranges = true;
+    head.keep_alive = c.keep_alive;
+    head.http10_keep_alive = c.http10_keep_alive;
+    return head;
+}
+
+// Preconditions and Range. True when it answered; false: send the whole file (200).
+bool Worker::respond_conditional(Connection& c) {
+    const fs::CachedFile& f = c.fref.get();
+    const http::Request& req = c.parser.request();
+    const http::Validators v{f.etag, f.st.stx_mtime.tv_sec};
+    switch (http::evaluate_preconditions(req, v)) {
+    case http::Precondition::Proceed: break;
+    case http::Precondition::NotModified: {
+        http::ResponseHead head = file_head(c, http::Status::NotModified);
+        head.content_type = {};
+        head.accept_ranges = false;
+        start_send(c, static_cast<uint32_t>(http::write_head(head, plain_area(c))));
+        return true;
+    }
+    case http::Precondition::Failed: respond_simple(c, http::Status::PreconditionFailed); return true;
+    }
+    // RFC 9110 §14.2: ranges are defined for GET only; HEAD describes the whole file.
+    const auto range = req.header("Range");
+    if (c.head_only || !range || !http::if_range_holds(req, v)) return false;
+    const uint64_t size = f.st.stx_size;
+    const http::RangeSet set = http::parse_range(*range, size, conf_.limits.max_ranges);
+    switch (set.kind) {
+    case http::RangeSet::Kind::Full: return false;
+    case http::RangeSet::Kind::Unsatisfiable: {
+        char value[48];
+        http::ResponseHead head = file_head(c, http::Status::RangeNotSatisfiable);
+        head.content_range = {value, http::format_unsatisfied_range(value, size)};
+        head.last_modified = head.etag = {};
+        head.accept_ranges = true;
+        write_simple(c, head);
+        return true;
+    }
+    case http::RangeSet::Kind::Partial: break;
+    }
+    if (set.count == 1) respond_single_range(c, set.ranges[0]);
+    else respond_multipart(c, set);
+    return true;
+}
+
+void Worker::respond_single_range(Connection& c, http::ByteRange r) {
+    const fs::CachedFile& f = c.fref.get();
+    char value[64];
+    http::ResponseHead head = file_head(c, http::Status::PartialContent);
+    head.content_length = r.length();
+    head.content_range = {value, http::format_content_range(value, r, f.st.stx_size)};
+    const auto out = plain_area(c);
+    const auto head_len = static_cast<uint32_t>(http::write_head(head, out));
+    if (f.body_loaded && r.length() <= out.size() - head_len) {  // in memory: one send
+        std::memcpy(out.data() + head_len, f.body.data() + r.first, r.length());
+        return start_send(c, head_len + static_cast<uint32_t>(r.length()));
+    }
+    c.body_off = r.first;
+    c.body_left = r.length();
+    start_send(c, head_len);
+}
+
+void Worker::respond_multipart(Connection& c, const http::RangeSet& set) {
+    const fs::CachedFile& f = c.fref.get();
+    const uint64_t size = f.st.stx_size;
+    fmt::format_to_n(c.boundary.data(), c.boundary.size(), "{:016x}", ++boundaries_ ^ boundary_salt_);
+    char type[64];
+    const auto type_len = fmt::format_to_n(type, sizeof type, "multipart/byteranges; boundary={}", boundary_of(c)).size;
+    http::ResponseHead head = file_head(c, http::Status::PartialContent);
+    head.content_type = {type, type_len};
+    head.content_length = http::multipart_length(set, boundary_of(c), f.content_type, size);
+    const auto out = plain_area(c);
+    uint32_t len = static_cast<uint32_t>(http::write_head(head, out));
+    if (f.body_loaded && head.content_length <= out.size() - len) {  // everything in one send
+        for (const http::ByteRange& r : set.parts()) {
+            len += static_cast<uint32_t>(http::write_part_head(out.subspan(len), boundary_of(c), f.content_type, r, size));
+            std::memcpy(out.data() + len, f.body.data() + r.first, r.length());
+            len += static_cast<uint32_t>(r.length());
+        }
+        len += static_cast<uint32_t>(http::write_multipart_end(out.subspan(len), boundary_of(c)));
+        return start_send(c, len);
+    }
+    c.parts.assign(set.parts().begin(), set.parts().end());
+    c.next_part = 0;
+    start_send(c, len);  // the head; then next_part_or_done frames each part
+}
+
+// After a response's bytes so far are on the socket: the next part of a multipart
+// body (its heading, then its bytes), the closing boundary, or the end.
+void Worker::next_part_or_done(Connection& c) {
+    if (c.parts.empty()) return response_done(c);
+    if (!c.buf && !take_buffer(c, Pending::Part)) return;  // spliced parts gave theirs back
+    const fs::CachedFile& f = c.fref.get();
+    const auto out = plain_area(c);
+    if (c.next_part == c.parts.size()) {
+        const auto n = http::write_multipart_end(out, boundary_of(c));
+        c.parts = {};
+        return start_send(c, static_cast<uint32_t>(n));
+    }
+    const http::ByteRange r = c.parts[c.next_part++];
+    const auto n = http::write_part_head(out, boundary_of(c), f.content_type, r, f.st.stx_size);
+    c.body_off = r.first;
+    c.body_left = r.length();
+    start_send(c, static_cast<uint32_t>(n));
+}
+
+}  // namespace uringd::server
