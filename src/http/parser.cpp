@@ -166,12 +166,24 @@ int RequestParser::check_headers() {
     r.has_body = chunked || ((parser_.flags & F_CONTENT_LENGTH) && parser_.content_length > 0);
     if ((parser_.flags & F_CONTENT_LENGTH) && parser_.content_length > limits_.max_body)
         return fail(Status::ContentTooLarge, "request body too large");
+    if (const auto expect = r.header("Expect")) {
+        // RFC 9110 §10.1.1: the only expectation defined; 417 for any other.
+        if (!iequals(*expect, "100-continue")) return fail(Status::ExpectationFailed, "unsupported expectation");
+        r.expect_continue = r.has_body && r.version_minor >= 1;
+    }
     return 0;
 }
 
 int RequestParser::on_headers_complete(llhttp_t* p) {
-    self(p).headers_done_ = true;
-    return self(p).check_headers();
+    auto& s = self(p);
+    s.headers_done_ = true;
+    if (const int r = s.check_headers(); r != 0) return r;
+    if (!s.req_.expect_continue) return 0;
+    // The client waits for 100 before sending the body; a static server's answer
+    // never depends on it, so the final response goes at once (§10.1.1) and the
+    // connection closes after it instead of reading a body nobody needs.
+    s.started_ = false;
+    return HPE_PAUSED;
 }
 
 int RequestParser::on_body(llhttp_t* p, const char*, std::size_t len) {

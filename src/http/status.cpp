@@ -17,6 +17,7 @@ std::string_view reason_phrase(Status s) {
     case Status::RequestTimeout: return "Request Timeout";
     case Status::LengthRequired: return "Length Required";
     case Status::PreconditionFailed: return "Precondition Failed";
+    case Status::ExpectationFailed: return "Expectation Failed";
     case Status::ContentTooLarge: return "Content Too Large";
     case Status::UriTooLong: return "URI Too Long";
     case Status::RangeNotSatisfiable: return "Range Not Satisfiable";

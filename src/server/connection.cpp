@@ -141,7 +141,7 @@ void Worker::handle_request(Connection& c) {
     ++counters_.requests;
     const http::Request& req = c.parser.request();
     c.head_only = req.method == http::Method::Head;
-    c.keep_alive = req.keep_alive && !draining_;
+    c.keep_alive = req.keep_alive && !draining_ && !req.expect_continue;  // its body is never read
     c.http10_keep_alive = c.keep_alive && req.version_minor == 0;
     if (req.method == http::Method::Options) {
         if (req.target != "*" && http::resolve_target(req.target, c.target) != http::TargetError::None)

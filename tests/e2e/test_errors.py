@@ -31,6 +31,19 @@ class Errors(ServerTest):
             self.assertEqual(r.read()[0], 405)
             self.assertEqual(r.read()[0], 200)
 
+    def test_expect_100_continue_answers_at_once(self):
+        # The body never comes: the answer must not wait for it, and the connection
+        # closes after it (the body is not read).
+        with self.connect(timeout=3) as s:
+            s.sendall(b"GET /index.html HTTP/1.1\r\nHost: t\r\nContent-Length: 500\r\n"
+                      b"Expect: 100-continue\r\n\r\n")
+            status, headers, body = ResponseReader(s).read()
+            self.assertEqual((status, headers.get("connection"), body), (200, "close", b"<h1>home</h1>\n"))
+        self.assert_still_serving()
+
+    def test_417_unknown_expectation(self):
+        self.check(b"GET / HTTP/1.1\r\nHost: t\r\nExpect: 200-ok\r\n\r\n", 417)
+
     def test_414(self):
         self.check(b"GET /" + b"a" * 2000 + b" HTTP/1.1\r\nHost: t\r\n\r\n", 414)
 

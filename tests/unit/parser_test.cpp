@@ -181,3 +181,27 @@ TEST(Parser, ResetAllowsANewConnectionAfterClose) {
     ASSERT_EQ(parse(p, again).state, State::Complete);
     EXPECT_EQ(p.request().target, "/again");
 }
+
+TEST(Parser, ExpectContinueIsHandedOverAtTheHead) {
+    RequestParser p;
+    const std::string head = "GET /x HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\nExpect: 100-Continue \r\n\r\n";
+    const auto r = parse(p, head + "0123456789");
+    ASSERT_EQ(r.state, State::Complete);
+    EXPECT_EQ(r.consumed, head.size());  // the body is left unread
+    EXPECT_TRUE(p.request().expect_continue);
+}
+
+TEST(Parser, ExpectContinueWithoutBodyIsPlain) {
+    RequestParser p;
+    const std::string req = "GET /x HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\n\r\n";
+    const auto r = parse(p, req);
+    ASSERT_EQ(r.state, State::Complete);
+    EXPECT_FALSE(p.request().expect_continue);
+}
+
+TEST(Parser, UnknownExpectationIs417) {
+    RequestParser p;
+    const auto r = parse(p, "GET /x HTTP/1.1\r\nHost: h\r\nExpect: teapot\r\n\r\n");
+    ASSERT_EQ(r.state, State::Error);
+    EXPECT_EQ(p.error_status(), Status::ExpectationFailed);
+}

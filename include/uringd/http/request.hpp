@@ -27,6 +27,9 @@ struct Request {
     std::string_view host;  // empty when absent
     bool keep_alive = true;
     bool has_body = false;
+    // "Expect: 100-continue" with a body to follow: the request is handed over as
+    // soon as its head is parsed, the body unread (answer, then close).
+    bool expect_continue = false;
     std::array<Header, kMaxHeaders> headers{};
     std::size_t header_count = 0;
 

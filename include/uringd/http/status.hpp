@@ -22,6 +22,7 @@ enum class Status : uint16_t {
     ContentTooLarge = 413,
     UriTooLong = 414,
     RangeNotSatisfiable = 416,
+    ExpectationFailed = 417,
     MisdirectedRequest = 421,
     HeaderFieldsTooLarge = 431,
     InternalServerError = 500,
