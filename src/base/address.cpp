@@ -52,6 +52,11 @@ std::optional<SocketAddress> parse_address(std::string_view text) {
     return a;
 }
 
+uint16_t SocketAddress::port() const {
+    if (family() == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6*>(&storage)->sin6_port);
+    return ntohs(reinterpret_cast<const sockaddr_in*>(&storage)->sin_port);
+}
+
 std::string SocketAddress::to_string() const {
     char buf[INET6_ADDRSTRLEN] = {};
     if (family() == AF_INET6) {

@@ -102,13 +102,19 @@ void validate_tls(Config& c, const Reader& r) {
 void validate(Config& c, const Reader& r) {
     if (c.listen.empty()) r.error_at(1, "no [[listen]] block: nothing to serve on");
     if (c.sites.empty()) r.error_at(1, "no [[site]] block: nothing to serve");
-    if (c.sites.size() > 1)
-        r.error_at(c.sites[1].line, "only one [[site]] is supported so far (Host-based sites are planned)");
+    for (std::size_t i = 1; i < c.sites.size(); ++i)
+        if (c.sites[i].server_names.empty())
+            r.error_at(c.sites[i].line, "[[site]] needs server_names (only the first, the default, may omit them)");
     for (std::size_t i = 0; i < c.listen.size(); ++i)
         for (std::size_t j = 0; j < i; ++j)
             if (c.listen[i].address_text == c.listen[j].address_text)
                 r.error_at(c.listen[i].line, fmt::format("address {} is listed twice", c.listen[i].address_text));
     for (auto& site : c.sites) check_root(site, c.source, r);
+    for (const auto& l : c.listen) {
+        if (!l.https_redirect) continue;
+        if (l.tls) r.error_at(l.line, "https_redirect is for plain listeners (this one has tls = true)");
+        if (!c.has_tls_listener()) r.error_at(l.line, "https_redirect needs a tls listener to send clients to");
+    }
     validate_tls(c, r);
     if (c.limits.max_uri >= c.limits.header_buffer_size)
         r.error_at(1, "limits.max_uri must be smaller than limits.header_buffer_size");

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
+
 namespace uringd::config::detail {
 
 void Reader::error_at(int line, std::string_view msg) const {
@@ -37,6 +39,51 @@ std::vector<std::string> Reader::strings(const toml::node& n) const {
     return out;
 }
 
+std::string Reader::header_value(const toml::node& n) const {
+    std::string v = string(n);
+    for (const char c : v)
+        if (c == '\r' || c == '\n' || c == '\0') error(n, "a header value cannot hold CR, LF or NUL");
+    return v;
+}
+
+std::vector<HeaderField> Reader::header_fields(const toml::node& n) const {
+    const auto* table = n.as_table();
+    if (!table) error(n, "expected a table of header = \"value\"");
+    // uringd writes these itself; a second copy would break framing or caching.
+    static constexpr std::string_view kOwn[] = {"content-length", "transfer-encoding", "connection", "keep-alive",
+                                                "upgrade", "trailer", "content-range", "date", "etag",
+                                                "last-modified", "content-type", "accept-ranges"};
+    std::vector<HeaderField> out;
+    for (const auto& [key, value] : *table) {
+        const std::string name(key.str());
+        if (name.empty() || name.find_first_not_of("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyz"
+                                                   "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != std::string::npos)
+            error(value, fmt::format("\"{}\" is not a header name", name));
+        std::string lower(name);
+        for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        for (const auto own : kOwn)
+            if (lower == own) error(value, fmt::format("header \"{}\" is set by uringd itself", name));
+        out.push_back({name, header_value(value)});
+    }
+    return out;
+}
+
+std::vector<CacheControlRule> Reader::cache_control_rules(const toml::node& n) const {
+    const auto* arr = n.as_array();
+    if (!arr) error(n, "expected an array of { match = \"…\", value = \"…\" }");
+    std::vector<CacheControlRule> out;
+    for (const auto& e : *arr) {
+        const auto* t = e.as_table();
+        if (!t || !t->contains("match") || !t->contains("value") || t->size() != 2)
+            error(e, "each rule is { match = \"/prefix/\" or \"*.ext\", value = \"…\" }");
+        CacheControlRule rule{string(*t->get("match")), header_value(*t->get("value"))};
+        if (!rule.match.starts_with('/') && !(rule.match.starts_with("*.") && rule.match.size() > 2))
+            error(e, fmt::format("match \"{}\" must be a path prefix (\"/…\") or an extension (\"*.ext\")", rule.match));
+        out.push_back(std::move(rule));
+    }
+    return out;
+}
+
 std::size_t Reader::choice(const toml::node& n, std::string_view choices) const {
     const std::string v = string(n);
     std::size_t index = 0;
@@ -59,6 +106,10 @@ const Directive<ServerConfig> kServer[] = {
      "steer each new connection to the worker pinned to the CPU that took its SYN (SO_INCOMING_CPU); "
      "false = the kernel hashes connections over workers",
      [](ServerConfig& c, const toml::node& n, const Reader& r) { c.incoming_cpu = r.boolean(n); }},
+    {"unknown_host", "\"default\"", "a Host that no site's server_names matches: default (the first site) | 404 | 421",
+     [](ServerConfig& c, const toml::node& n, const Reader& r) {
+         c.unknown_host = static_cast<UnknownHost>(r.choice(n, "default|404|421"));
+     }},
     {"mime_types", "\"/etc/mime.types\"", "extension → Content-Type table (built-in fallback when missing)",
      [](ServerConfig& c, const toml::node& n, const Reader& r) { c.mime_types = r.string(n); }},
 };
@@ -179,6 +230,8 @@ const Directive<ListenConfig> kListen[] = {
      }},
     {"tls", "false", "HTTPS on this listener (needs [tls] certificate and key)",
      [](ListenConfig& c, const toml::node& n, const Reader& r) { c.tls = r.boolean(n); }},
+    {"https_redirect", "false", "answer every request with a redirect to the same host and path over https (301, or 308 for methods other than GET/HEAD)",
+     [](ListenConfig& c, const toml::node& n, const Reader& r) { c.https_redirect = r.boolean(n); }},
 };
 
 const Directive<SiteConfig> kSite[] = {
@@ -193,6 +246,21 @@ const Directive<SiteConfig> kSite[] = {
      }},
     {"serve_hidden", "false", "serve dot-files and dot-directories (.well-known/ is always served)",
      [](SiteConfig& c, const toml::node& n, const Reader& r) { c.serve_hidden = r.boolean(n); }},
+    {"server_names", "[]", "Host names this site answers (exact or \"*.example.com\"); the first [[site]] is the default",
+     [](SiteConfig& c, const toml::node& n, const Reader& r) {
+         c.server_names = r.strings(n);
+         for (const auto& s : c.server_names)
+             if (s.empty() || s.find_first_of(" :/") != std::string::npos)
+                 r.error(n, fmt::format("server name \"{}\" must be a host name without port", s));
+     }},
+    {"nosniff", "true", "send X-Content-Type-Options: nosniff",
+     [](SiteConfig& c, const toml::node& n, const Reader& r) { c.nosniff = r.boolean(n); }},
+    {"hsts", "\"\"", "Strict-Transport-Security value sent over TLS, e.g. \"max-age=31536000\"; empty = none",
+     [](SiteConfig& c, const toml::node& n, const Reader& r) { c.hsts = r.header_value(n); }},
+    {"headers", "{}", "extra response headers on every response, e.g. { \"X-Frame-Options\" = \"DENY\" }",
+     [](SiteConfig& c, const toml::node& n, const Reader& r) { c.headers = r.header_fields(n); }},
+    {"cache_control", "[]", "Cache-Control by path, first match wins: [{ match = \"/assets/\", value = \"max-age=31536000\" }, { match = \"*.html\", value = \"no-cache\" }]",
+     [](SiteConfig& c, const toml::node& n, const Reader& r) { c.cache_control = r.cache_control_rules(n); }},
 };
 
 }  // namespace

@@ -21,6 +21,11 @@ public:
     bool boolean(const toml::node& n) const;
     std::string string(const toml::node& n) const;
     std::vector<std::string> strings(const toml::node& n) const;
+    // A string that can go in a response header: no CR, LF or NUL.
+    std::string header_value(const toml::node& n) const;
+    // A table of header name → value (names are tokens; framing headers refused).
+    std::vector<HeaderField> header_fields(const toml::node& n) const;
+    std::vector<CacheControlRule> cache_control_rules(const toml::node& n) const;
     // One of `choices` (e.g. "auto|on|off"); returns its index.
     std::size_t choice(const toml::node& n, std::string_view choices) const;
 

@@ -67,6 +67,11 @@ void raise_fd_limit() {
 int serve(const config::Config& conf) {
     raise_fd_limit();
     server::ServerContext ctx{conf, {}, server::open_sites(conf), load_tls(conf), decide_ktls(conf)};
+    for (const auto& l : conf.listen)
+        if (l.tls) {
+            ctx.https_port = l.address.port();
+            break;
+        }
     if (!ctx.mime.load(conf.server.mime_types))
         spdlog::warn("{}: cannot read; using the built-in MIME table", conf.server.mime_types);
     const sigset_t signals = daemon::block_signals();

@@ -1,3 +1,4 @@
+#include <uringd/http/host.hpp>
 #include <uringd/http/path.hpp>
 
 #include <algorithm>
@@ -12,21 +13,6 @@ int hex_value(char c) {
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
     if (c >= 'A' && c <= 'F') return c - 'A' + 10;
     return -1;
-}
-
-// Strips "scheme://authority" from an absolute-form target (RFC 9112 §3.2.2).
-std::string_view origin_part(std::string_view target) {
-    for (std::string_view scheme : {"http://", "https://"}) {
-        if (target.size() >= scheme.size() &&
-            std::equal(scheme.begin(), scheme.end(), target.begin(),
-                       [](char a, char b) { return a == (b | 0x20); })) {
-            const auto rest = target.substr(scheme.size());
-            const auto slash = rest.find_first_of("/?");
-            if (slash == std::string_view::npos) return "/";
-            return rest[slash] == '/' ? rest.substr(slash) : std::string_view("/");
-        }
-    }
-    return target;
 }
 
 enum class Closed : uint8_t { Named, Dot, Escapes };
@@ -61,7 +47,7 @@ TargetError resolve_target(std::string_view target, ResolvedTarget& out) {
     out.query = {};
     out.trailing_slash = false;
     if (target == "*") return TargetError::None;
-    target = origin_part(target);
+    target = split_target(target).path_and_query;
     if (target.empty() || target.front() != '/') return TargetError::NotOriginForm;
     if (const auto q = target.find('?'); q != std::string_view::npos) {
         out.query = target.substr(q + 1);

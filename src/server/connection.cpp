@@ -1,5 +1,6 @@
 // Receiving and parsing: multishot recv into provided buffers, bytes copied into the
 // connection's input area, llhttp over them, one request at a time.
+#include <uringd/http/host.hpp>
 #include <uringd/server/worker.hpp>
 
 #include <algorithm>
@@ -143,6 +144,13 @@ void Worker::handle_request(Connection& c) {
     c.head_only = req.method == http::Method::Head;
     c.keep_alive = req.keep_alive && !draining_ && !req.expect_continue;  // its body is never read
     c.http10_keep_alive = c.keep_alive && req.version_minor == 0;
+    c.site = 0;
+    // RFC 9112 §3.2.2: an absolute-form target's authority overrides Host.
+    const http::TargetParts parts = http::split_target(req.target);
+    const auto host = http::host_name(parts.authority.empty() ? req.host : parts.authority);
+    if (!host) return respond_simple(c, http::Status::BadRequest, true);
+    if (conf_.listen[c.listener].https_redirect) return redirect_to_https(c, *host, parts.path_and_query);
+    if (!choose_site(c, *host)) return;
     if (req.method == http::Method::Options) {
         if (req.target != "*" && http::resolve_target(req.target, c.target) != http::TargetError::None)
             return respond_simple(c, http::Status::BadRequest, true);
@@ -152,12 +160,49 @@ void Worker::handle_request(Connection& c) {
         return respond_simple(c, http::Status::MethodNotAllowed);
     if (req.target == "*" || http::resolve_target(req.target, c.target) != http::TargetError::None)
         return respond_simple(c, http::Status::BadRequest, true);  // a confused client: start over
-    const Site& site = ctx_.sites.front();
+    const Site& site = ctx_.sites[c.site];
     if (!site.conf.serve_hidden && http::has_hidden_segment(c.target.path))
         return respond_simple(c, http::Status::Forbidden);
     c.open_path = c.target.path.empty() ? "." : c.target.path;
     c.opening_index = false;
     serve_path(c);
+}
+
+// The site named by Host; on TLS it must be the one the client's SNI named too
+// (RFC 9110 §7.4: otherwise 421). False when it answered instead.
+bool Worker::choose_site(Connection& c, std::string_view host) {
+    int site = host.empty() ? -1 : ctx_.site_for(host);
+    if (site < 0) {
+        switch (conf_.server.unknown_host) {
+        case config::UnknownHost::Default: site = 0; break;
+        case config::UnknownHost::NotFound: respond_simple(c, http::Status::NotFound); return false;
+        case config::UnknownHost::Misdirected: respond_simple(c, http::Status::MisdirectedRequest); return false;
+        }
+    }
+    if (c.tls && !c.tls->server_name().empty()) {
+        const int by_sni = ctx_.site_for(c.tls->server_name());
+        if ((by_sni < 0 ? 0 : by_sni) != site) {
+            respond_simple(c, http::Status::MisdirectedRequest);
+            return false;
+        }
+    }
+    c.site = static_cast<uint8_t>(site);
+    return true;
+}
+
+void Worker::redirect_to_https(Connection& c, std::string_view host, std::string_view path_and_query) {
+    if (host.empty()) return respond_simple(c, http::Status::BadRequest, true);
+    c.location.assign("https://");
+    c.location += host;
+    if (ctx_.https_port != 443) {
+        c.location += ':';
+        c.location += std::to_string(ctx_.https_port);
+    }
+    c.location += path_and_query == "*" ? std::string_view("/") : path_and_query;
+    // 301 may turn a POST into a GET; 308 keeps the method (RFC 9110 §15.4).
+    const http::Method m = c.parser.request().method;
+    respond_simple(c, m == http::Method::Get || m == http::Method::Head ? http::Status::MovedPermanently
+                                                                           : http::Status::PermanentRedirect);
 }
 
 }  // namespace uringd::server

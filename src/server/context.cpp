@@ -1,4 +1,5 @@
 #include <uringd/base/error.hpp>
+#include <uringd/base/host_name.hpp>
 #include <uringd/server/context.hpp>
 
 #include <fcntl.h>
@@ -7,12 +8,33 @@
 
 namespace uringd::server {
 
+std::string_view Site::cache_control_for(std::string_view path) const {
+    for (const auto& rule : conf.cache_control) {
+        const std::string_view m = rule.match;
+        // "/assets/" against "assets/x.css"; "*.css" against the last segment.
+        if (m.starts_with('/') ? path.starts_with(m.substr(1)) : path.ends_with(m.substr(1))) return rule.value;
+    }
+    return {};
+}
+
+int ServerContext::site_for(std::string_view host) const {
+    for (std::size_t i = 0; i < sites.size(); ++i)
+        for (const auto& name : sites[i].conf.server_names)
+            if (host_name_matches(name, host)) return static_cast<int>(i);
+    return -1;
+}
+
 std::vector<Site> open_sites(const config::Config& conf) {
     std::vector<Site> sites;
     for (const auto& s : conf.sites) {
         UniqueFd root(::open(s.root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
         if (!root) throw_errno(errno, fmt::format("{}:{}: root \"{}\"", conf.source, s.line, s.root));
-        sites.push_back(Site{s, std::move(root)});
+        Site site{s, std::move(root), {}, {}};
+        if (s.nosniff) site.extra_plain += "X-Content-Type-Options: nosniff\r\n";
+        for (const auto& h : s.headers) site.extra_plain += fmt::format("{}: {}\r\n", h.name, h.value);
+        site.extra_tls = site.extra_plain;
+        if (!s.hsts.empty()) site.extra_tls += fmt::format("Strict-Transport-Security: {}\r\n", s.hsts);
+        sites.push_back(std::move(site));
     }
     return sites;
 }

@@ -26,6 +26,9 @@ http::ResponseHead Worker::file_head(const Connection& c, http::Status status) {
     head.last_modified = f.last_modified;
     head.etag = f.etag;
     head.accept_ranges = true;
+    const Site& site = ctx_.sites[c.site];
+    head.cache_control = site.cache_control_for(c.open_path);
+    head.extra = c.tls ? site.extra_tls : site.extra_plain;
     head.keep_alive = c.keep_alive;
     head.http10_keep_alive = c.http10_keep_alive;
     return head;

@@ -35,9 +35,16 @@ void append_encoded_path(std::string& out, std::string_view path) {
 
 }  // namespace
 
+// Sites share the worker's cache: the key is the site's index, then the path.
+std::string_view Worker::cache_key(const Connection& c) {
+    key_.assign(1, static_cast<char>(c.site));
+    key_ += c.open_path;
+    return key_;
+}
+
 // The open-file cache first; the ring only on a miss.
 void Worker::serve_path(Connection& c) {
-    if (fs::CachedFile* e = cache_.lookup(c.open_path, now_ms_)) return serve_entry(c, e);
+    if (fs::CachedFile* e = cache_.lookup(cache_key(c), now_ms_)) return serve_entry(c, e);
     submit_open(c);
 }
 
@@ -61,7 +68,7 @@ void Worker::submit_open(Connection& c) {
     io_uring_sqe* sqe = ring_.sqe();
     // The path and open_how must stay put until the CQE: with SQPOLL the kernel reads
     // them after io_uring_submit returns. Both live in the connection / worker.
-    io_uring_prep_openat2(sqe, ctx_.sites.front().root.get(), c.open_path.c_str(), &how_);
+    io_uring_prep_openat2(sqe, ctx_.sites[c.site].root.get(), c.open_path.c_str(), &how_);
     io_uring_sqe_set_data64(sqe, tag(c, Op::Open));
     ++c.inflight;
     c.state = ConnState::Opening;
@@ -75,7 +82,7 @@ void Worker::on_open(Connection& c, int res) {
     if (res < 0) {
         // Remember quiet failures (404/403): a flood of misses costs no opens.
         if (fs::classify_open_error(-res).severity == fs::Severity::Quiet)
-            return serve_entry(c, cache_.insert_error(c.open_path, -res, now_ms_));
+            return serve_entry(c, cache_.insert_error(cache_key(c), -res, now_ms_));
         return respond_open_error(c, -res);
     }
     c.file.reset(res);
@@ -92,7 +99,7 @@ void Worker::on_statx(Connection& c, int res) {
     if (fs::kind_of(c.st) == fs::FileKind::Regular) {
         if (const int r = fs::clear_nonblock(c.file.get()); r < 0) return respond_open_error(c, -r);
     }
-    fs::CachedFile* e = cache_.insert(c.open_path, std::move(c.file), c.st, now_ms_);
+    fs::CachedFile* e = cache_.insert(cache_key(c), std::move(c.file), c.st, now_ms_);
     e->content_type = ctx_.mime.lookup(c.open_path);  // once per entry, not per request
     serve_entry(c, e);
 }
@@ -115,7 +122,7 @@ void Worker::on_directory(Connection& c) {
 }
 
 void Worker::open_next_index(Connection& c) {
-    const auto& index = ctx_.sites.front().conf.index;
+    const auto& index = ctx_.sites[c.site].conf.index;
     if (c.index_try >= index.size()) return respond_simple(c, http::Status::Forbidden);  // no listing
     c.open_path = c.target.path.empty() ? index[c.index_try] : c.target.path + "/" + index[c.index_try];
     ++c.index_try;
@@ -197,13 +204,15 @@ void Worker::respond_simple(Connection& c, http::Status status, bool close) {
     http::ResponseHead head;
     head.status = status;
     if (status == http::Status::MethodNotAllowed || status == http::Status::NoContent) head.allow = kAllow;
-    if (status == http::Status::MovedPermanently) head.location = c.location;
+    if (status == http::Status::MovedPermanently || status == http::Status::PermanentRedirect)
+        head.location = c.location;
     write_simple(c, head);
 }
 
 // A status with its small HTML page (none for 204), into the buffer `c` holds.
 void Worker::write_simple(Connection& c, http::ResponseHead head) {
     head.date = date_.get(clock::wall_seconds());
+    head.extra = c.tls ? ctx_.sites[c.site].extra_tls : ctx_.sites[c.site].extra_plain;
     head.keep_alive = c.keep_alive;
     head.http10_keep_alive = c.http10_keep_alive;
     const auto len = head.status == http::Status::NoContent

@@ -1,4 +1,5 @@
 #include <uringd/base/error.hpp>
+#include <uringd/base/host_name.hpp>
 #include <uringd/tls/context.hpp>
 
 #include <openssl/err.h>
@@ -19,17 +20,6 @@ std::string openssl_errors() {
 }
 
 namespace {
-
-bool name_matches(std::string_view pattern, std::string_view name) {
-    auto iequal = [](std::string_view a, std::string_view b) {
-        return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
-    };
-    if (pattern.starts_with("*.")) {
-        const auto dot = name.find('.');
-        return dot != std::string_view::npos && dot > 0 && iequal(pattern.substr(1), name.substr(dot));
-    }
-    return iequal(pattern, name);
-}
 
 // RFC 7301: choose http/1.1 when offered; otherwise continue without ALPN.
 int select_alpn(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
@@ -90,7 +80,7 @@ ContextSet::ContextSet(const ContextOptions& opts) {
 SSL_CTX* ContextSet::find(std::string_view name) const {
     for (const auto& e : entries_)
         for (const auto& pattern : e.names)
-            if (name_matches(pattern, name)) return e.ctx.get();
+            if (host_name_matches(pattern, name)) return e.ctx.get();
     return nullptr;
 }
 

@@ -172,3 +172,34 @@ TEST_F(ConfigTest, CertificateBlocks) {
     EXPECT_EQ(error_of(base() + "[[certificate]]\nserver_names = [\"a\"]\ncertificate = \"" + dir_ + "/c.pem\"\n"),
               "test.conf:5: [[certificate]] needs \"key\"");
 }
+
+TEST_F(ConfigTest, SitesAfterTheFirstNeedServerNames) {
+    EXPECT_EQ(error_of(base() + "[[site]]\nroot = \"" + dir_ + "\"\n"),
+              "test.conf:5: [[site]] needs server_names (only the first, the default, may omit them)");
+    EXPECT_EQ(error_of(base() + "[[site]]\nroot = \"" + dir_ + "\"\nserver_names = [\"b.test\", \"*.c.test\"]\n"), "");
+    EXPECT_EQ(error_of(base() + "server_names = [\"a.test:80\"]\n"),
+              "test.conf:5: server name \"a.test:80\" must be a host name without port");
+}
+
+TEST_F(ConfigTest, SiteHeaders) {
+    const Config c = load_text(base() + "headers = { X-Frame-Options = \"DENY\" }\nhsts = \"max-age=60\"\n"
+                                        "cache_control = [{ match = \"*.css\", value = \"max-age=9\" }]\n",
+                               "test.conf");
+    ASSERT_EQ(c.sites[0].headers.size(), 1u);
+    EXPECT_EQ(c.sites[0].headers[0].name, "X-Frame-Options");
+    EXPECT_EQ(c.sites[0].hsts, "max-age=60");
+    EXPECT_EQ(c.sites[0].cache_control[0].match, "*.css");
+    EXPECT_EQ(error_of(base() + "headers = { Content-Length = \"1\" }\n"),
+              "test.conf:5: header \"Content-Length\" is set by uringd itself");
+    EXPECT_EQ(error_of(base() + "headers = { \"a b\" = \"1\" }\n"), "test.conf:5: \"a b\" is not a header name");
+    EXPECT_EQ(error_of(base() + "hsts = \"x\\r\\nInjected: 1\"\n"),
+              "test.conf:5: a header value cannot hold CR, LF or NUL");
+    EXPECT_EQ(error_of(base() + "cache_control = [{ match = \"css\", value = \"x\" }]\n"),
+              "test.conf:5: match \"css\" must be a path prefix (\"/…\") or an extension (\"*.ext\")");
+}
+
+TEST_F(ConfigTest, HttpsRedirectNeedsATlsListener) {
+    EXPECT_EQ(error_of("[[listen]]\naddress = \"127.0.0.1:8080\"\nhttps_redirect = true\n[[site]]\nroot = \"" + dir_ +
+                       "\"\n"),
+              "test.conf:1: https_redirect needs a tls listener to send clients to");
+}

@@ -16,6 +16,7 @@ struct SocketAddress {
     int family() const { return storage.ss_family; }
     const sockaddr* get() const { return reinterpret_cast<const sockaddr*>(&storage); }
     std::string to_string() const;
+    uint16_t port() const;
 };
 
 // Numeric addresses only (no DNS at start-up). An empty host means all IPv6 and

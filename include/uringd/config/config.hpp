@@ -16,10 +16,12 @@ public:
 };
 
 enum class SqPoll : uint8_t { Auto, On, Off };
+enum class UnknownHost : uint8_t { Default, NotFound, Misdirected };
 
 struct ServerConfig {
     uint32_t workers = 0;  // 0: one per CPU in the affinity mask
     bool incoming_cpu = false;
+    UnknownHost unknown_host = UnknownHost::Default;
     std::string mime_types = "/etc/mime.types";
 };
 
@@ -86,13 +88,30 @@ struct ListenConfig {
     std::string address_text;
     SocketAddress address;
     bool tls = false;
+    bool https_redirect = false;  // answer everything with a redirect to https
     int line = 0;
+};
+
+struct HeaderField {
+    std::string name;
+    std::string value;
+};
+
+// Cache-Control for paths: "/prefix/" (a path prefix) or "*.ext" (an extension).
+struct CacheControlRule {
+    std::string match;
+    std::string value;
 };
 
 struct SiteConfig {
     std::string root;
+    std::vector<std::string> server_names;  // exact or "*.example.com"
     std::vector<std::string> index = {"index.html"};
     bool serve_hidden = false;
+    bool nosniff = true;
+    std::string hsts;  // Strict-Transport-Security value on TLS; empty: none
+    std::vector<HeaderField> headers;
+    std::vector<CacheControlRule> cache_control;
     int line = 0;
 };
 

@@ -57,6 +57,7 @@ struct Connection {
     ConnState state = ConnState::Free;
     uint32_t inflight = 0;
     uint32_t listener = 0;
+    uint8_t site = 0;  // of the request being answered (ServerContext::sites)
     bool recv_armed = false;
     bool peer_eof = false;
     bool keep_alive = true;

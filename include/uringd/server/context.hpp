@@ -15,6 +15,13 @@ namespace uringd::server {
 struct Site {
     config::SiteConfig conf;
     UniqueFd root;  // O_PATH|O_DIRECTORY; every file is opened beneath it
+    // Header lines every response of this site carries (nosniff, `headers`), and
+    // the same plus Strict-Transport-Security for TLS connections.
+    std::string extra_plain;
+    std::string extra_tls;
+
+    // The Cache-Control value for a normalised path ("a/b.css"); empty: none.
+    std::string_view cache_control_for(std::string_view path) const;
 };
 
 struct ServerContext {
@@ -23,6 +30,10 @@ struct ServerContext {
     std::vector<Site> sites;
     std::unique_ptr<tls::ContextSet> tls;  // null without TLS listeners
     bool ktls = false;  // offer TLS connections' write keys to the kernel
+    uint16_t https_port = 443;  // where https_redirect listeners send clients
+
+    // The site whose server_names match `host` (a host name without port), or -1.
+    int site_for(std::string_view host) const;
 };
 
 // Opens the site roots. Throws uringd::Error when one cannot be opened.

@@ -79,6 +79,8 @@ private:
     void take_held_input(Connection& c);
     void process_input(Connection& c);
     void handle_request(Connection& c);
+    bool choose_site(Connection& c, std::string_view host);
+    void redirect_to_https(Connection& c, std::string_view host, std::string_view path_and_query);
     void compact_input(Connection& c);
 
     // tls.cpp: handshake on the ring, decryption into the input area, encryption of
@@ -94,6 +96,7 @@ private:
     static bool userspace_tls(const Connection& c) { return c.tls && !c.tls->ktls_tx(); }
 
     // response.cpp: from request to a head in a registered buffer.
+    std::string_view cache_key(const Connection& c);
     void serve_path(Connection& c);
     void serve_entry(Connection& c, fs::CachedFile* e);
     void submit_open(Connection& c);
@@ -159,6 +162,7 @@ private:
     int64_t now_ms_ = 0;
     bool send_zc_ok_ = false;
     http::DateCache date_;
+    std::string key_;             // scratch: the cache key of the path being served
     uint64_t boundaries_ = 0;     // multipart boundaries: a counter …
     uint64_t boundary_salt_ = 0;  // … mixed with a per-worker random value
     WorkerCounters counters_;
