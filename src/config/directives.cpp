@@ -253,6 +253,8 @@ const Directive<SiteConfig> kSite[] = {
              if (s.empty() || s.find_first_of(" :/") != std::string::npos)
                  r.error(n, fmt::format("server name \"{}\" must be a host name without port", s));
      }},
+    {"precompressed", "false", "serve x.br, x.zst or x.gz in place of x when the client accepts that coding (Content-Encoding, Vary: Accept-Encoding)",
+     [](SiteConfig& c, const toml::node& n, const Reader& r) { c.precompressed = r.boolean(n); }},
     {"nosniff", "true", "send X-Content-Type-Options: nosniff",
      [](SiteConfig& c, const toml::node& n, const Reader& r) { c.nosniff = r.boolean(n); }},
     {"hsts", "\"\"", "Strict-Transport-Security value sent over TLS, e.g. \"max-age=31536000\"; empty = none",

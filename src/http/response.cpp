@@ -52,6 +52,8 @@ std::size_t write_head(const ResponseHead& h, std::span<char> out) {
     w.header("Allow", h.allow);
     w.header("Content-Range", h.content_range);
     if (h.accept_ranges) w.put("Accept-Ranges: bytes\r\n");
+    w.header("Content-Encoding", h.content_encoding);
+    w.header("Vary", h.vary);
     w.header("Cache-Control", h.cache_control);
     if (!h.extra.empty()) w.put("{}", h.extra);
     if (!h.keep_alive) w.put("Connection: close\r\n");

@@ -14,6 +14,7 @@ std::string_view reason_phrase(Status s) {
     case Status::Forbidden: return "Forbidden";
     case Status::NotFound: return "Not Found";
     case Status::MethodNotAllowed: return "Method Not Allowed";
+    case Status::NotAcceptable: return "Not Acceptable";
     case Status::RequestTimeout: return "Request Timeout";
     case Status::LengthRequired: return "Length Required";
     case Status::PreconditionFailed: return "Precondition Failed";

@@ -190,6 +190,9 @@ void Worker::release_body(Connection& c) {
     c.body_left = c.body_off = 0;
     c.body_ops = 0;
     c.parts = {};
+    c.identity.reset();
+    c.probing_sidecar = false;
+    c.coding = -1;
     c.head_only = c.http10_keep_alive = false;
     c.timer = Timer::None;
 }

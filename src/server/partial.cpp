@@ -17,6 +17,10 @@ std::string_view boundary_of(const Connection& c) { return {c.boundary.data(), c
 
 }  // namespace
 
+std::string_view Worker::file_etag(const Connection& c) const {
+    return c.coding >= 0 ? std::string_view(c.coded_etag) : std::string_view(c.fref->etag);
+}
+
 http::ResponseHead Worker::file_head(const Connection& c, http::Status status) {
     const fs::CachedFile& f = c.fref.get();
     http::ResponseHead head;
@@ -24,10 +28,15 @@ http::ResponseHead Worker::file_head(const Connection& c, http::Status status) {
     head.date = date_.get(clock::wall_seconds());
     head.content_type = f.content_type;
     head.last_modified = f.last_modified;
-    head.etag = f.etag;
+    head.etag = file_etag(c);
     head.accept_ranges = true;
     const Site& site = ctx_.sites[c.site];
     head.cache_control = site.cache_control_for(c.open_path);
+    if (site.conf.precompressed) head.vary = "Accept-Encoding";
+    if (c.coding >= 0) {
+        head.content_type = ctx_.mime.lookup(c.open_path);
+        head.content_encoding = http::coding_name(static_cast<http::Coding>(c.coding));
+    }
     head.extra = c.tls ? site.extra_tls : site.extra_plain;
     head.keep_alive = c.keep_alive;
     head.http10_keep_alive = c.http10_keep_alive;
@@ -38,7 +47,7 @@ http::ResponseHead Worker::file_head(const Connection& c, http::Status status) {
 bool Worker::respond_conditional(Connection& c) {
     const fs::CachedFile& f = c.fref.get();
     const http::Request& req = c.parser.request();
-    const http::Validators v{f.etag, f.st.stx_mtime.tv_sec};
+    const http::Validators v{file_etag(c), f.st.stx_mtime.tv_sec};
     switch (http::evaluate_preconditions(req, v)) {
     case http::Precondition::Proceed: break;
     case http::Precondition::NotModified: {

@@ -49,6 +49,7 @@ void Worker::serve_path(Connection& c) {
 }
 
 void Worker::serve_entry(Connection& c, fs::CachedFile* e) {
+    if (c.probing_sidecar) return on_sidecar(c, e);
     if (e->error) {
         if (c.opening_index && (e->error == ENOENT || e->error == ENOTDIR)) return open_next_index(c);
         return respond_open_error(c, e->error);
@@ -61,6 +62,63 @@ void Worker::serve_entry(Connection& c, fs::CachedFile* e) {
     case fs::FileKind::Regular: break;
     }
     c.fref = cache_.ref(e);
+    if (!try_sidecars(c)) respond_file(c);
+}
+
+// Starts probing for a precompressed sibling the client accepts. False: serve the
+// plain file (the site does not precompress, or the client asked for no coding).
+bool Worker::try_sidecars(Connection& c) {
+    c.coding = -1;
+    if (!ctx_.sites[c.site].conf.precompressed) return false;
+    c.codings = http::negotiate_encoding(c.parser.request().header("Accept-Encoding"));
+    if (c.codings.count == 0 && c.codings.identity_ok) return false;
+    c.identity = std::move(c.fref);
+    c.base_len = static_cast<uint32_t>(c.open_path.size());
+    c.coding_try = 0;
+    next_sidecar(c);
+    return true;
+}
+
+void Worker::next_sidecar(Connection& c) {
+    c.open_path.resize(c.base_len);
+    if (c.coding_try == c.codings.count) {  // none there: the plain file, if acceptable
+        c.probing_sidecar = false;
+        if (!c.codings.identity_ok) {
+            c.identity.reset();
+            return respond_simple(c, http::Status::NotAcceptable);
+        }
+        c.fref = std::move(c.identity);
+        return respond_file(c);
+    }
+    c.open_path += http::sidecar_suffix(c.codings.order[c.coding_try]);
+    c.probing_sidecar = true;
+    serve_path(c);  // comes back through serve_entry → on_sidecar
+}
+
+// A sidecar that failed to open for a reason worth logging: try the next one.
+void Worker::skip_sidecar(Connection& c) {
+    c.file.reset();
+    if (resource_errors_.allow(now_ms_))
+        spdlog::warn("worker {}: sidecar \"{}\" could not be opened; trying the next", opts_.index, c.open_path);
+    ++c.coding_try;
+    next_sidecar(c);
+}
+
+void Worker::on_sidecar(Connection& c, fs::CachedFile* e) {
+    if (e->error || e->kind != fs::FileKind::Regular) {
+        ++c.coding_try;
+        return next_sidecar(c);
+    }
+    c.probing_sidecar = false;
+    c.coding = static_cast<int8_t>(c.codings.order[c.coding_try]);
+    c.fref = cache_.ref(e);
+    c.identity.reset();
+    c.open_path.resize(c.base_len);  // Content-Type and Cache-Control follow the plain name
+    const std::string& etag = c.fref->etag;  // "…" → "…-br": one ETag per coding
+    c.coded_etag.assign(etag, 0, etag.size() - 1);
+    c.coded_etag += '-';
+    c.coded_etag += http::coding_name(c.codings.order[c.coding_try]);
+    c.coded_etag += '"';
     respond_file(c);
 }
 
@@ -83,6 +141,7 @@ void Worker::on_open(Connection& c, int res) {
         // Remember quiet failures (404/403): a flood of misses costs no opens.
         if (fs::classify_open_error(-res).severity == fs::Severity::Quiet)
             return serve_entry(c, cache_.insert_error(cache_key(c), -res, now_ms_));
+        if (c.probing_sidecar) return skip_sidecar(c);
         return respond_open_error(c, -res);
     }
     c.file.reset(res);
@@ -95,9 +154,10 @@ void Worker::on_open(Connection& c, int res) {
 
 void Worker::on_statx(Connection& c, int res) {
     if (c.state == ConnState::Closing) return;
-    if (res < 0) return respond_open_error(c, -res);
+    if (res < 0) return c.probing_sidecar ? skip_sidecar(c) : respond_open_error(c, -res);
     if (fs::kind_of(c.st) == fs::FileKind::Regular) {
-        if (const int r = fs::clear_nonblock(c.file.get()); r < 0) return respond_open_error(c, -r);
+        if (const int r = fs::clear_nonblock(c.file.get()); r < 0)
+            return c.probing_sidecar ? skip_sidecar(c) : respond_open_error(c, -r);
     }
     fs::CachedFile* e = cache_.insert(cache_key(c), std::move(c.file), c.st, now_ms_);
     e->content_type = ctx_.mime.lookup(c.open_path);  // once per entry, not per request

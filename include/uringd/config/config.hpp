@@ -109,6 +109,7 @@ struct SiteConfig {
     std::vector<std::string> index = {"index.html"};
     bool serve_hidden = false;
     bool nosniff = true;
+    bool precompressed = false;
     std::string hsts;  // Strict-Transport-Security value on TLS; empty: none
     std::vector<HeaderField> headers;
     std::vector<CacheControlRule> cache_control;

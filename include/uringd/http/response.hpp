@@ -22,6 +22,8 @@ struct ResponseHead {
     std::string_view content_range;   // omitted when empty
     bool accept_ranges = false;       // "Accept-Ranges: bytes"
     std::string_view cache_control;   // omitted when empty
+    std::string_view content_encoding;  // omitted when empty
+    std::string_view vary;            // omitted when empty
     std::string_view extra;           // whole header lines ("Name: value\r\n"…), written as they are
     bool keep_alive = true;           // false adds "Connection: close"
     bool http10_keep_alive = false;   // HTTP/1.0 client asked for keep-alive

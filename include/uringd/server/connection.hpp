@@ -4,6 +4,7 @@
 // and the slot is reused only when it is zero.
 #include <uringd/base/unique_fd.hpp>
 #include <uringd/fs/file_cache.hpp>
+#include <uringd/http/encoding.hpp>
 #include <uringd/http/parser.hpp>
 #include <uringd/http/path.hpp>
 #include <uringd/http/range.hpp>
@@ -101,6 +102,15 @@ struct Connection {
     bool body_failed = false;
     // multipart/byteranges: the parts still to frame (empty once the closing
     // boundary is queued, and for every other response).
+    // Precompressed sidecars: the plain file is held while "<path>.br" etc. are
+    // probed in the negotiated order; `coding` is the one being served (-1: none).
+    fs::FileRef identity;
+    http::Negotiation codings;
+    uint8_t coding_try = 0;
+    bool probing_sidecar = false;
+    int8_t coding = -1;
+    uint32_t base_len = 0;  // open_path's length without the sidecar suffix
+    std::string coded_etag;  // the plain file's ETag + "-<coding>"
     std::vector<http::ByteRange> parts;
     uint32_t next_part = 0;
     std::array<char, 16> boundary{};

@@ -99,6 +99,10 @@ private:
     std::string_view cache_key(const Connection& c);
     void serve_path(Connection& c);
     void serve_entry(Connection& c, fs::CachedFile* e);
+    bool try_sidecars(Connection& c);
+    void next_sidecar(Connection& c);
+    void on_sidecar(Connection& c, fs::CachedFile* e);
+    void skip_sidecar(Connection& c);
     void submit_open(Connection& c);
     void on_open(Connection& c, int res);
     void on_statx(Connection& c, int res);
@@ -113,6 +117,7 @@ private:
 
     // partial.cpp: 304, 412, 416, 206 and multipart/byteranges.
     http::ResponseHead file_head(const Connection& c, http::Status status);
+    std::string_view file_etag(const Connection& c) const;
     bool respond_conditional(Connection& c);
     void respond_single_range(Connection& c, http::ByteRange r);
     void respond_multipart(Connection& c, const http::RangeSet& set);
