@@ -84,6 +84,23 @@ std::vector<CacheControlRule> Reader::cache_control_rules(const toml::node& n) c
     return out;
 }
 
+std::vector<ErrorPage> Reader::error_pages(const toml::node& n) const {
+    const auto* table = n.as_table();
+    if (!table) error(n, "expected a table of status = \"/path\"");
+    std::vector<ErrorPage> out;
+    for (const auto& [key, value] : *table) {
+        const std::string k(key.str());
+        const int status = k.size() == 3 && k.find_first_not_of("0123456789") == std::string::npos ? std::stoi(k) : 0;
+        if (status < 400 || status > 599) error(value, fmt::format("\"{}\" is not an error status (400-599)", k));
+        const std::string path = string(value);
+        if (!path.starts_with('/') || path.find("/..") != std::string::npos || path.find('%') != std::string::npos ||
+            path.ends_with('/'))
+            error(value, fmt::format("error page \"{}\" must be a file path under the root, like \"/404.html\"", path));
+        out.push_back({static_cast<uint16_t>(status), path.substr(1)});
+    }
+    return out;
+}
+
 std::size_t Reader::choice(const toml::node& n, std::string_view choices) const {
     const std::string v = string(n);
     std::size_t index = 0;
@@ -253,6 +270,8 @@ const Directive<SiteConfig> kSite[] = {
              if (s.empty() || s.find_first_of(" :/") != std::string::npos)
                  r.error(n, fmt::format("server name \"{}\" must be a host name without port", s));
      }},
+    {"error_pages", "{}", "pages under the root sent with an error status, e.g. { 404 = \"/errors/404.html\" }",
+     [](SiteConfig& c, const toml::node& n, const Reader& r) { c.error_pages = r.error_pages(n); }},
     {"precompressed", "false", "serve x.br, x.zst or x.gz in place of x when the client accepts that coding (Content-Encoding, Vary: Accept-Encoding)",
      [](SiteConfig& c, const toml::node& n, const Reader& r) { c.precompressed = r.boolean(n); }},
     {"nosniff", "true", "send X-Content-Type-Options: nosniff",

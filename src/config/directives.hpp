@@ -26,6 +26,7 @@ public:
     // A table of header name → value (names are tokens; framing headers refused).
     std::vector<HeaderField> header_fields(const toml::node& n) const;
     std::vector<CacheControlRule> cache_control_rules(const toml::node& n) const;
+    std::vector<ErrorPage> error_pages(const toml::node& n) const;
     // One of `choices` (e.g. "auto|on|off"); returns its index.
     std::size_t choice(const toml::node& n, std::string_view choices) const;
 

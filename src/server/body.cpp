@@ -193,6 +193,7 @@ void Worker::release_body(Connection& c) {
     c.identity.reset();
     c.probing_sidecar = false;
     c.coding = -1;
+    c.error_page = c.error_page_tried = false;
     c.head_only = c.http10_keep_alive = false;
     c.timer = Timer::None;
 }

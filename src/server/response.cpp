@@ -50,6 +50,7 @@ void Worker::serve_path(Connection& c) {
 
 void Worker::serve_entry(Connection& c, fs::CachedFile* e) {
     if (c.probing_sidecar) return on_sidecar(c, e);
+    if (c.error_page && (e->error || e->kind != fs::FileKind::Regular)) return error_page_failed(c);
     if (e->error) {
         if (c.opening_index && (e->error == ENOENT || e->error == ENOTDIR)) return open_next_index(c);
         return respond_open_error(c, e->error);
@@ -69,7 +70,7 @@ void Worker::serve_entry(Connection& c, fs::CachedFile* e) {
 // plain file (the site does not precompress, or the client asked for no coding).
 bool Worker::try_sidecars(Connection& c) {
     c.coding = -1;
-    if (!ctx_.sites[c.site].conf.precompressed) return false;
+    if (!ctx_.sites[c.site].conf.precompressed || c.error_page) return false;
     c.codings = http::negotiate_encoding(c.parser.request().header("Accept-Encoding"));
     if (c.codings.count == 0 && c.codings.identity_ok) return false;
     c.identity = std::move(c.fref);
@@ -142,6 +143,7 @@ void Worker::on_open(Connection& c, int res) {
         if (fs::classify_open_error(-res).severity == fs::Severity::Quiet)
             return serve_entry(c, cache_.insert_error(cache_key(c), -res, now_ms_));
         if (c.probing_sidecar) return skip_sidecar(c);
+        if (c.error_page) return error_page_failed(c);
         return respond_open_error(c, -res);
     }
     c.file.reset(res);
@@ -154,6 +156,7 @@ void Worker::on_open(Connection& c, int res) {
 
 void Worker::on_statx(Connection& c, int res) {
     if (c.state == ConnState::Closing) return;
+    if (res < 0 && c.error_page) return error_page_failed(c);
     if (res < 0) return c.probing_sidecar ? skip_sidecar(c) : respond_open_error(c, -res);
     if (fs::kind_of(c.st) == fs::FileKind::Regular) {
         if (const int r = fs::clear_nonblock(c.file.get()); r < 0)
@@ -187,6 +190,15 @@ void Worker::open_next_index(Connection& c) {
     c.open_path = c.target.path.empty() ? index[c.index_try] : c.target.path + "/" + index[c.index_try];
     ++c.index_try;
     serve_path(c);
+}
+
+void Worker::error_page_failed(Connection& c) {
+    c.file.reset();
+    c.error_page = false;
+    if (resource_errors_.allow(now_ms_))
+        spdlog::warn("worker {}: error page \"{}\" cannot be served; sending the built-in one", opts_.index,
+                     c.open_path);
+    respond_simple(c, c.error_status);
 }
 
 void Worker::respond_open_error(Connection& c, int err) {
@@ -237,9 +249,15 @@ void Worker::resume_buffer_waiters() {
 
 void Worker::respond_file(Connection& c) {
     if (!take_buffer(c, Pending::File)) return;
-    if (respond_conditional(c)) return;
+    if (!c.error_page && respond_conditional(c)) return;
     const fs::CachedFile& f = c.fref.get();
     http::ResponseHead head = file_head(c, http::Status::Ok);
+    if (c.error_page) {  // the page stands in for the status: no validators, no ranges
+        head.status = c.error_status;
+        head.etag = head.last_modified = head.cache_control = {};
+        head.accept_ranges = false;
+        if (c.error_status == http::Status::MethodNotAllowed) head.allow = kAllow;
+    }
     head.content_length = f.st.stx_size;
     const auto out = plain_area(c);
     const auto head_len = static_cast<uint32_t>(http::write_head(head, out));
@@ -259,6 +277,7 @@ void Worker::respond_file(Connection& c) {
 void Worker::respond_simple(Connection& c, http::Status status, bool close) {
     c.file.reset();
     if (close) c.keep_alive = false;
+    if (serve_error_page(c, status)) return;
     c.simple_status = status;
     if (!take_buffer(c, Pending::Simple)) return;
     http::ResponseHead head;
@@ -267,6 +286,24 @@ void Worker::respond_simple(Connection& c, http::Status status, bool close) {
     if (status == http::Status::MovedPermanently || status == http::Status::PermanentRedirect)
         head.location = c.location;
     write_simple(c, head);
+}
+
+// The site's own page for this status, if it has one (tried once per request: a
+// page that cannot be served falls back to the built-in one).
+bool Worker::serve_error_page(Connection& c, http::Status status) {
+    if (c.error_page_tried || http::code(status) < 400) return false;
+    for (const auto& page : ctx_.sites[c.site].conf.error_pages) {
+        if (page.status != http::code(status)) continue;
+        c.error_page_tried = true;
+        c.error_page = true;
+        c.error_status = status;
+        c.fref.reset();
+        c.opening_index = false;
+        c.open_path = page.path;
+        serve_path(c);
+        return true;
+    }
+    return false;
 }
 
 // A status with its small HTML page (none for 204), into the buffer `c` holds.

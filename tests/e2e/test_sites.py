@@ -14,7 +14,9 @@ from harness import ResponseReader, Server, ServerTest, free_port, main
 def site_b():
     root = tempfile.mkdtemp(prefix="uringd-site-b-")
     os.makedirs(os.path.join(root, "assets"))
-    for rel, text in {"index.html": "<h1>site b</h1>\n", "assets/app.css": "b{}\n", "only-b.txt": "b\n"}.items():
+    os.makedirs(os.path.join(root, "errors"))
+    for rel, text in {"index.html": "<h1>site b</h1>\n", "assets/app.css": "b{}\n", "only-b.txt": "b\n",
+                      "errors/404.html": "<h1>b has no such page</h1>\n", ".hidden": "x\n"}.items():
         with open(os.path.join(root, rel), "w") as f:
             f.write(text)
     return root
@@ -30,6 +32,7 @@ server_names = ["b.test", "*.wild.test"]
 nosniff = false
 hsts = "max-age=100"
 headers = {{ X-Site = "b" }}
+error_pages = {{ 404 = "/errors/404.html", 403 = "/errors/missing.html" }}
 cache_control = [{{ match = "/assets/", value = "max-age=31536000, immutable" }}, {{ match = "*.html", value = "no-cache" }}]
 [[listen]]
 address = "127.0.0.1:{REDIRECT_PORT}"
@@ -82,6 +85,23 @@ class Sites(ServerTest):
             s.sendall(f"GET /assets/app.css HTTP/1.1\r\nHost: b.test\r\nIf-None-Match: {etag}\r\n\r\n".encode())
             status, h, _ = ResponseReader(s).read()
         self.assertEqual((status, h["cache-control"]), (304, "max-age=31536000, immutable"))
+
+    def test_error_pages(self):
+        with socket.create_connection(("127.0.0.1", self.server.port), timeout=10) as s:
+            s.sendall(b"GET /nope HTTP/1.1\r\nHost: b.test\r\n\r\nHEAD /nope HTTP/1.1\r\nHost: b.test\r\n\r\n"
+                      b"GET /.hidden HTTP/1.1\r\nHost: b.test\r\n\r\nGET /nope HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            r = ResponseReader(s)
+            status, h, body = r.read()
+            self.assertEqual((status, body), (404, b"<h1>b has no such page</h1>\n"))
+            self.assertTrue(h["content-type"].startswith("text/html"))
+            self.assertEqual((h.get("x-site"), h.get("etag"), h.get("accept-ranges")), ("b", None, None))
+            status, h, _ = r.read(head_only=True)
+            self.assertEqual((status, h["content-length"]), (404, str(len(b"<h1>b has no such page</h1>\n"))))
+            status, _, body = r.read()  # its page is missing: the built-in one
+            self.assertEqual(status, 403)
+            self.assertIn(b"403 Forbidden", body)
+            status, _, body = r.read()  # the default site has no pages
+            self.assertIn(b"404 Not Found", body)
 
     def test_hsts_only_over_tls(self):
         status, h, _ = self.get("/", "b.test", tls=True, sni="b.test")

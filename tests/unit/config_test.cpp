@@ -203,3 +203,13 @@ TEST_F(ConfigTest, HttpsRedirectNeedsATlsListener) {
                        "\"\n"),
               "test.conf:1: https_redirect needs a tls listener to send clients to");
 }
+
+TEST_F(ConfigTest, ErrorPages) {
+    const Config c = load_text(base() + "error_pages = { 404 = \"/e/404.html\", 503 = \"/busy.html\" }\n", "test.conf");
+    ASSERT_EQ(c.sites[0].error_pages.size(), 2u);
+    EXPECT_EQ(c.sites[0].error_pages[0].path, "e/404.html");
+    EXPECT_EQ(error_of(base() + "error_pages = { 200 = \"/x.html\" }\n"),
+              "test.conf:5: \"200\" is not an error status (400-599)");
+    EXPECT_EQ(error_of(base() + "error_pages = { 404 = \"/../x.html\" }\n"),
+              "test.conf:5: error page \"/../x.html\" must be a file path under the root, like \"/404.html\"");
+}

@@ -97,6 +97,11 @@ struct HeaderField {
     std::string value;
 };
 
+struct ErrorPage {
+    uint16_t status = 0;
+    std::string path;  // relative to the root, no leading '/'
+};
+
 // Cache-Control for paths: "/prefix/" (a path prefix) or "*.ext" (an extension).
 struct CacheControlRule {
     std::string match;
@@ -113,6 +118,7 @@ struct SiteConfig {
     std::string hsts;  // Strict-Transport-Security value on TLS; empty: none
     std::vector<HeaderField> headers;
     std::vector<CacheControlRule> cache_control;
+    std::vector<ErrorPage> error_pages;
     int line = 0;
 };
 

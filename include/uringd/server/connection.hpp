@@ -114,6 +114,10 @@ struct Connection {
     std::vector<http::ByteRange> parts;
     uint32_t next_part = 0;
     std::array<char, 16> boundary{};
+    // A site's page for an error status: served with `error_status`, tried once.
+    http::Status error_status = http::Status::Ok;
+    bool error_page = false;        // the file being served is that page
+    bool error_page_tried = false;
     Pending pending = Pending::None;
     http::Status simple_status = http::Status::Ok;
     std::string location;

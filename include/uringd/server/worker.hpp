@@ -111,6 +111,8 @@ private:
     void respond_file(Connection& c);
     void respond_simple(Connection& c, http::Status status, bool close = false);
     void write_simple(Connection& c, http::ResponseHead head);
+    bool serve_error_page(Connection& c, http::Status status);
+    void error_page_failed(Connection& c);
     void respond_open_error(Connection& c, int err);
     bool take_buffer(Connection& c, Pending what);
     void resume_buffer_waiters();
