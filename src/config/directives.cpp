@@ -272,6 +272,8 @@ const Directive<SiteConfig> kSite[] = {
      }},
     {"error_pages", "{}", "pages under the root sent with an error status, e.g. { 404 = \"/errors/404.html\" }",
      [](SiteConfig& c, const toml::node& n, const Reader& r) { c.error_pages = r.error_pages(n); }},
+    {"listing", "false", "HTML listing of a directory without an index file (hidden entries never shown; read synchronously, at most 10000 entries)",
+     [](SiteConfig& c, const toml::node& n, const Reader& r) { c.listing = r.boolean(n); }},
     {"precompressed", "false", "serve x.br, x.zst or x.gz in place of x when the client accepts that coding (Content-Encoding, Vary: Accept-Encoding)",
      [](SiteConfig& c, const toml::node& n, const Reader& r) { c.precompressed = r.boolean(n); }},
     {"nosniff", "true", "send X-Content-Type-Options: nosniff",

@@ -1,6 +1,8 @@
 #include <uringd/http/host.hpp>
 #include <uringd/http/path.hpp>
 
+#include <cstring>
+
 #include <algorithm>
 #include <cstdint>
 
@@ -94,6 +96,22 @@ bool has_hidden_segment(std::string_view path) {
         first = false;
     }
     return false;
+}
+
+void append_encoded_path(std::string& out, std::string_view path) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    for (const char ch : path) {
+        const auto u = static_cast<unsigned char>(ch);
+        const bool plain = (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') ||
+                           std::strchr("-._~!$&'()*+,;=:@/", ch) != nullptr;
+        if (plain && u != 0) {
+            out += ch;
+        } else {
+            out += '%';
+            out += kHex[u >> 4];
+            out += kHex[u & 15];
+        }
+    }
 }
 
 }  // namespace uringd::http

@@ -2,6 +2,7 @@
 // root, statx, directories and index files, errors.
 #include <uringd/base/clock.hpp>
 #include <uringd/fs/file.hpp>
+#include <uringd/fs/listing.hpp>
 #include <uringd/server/worker.hpp>
 
 #include <fcntl.h>
@@ -15,23 +16,7 @@ using ring::Op;
 namespace {
 
 constexpr std::string_view kAllow = "GET, HEAD, OPTIONS";
-
-// Percent-encodes a decoded path for a Location header (RFC 3986 pchar + '/').
-void append_encoded_path(std::string& out, std::string_view path) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    for (const char ch : path) {
-        const auto u = static_cast<unsigned char>(ch);
-        const bool plain = (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') ||
-                           std::strchr("-._~!$&'()*+,;=:@/", ch) != nullptr;
-        if (plain && u != 0) {
-            out += ch;
-        } else {
-            out += '%';
-            out += kHex[u >> 4];
-            out += kHex[u & 15];
-        }
-    }
-}
+constexpr std::size_t kMaxListed = 10000;
 
 }  // namespace
 
@@ -171,7 +156,7 @@ void Worker::on_directory(Connection& c) {
     if (!c.target.trailing_slash) {
         // RFC 9110 §15.4.2: the directory's URL ends with '/'; keep the query string.
         c.location.assign("/");
-        append_encoded_path(c.location, c.target.path);
+        http::append_encoded_path(c.location, c.target.path);
         c.location += '/';
         if (!c.target.query.empty()) {
             c.location += '?';
@@ -186,10 +171,38 @@ void Worker::on_directory(Connection& c) {
 
 void Worker::open_next_index(Connection& c) {
     const auto& index = ctx_.sites[c.site].conf.index;
-    if (c.index_try >= index.size()) return respond_simple(c, http::Status::Forbidden);  // no listing
+    if (c.index_try >= index.size()) {
+        if (ctx_.sites[c.site].conf.listing) return serve_listing(c);
+        return respond_simple(c, http::Status::Forbidden);
+    }
     c.open_path = c.target.path.empty() ? index[c.index_try] : c.target.path + "/" + index[c.index_try];
     ++c.index_try;
     serve_path(c);
+}
+
+// A directory without an index, on a site that lists: the page is rendered into a
+// memory file and cached under a key no path can have (it ends in NUL), so it is
+// served like any file and rebuilt at most once per valid_ms.
+void Worker::serve_listing(Connection& c) {
+    c.open_path = c.target.path;
+    std::string key(cache_key(c));
+    key += '\0';
+    if (fs::CachedFile* e = cache_.lookup(key, now_ms_); e && !e->error) {
+        c.fref = cache_.ref(e);
+        return respond_file(c);
+    }
+    const fs::DirectoryRead dir = fs::read_directory(ctx_.sites[c.site].root.get(),
+                                                     c.target.path.empty() ? "." : c.target.path.c_str(), how_,
+                                                     kMaxListed);
+    if (dir.error) return respond_open_error(c, dir.error);
+    UniqueFd fd = fs::memory_file(http::render_listing(c.target.path, dir.entries, dir.truncated));
+    struct statx st{};
+    if (!fd || ::statx(fd.get(), "", AT_EMPTY_PATH, STATX_TYPE | STATX_SIZE | STATX_MTIME, &st) < 0)
+        return respond_open_error(c, errno);
+    fs::CachedFile* e = cache_.insert(key, std::move(fd), st, now_ms_);
+    e->content_type = "text/html; charset=utf-8";
+    c.fref = cache_.ref(e);
+    respond_file(c);
 }
 
 void Worker::error_page_failed(Connection& c) {

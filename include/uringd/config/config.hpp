@@ -115,6 +115,7 @@ struct SiteConfig {
     bool serve_hidden = false;
     bool nosniff = true;
     bool precompressed = false;
+    bool listing = false;
     std::string hsts;  // Strict-Transport-Security value on TLS; empty: none
     std::vector<HeaderField> headers;
     std::vector<CacheControlRule> cache_control;

@@ -26,6 +26,9 @@ struct ResolvedTarget {
 // is kept) so the request path allocates only when it grows.
 TargetError resolve_target(std::string_view target, ResolvedTarget& out);
 
+// Appends `path` percent-encoded for a URL (RFC 3986 pchar and '/' stay as they are).
+void append_encoded_path(std::string& out, std::string_view path);
+
 // True when some segment of a normalised path is hidden (starts with '.'), except a
 // leading ".well-known" segment (RFC 8615), which is always allowed.
 bool has_hidden_segment(std::string_view normalised_path);

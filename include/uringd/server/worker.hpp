@@ -108,6 +108,7 @@ private:
     void on_statx(Connection& c, int res);
     void on_directory(Connection& c);
     void open_next_index(Connection& c);
+    void serve_listing(Connection& c);
     void respond_file(Connection& c);
     void respond_simple(Connection& c, http::Status status, bool close = false);
     void write_simple(Connection& c, http::ResponseHead head);
