@@ -171,6 +171,9 @@ void Worker::handle_request(Connection& c) {
 // The site named by Host; on TLS it must be the one the client's SNI named too
 // (RFC 9110 §7.4: otherwise 421). False when it answered instead.
 bool Worker::choose_site(Connection& c, std::string_view host) {
+    // HTTP/1.0 may omit Host: then SNI, when there is one, names the site.
+    const std::string_view sni = c.tls ? c.tls->server_name() : std::string_view{};
+    if (host.empty()) host = sni;
     int site = host.empty() ? -1 : ctx_.site_for(host);
     if (site < 0) {
         switch (conf_.server.unknown_host) {
@@ -179,8 +182,8 @@ bool Worker::choose_site(Connection& c, std::string_view host) {
         case config::UnknownHost::Misdirected: respond_simple(c, http::Status::MisdirectedRequest); return false;
         }
     }
-    if (c.tls && !c.tls->server_name().empty()) {
-        const int by_sni = ctx_.site_for(c.tls->server_name());
+    if (!sni.empty()) {
+        const int by_sni = ctx_.site_for(sni);
         if ((by_sni < 0 ? 0 : by_sni) != site) {
             respond_simple(c, http::Status::MisdirectedRequest);
             return false;

@@ -5,7 +5,7 @@ import re
 import socket
 import ssl
 
-from harness import ResponseReader, ServerTest, main
+from harness import ResponseReader, ServerTest, curl, main
 
 FILES = ("1k.bin", "100k.bin", "1m.bin")  # kept in memory, spliced or read in chunks, large
 
@@ -126,6 +126,26 @@ class Transport:
             status, _, body = self.fetch("/100k.bin", {"Range": "bytes=0-9", "If-Range": value})
             self.assertEqual(status, want, value)
             self.assertEqual(len(body), 10 if want == 206 else 100_000)
+
+    def curl(self, path, *args):
+        """(status, headers text, body) as curl sees them."""
+        url = self.server.tls_url(path) if self.tls else self.server.url(path)
+        extra = self.server.curl_tls_args() if self.tls else []
+        r = curl("-D", "-", "-o", "/dev/stdout", *extra, *args, url)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        head, _, body = r.stdout.partition(b"\r\n\r\n")
+        return int(head.split()[1]), head.decode("latin-1"), body
+
+    def test_curl_ranges_and_conditionals(self):
+        data = self.content("1m.bin")
+        status, _, body = self.curl("/1m.bin", "-r", "1000-1999")
+        self.assertEqual((status, body), (206, data[1000:2000]))
+        status, head, body = self.curl("/1m.bin", "-r", "0-9,500000-500009")
+        ctype = re.search(r"(?i)content-type: (.*)\r", head + "\r").group(1)
+        self.assertEqual([(p[0], p[3]) for p in parse_multipart(ctype, body)],
+                         [(0, data[:10]), (500000, data[500000:500010])])
+        _, lm = self.validators("1m.bin")
+        self.assertEqual(self.curl("/1m.bin", "-z", lm)[0], 304)  # If-Modified-Since
 
     # -- conditionals -----------------------------------------------------------
     def test_not_modified(self):

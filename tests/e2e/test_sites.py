@@ -43,7 +43,7 @@ https_redirect = true
 class Sites(ServerTest):
     conf_extra = B_SITE
 
-    def get(self, target, host, tls=False, sni=None, method="GET", port=None):
+    def get(self, target, host, tls=False, sni=None, method="GET", port=None, version="HTTP/1.1"):
         s = socket.create_connection(("127.0.0.1", port or (self.server.tls_port if tls else self.server.port)),
                                      timeout=10)
         if tls:
@@ -51,7 +51,8 @@ class Sites(ServerTest):
             ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE  # one certificate for every name here
             s = ctx.wrap_socket(s, server_hostname=sni)
         with s:
-            s.sendall(f"{method} {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+            host_line = f"Host: {host}\r\n" if host is not None else ""
+            s.sendall(f"{method} {target} {version}\r\n{host_line}Connection: close\r\n\r\n".encode())
             return ResponseReader(s).read(head_only=method == "HEAD")
 
     def test_host_chooses_the_site(self):
@@ -112,6 +113,9 @@ class Sites(ServerTest):
         self.assertEqual(self.get("/", "localhost", tls=True, sni="b.test")[0], 421)
         self.assertEqual(self.get("/only-b.txt", "b.test", tls=True, sni="localhost")[0], 421)
         self.assertEqual(self.get("/only-b.txt", "b.test", tls=True, sni=None)[0], 200)  # no SNI: Host decides
+        # HTTP/1.0 without Host: SNI decides
+        self.assertEqual(self.get("/only-b.txt", None, tls=True, sni="b.test", version="HTTP/1.0")[0], 200)
+        self.assertEqual(self.get("/only-b.txt", None, tls=True, sni="localhost", version="HTTP/1.0")[0], 404)
 
     def test_https_redirect(self):
         status, h, _ = self.get("/sub/x?y=1&z", "b.test:1234", port=REDIRECT_PORT)
