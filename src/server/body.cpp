@@ -194,6 +194,7 @@ void Worker::release_body(Connection& c) {
     c.probing_sidecar = false;
     c.coding = -1;
     c.error_page = c.error_page_tried = false;
+    c.site = 0;  // a request that fails to parse is answered for the default site
     c.head_only = c.http10_keep_alive = false;
     c.timer = Timer::None;
 }
