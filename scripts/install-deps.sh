@@ -12,6 +12,8 @@ packages=(
   media-types
   # test (the kTLS test boots Debian's kernel under qemu with a busybox initramfs)
   curl openssl python3 procps qemu-system-x86 busybox-static kmod cpio
+  # test: the unit file is checked with systemd-analyze (which calls man for Documentation=)
+  systemd man-db
 )
 
 missing=()

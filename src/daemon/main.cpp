@@ -1,6 +1,7 @@
 // uringd: load the conf, start one pinned io_uring worker per CPU, serve until
 // SIGTERM/SIGINT, drain, exit 0.
 #include "cli.hpp"
+#include "notify.hpp"
 #include "signals.hpp"
 #include "workers.hpp"
 
@@ -75,14 +76,22 @@ int serve(const config::Config& conf) {
     if (!ctx.mime.load(conf.server.mime_types))
         spdlog::warn("{}: cannot read; using the built-in MIME table", conf.server.mime_types);
     const sigset_t signals = daemon::block_signals();
+    const daemon::Notifier notifier;
     daemon::WorkerGroup workers(ctx);
-    spdlog::info("uringd {} ready: {} workers, io_uring {}, listening on {}", URINGD_VERSION, workers.size(),
-                 workers.ring_mode(), listeners_text(conf));
+    const std::string status = fmt::format("{} workers, io_uring {}, listening on {}", workers.size(),
+                                           workers.ring_mode(), listeners_text(conf));
+    spdlog::info("uringd {} ready: {}", URINGD_VERSION, status);
+    notifier.ready(status);  // every worker is accepting by now
     for (;;) {
-        const int sig = daemon::wait_signal(signals);
+        const int sig = daemon::wait_signal(signals, notifier.watchdog_interval_ms());
+        if (sig == 0) {
+            notifier.watchdog();
+            continue;
+        }
         if (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT) break;
         spdlog::info("signal {} ignored (reload and log reopening are not implemented yet)", sig);
     }
+    notifier.stopping();
     spdlog::info("draining: no new connections; in-flight responses get {} ms", conf.limits.drain_timeout_ms);
     workers.drain_and_join();
     spdlog::info("stopped");

@@ -16,10 +16,12 @@ sigset_t block_signals() {
     return set;
 }
 
-int wait_signal(const sigset_t& set) {
+int wait_signal(const sigset_t& set, int timeout_ms) {
+    const timespec ts{timeout_ms / 1000, static_cast<long>(timeout_ms % 1000) * 1000000};
     for (;;) {
-        const int s = sigwaitinfo(&set, nullptr);
+        const int s = timeout_ms > 0 ? sigtimedwait(&set, nullptr, &ts) : sigwaitinfo(&set, nullptr);
         if (s > 0) return s;
+        if (errno == EAGAIN) return 0;
         if (errno != EINTR) return SIGTERM;
     }
 }

@@ -89,10 +89,12 @@ class Server:
                     f'[[site]]\nroot = "{self.root}"\n{tls}{conf_extra}\n')
         self.log_path = os.path.join(self.dir, "uringd.log")
         self.proc = None
+        self.env = None  # extra environment variables for the server
 
     def start(self):
         self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen([BIN, "-c", self.conf], stdout=self.log, stderr=subprocess.STDOUT)
+        env = {**os.environ, **self.env} if self.env else None
+        self.proc = subprocess.Popen([BIN, "-c", self.conf], stdout=self.log, stderr=subprocess.STDOUT, env=env)
         deadline = time.time() + 10
         while time.time() < deadline:
             if self.proc.poll() is not None:
