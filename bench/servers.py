@@ -82,12 +82,16 @@ class Uringd(Server):
 
     def command(self):
         conf = os.path.join(self.dir, "uringd.conf")
+        # Root, like the peers' workers here ("user root" for nginx); a variant's own
+        # [server] keys join this table.
+        server = "[server]\nallow_root = true\n"
+        extra = self.extra.replace("[server]\n", server, 1) if "[server]\n" in self.extra else server + self.extra
         with open(conf, "w") as f:
             f.write(f'[[listen]]\naddress = "127.0.0.1:{self.http_port}"\n'
                     f'[[listen]]\naddress = "127.0.0.1:{self.https_port}"\ntls = true\n'
                     f'[[site]]\nroot = "{self.site}"\n'
                     f'[tls]\ncertificate = "{self.cert}"\nkey = "{self.key}"\nmin_version = "1.3"\n'
-                    f'[limits]\nmax_connections = 8192\n[log]\nlevel = "warn"\n{self.extra}\n')
+                    f'[limits]\nmax_connections = 8192\n[log]\nlevel = "warn"\n{extra}\n')
         return [self.binary, "-c", conf]
 
 

@@ -27,7 +27,19 @@ echo '<!doctype html><p><a href="1m.bin">1m.bin</a> <a href="64m.bin">64m.bin</a
     -addext subjectAltName=DNS:localhost,IP:127.0.0.1 2>/dev/null
 
 www=$(cd "$sample/www" && pwd)
-sed -e "s#^root = .*#root = \"$www\"#" \
+# Started as root, uringd switches to an unprivileged user once the ports are bound:
+# "nobody" when it can read the site here, else it stays root and says so.
+who='s#^user = .*#user = ""#'
+if [[ $(id -u) -eq 0 ]]; then
+  if runuser -u nobody -- test -r "$www/index.html"; then
+    who='s#^user = .*#user = "nobody"#'
+  else
+    echo "note: user nobody cannot read $www; serving as root (allow_root = true)"
+    who='s#^allow_root = .*#allow_root = true#;s#^user = .*#user = ""#'
+  fi
+fi
+sed -e "$who" \
+    -e "s#^root = .*#root = \"$www\"#" \
     -e "s#^address = \"127.0.0.1:8080\"#address = \"${HTTP_ADDR:-127.0.0.1:8080}\"#" \
     -e "s#^address = \"127.0.0.1:8443\"#address = \"${HTTPS_ADDR:-127.0.0.1:8443}\"#" \
     -e "s#^certificate = \"/etc/uringd/cert.pem\"#certificate = \"$(pwd)/$sample/cert.pem\"#" \

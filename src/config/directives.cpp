@@ -123,6 +123,12 @@ const Directive<ServerConfig> kServer[] = {
      "steer each new connection to the worker pinned to the CPU that took its SYN (SO_INCOMING_CPU); "
      "false = the kernel hashes connections over workers",
      [](ServerConfig& c, const toml::node& n, const Reader& r) { c.incoming_cpu = r.boolean(n); }},
+    {"user", "\"\"", "started as root: switch to this user once the listeners are bound and certificates read (as nginx's `user`)",
+     [](ServerConfig& c, const toml::node& n, const Reader& r) { c.user = r.string(n); }},
+    {"group", "\"\"", "group for that switch; empty = the user's own group",
+     [](ServerConfig& c, const toml::node& n, const Reader& r) { c.group = r.string(n); }},
+    {"allow_root", "false", "keep serving as root when started as root without `user` (otherwise uringd refuses to start)",
+     [](ServerConfig& c, const toml::node& n, const Reader& r) { c.allow_root = r.boolean(n); }},
     {"unknown_host", "\"default\"", "a Host that no site's server_names matches: default (the first site) | 404 | 421",
      [](ServerConfig& c, const toml::node& n, const Reader& r) {
          c.unknown_host = static_cast<UnknownHost>(r.choice(n, "default|404|421"));

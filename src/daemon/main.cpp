@@ -2,6 +2,7 @@
 // SIGTERM/SIGINT, drain, exit 0.
 #include "cli.hpp"
 #include "notify.hpp"
+#include "privileges.hpp"
 #include "signals.hpp"
 #include "workers.hpp"
 
@@ -77,7 +78,12 @@ int serve(const config::Config& conf) {
         spdlog::warn("{}: cannot read; using the built-in MIME table", conf.server.mime_types);
     const sigset_t signals = daemon::block_signals();
     const daemon::Notifier notifier;
-    daemon::WorkerGroup workers(ctx);
+    // Bind (maybe below 1024), create every ring and register its buffers (pinned
+    // memory is not counted against RLIMIT_MEMLOCK for root), then leave root, then
+    // serve: no request is ever handled with root's credentials.
+    daemon::WorkerGroup workers(ctx, daemon::open_listeners(conf));
+    daemon::drop_privileges(conf.server);
+    workers.start();
     const std::string status = fmt::format("{} workers, io_uring {}, listening on {}", workers.size(),
                                            workers.ring_mode(), listeners_text(conf));
     spdlog::info("uringd {} ready: {}", URINGD_VERSION, status);

@@ -1,6 +1,7 @@
 #include "workers.hpp"
 
 #include <uringd/base/error.hpp>
+#include <uringd/net/listener.hpp>
 #include <uringd/server/worker.hpp>
 
 #include <pthread.h>
@@ -26,6 +27,21 @@ std::vector<int> allowed_cpus() {
     return cpus;
 }
 
+unsigned worker_count(const config::Config& conf) {
+    return conf.server.workers ? conf.server.workers : static_cast<unsigned>(allowed_cpus().size());
+}
+
+std::vector<std::vector<UniqueFd>> open_listeners(const config::Config& conf) {
+    const auto cpus = allowed_cpus();
+    std::vector<std::vector<UniqueFd>> out(worker_count(conf));
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        net::ListenOptions lo;
+        lo.incoming_cpu = conf.server.incoming_cpu ? cpus[i % cpus.size()] : -1;
+        for (const auto& l : conf.listen) out[i].push_back(net::open_listener(l.address, lo));
+    }
+    return out;
+}
+
 namespace {
 
 void pin_current_thread(int cpu, unsigned index) {
@@ -41,36 +57,48 @@ void pin_current_thread(int cpu, unsigned index) {
 }  // namespace
 
 WorkerGroup::Started WorkerGroup::start_one(const server::ServerContext& ctx, unsigned index, int cpu,
-                                            int attach_fd) {
+                                            int attach_fd, std::vector<UniqueFd> listeners) {
     UniqueFd wake(::eventfd(0, EFD_CLOEXEC));
     if (!wake) throw_errno(errno, "eventfd");
     std::promise<Started> started;
     auto ready = started.get_future();
     server::WorkerOptions opts{index, cpu, attach_fd, wake.get()};
-    threads_.emplace_back([&ctx, opts, promise = std::move(started)]() mutable {
+    go_.emplace_back();
+    std::promise<std::string> serving_promise;
+    serving_results_.push_back(serving_promise.get_future());
+    threads_.emplace_back([&ctx, opts, promise = std::move(started), socks = std::move(listeners),
+                           go = go_.back().get_future(), serving = std::move(serving_promise)]() mutable {
         pin_current_thread(opts.cpu, opts.index);
         std::optional<server::Worker> worker;
         try {
-            worker.emplace(ctx, opts);
+            worker.emplace(ctx, opts, std::move(socks));
         } catch (const std::exception& e) {
             promise.set_value({-1, {}, e.what()});
             return;
         }
         promise.set_value({worker->ring_fd(), worker->ring_mode(), {}});
+        if (!go.get()) return;  // stopped before serving (the privilege drop failed)
+        try {
+            worker->start();
+        } catch (const std::exception& e) {
+            serving.set_value(e.what());
+            return;
+        }
+        serving.set_value({});
         worker->run();
     });
     wake_fds_.push_back(std::move(wake));
     return ready.get();
 }
 
-WorkerGroup::WorkerGroup(const server::ServerContext& ctx) {
+WorkerGroup::WorkerGroup(const server::ServerContext& ctx, std::vector<std::vector<UniqueFd>> listeners) {
     const auto cpus = allowed_cpus();
-    const unsigned n = ctx.conf.server.workers ? ctx.conf.server.workers : static_cast<unsigned>(cpus.size());
+    const auto n = static_cast<unsigned>(listeners.size());
     int first_ring = -1;
     for (unsigned i = 0; i < n; ++i) {
         // Workers start one after another: with a shared SQPOLL thread, the first
         // ring must exist before the others attach to it.
-        const Started s = start_one(ctx, i, cpus[i % cpus.size()], first_ring);
+        const Started s = start_one(ctx, i, cpus[i % cpus.size()], first_ring, std::move(listeners[i]));
         if (!s.error.empty()) {
             drain_and_join();
             fail("worker {}: {}", i, s.error);
@@ -83,7 +111,20 @@ WorkerGroup::WorkerGroup(const server::ServerContext& ctx) {
 
 WorkerGroup::~WorkerGroup() { drain_and_join(); }
 
+void WorkerGroup::start() {
+    for (auto& go : go_) go.set_value(true);
+    go_.clear();
+    for (std::size_t i = 0; i < serving_results_.size(); ++i)
+        if (std::string error = serving_results_[i].get(); !error.empty()) {
+            drain_and_join();
+            fail("worker {}: {}", i, error);
+        }
+    serving_results_.clear();
+}
+
 void WorkerGroup::drain_and_join() {
+    for (auto& go : go_) go.set_value(false);  // never started: stop before serving
+    go_.clear();
     const uint64_t one = 1;
     for (auto& fd : wake_fds_)
         if (::write(fd.get(), &one, sizeof one) < 0) spdlog::error("wake worker: {}", std::strerror(errno));

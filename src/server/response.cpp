@@ -113,6 +113,7 @@ void Worker::submit_open(Connection& c) {
     // The path and open_how must stay put until the CQE: with SQPOLL the kernel reads
     // them after io_uring_submit returns. Both live in the connection / worker.
     io_uring_prep_openat2(sqe, ctx_.sites[c.site].root.get(), c.open_path.c_str(), &how_);
+    sqe->personality = personality_;
     io_uring_sqe_set_data64(sqe, tag(c, Op::Open));
     ++c.inflight;
     c.state = ConnState::Opening;
@@ -134,6 +135,7 @@ void Worker::on_open(Connection& c, int res) {
     c.file.reset(res);
     io_uring_sqe* sqe = ring_.sqe();
     io_uring_prep_statx(sqe, c.file.get(), "", AT_EMPTY_PATH, STATX_TYPE | STATX_SIZE | STATX_MTIME, &c.st);
+    sqe->personality = personality_;
     io_uring_sqe_set_data64(sqe, tag(c, Op::Statx));
     ++c.inflight;
     c.state = ConnState::Statting;

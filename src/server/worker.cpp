@@ -56,7 +56,7 @@ const char* to_string(ConnState s) {
     return "?";
 }
 
-Worker::Worker(const ServerContext& ctx, const WorkerOptions& opts)
+Worker::Worker(const ServerContext& ctx, const WorkerOptions& opts, std::vector<UniqueFd> listeners)
     : ctx_(ctx),
       conf_(ctx.conf),
       opts_(opts),
@@ -77,12 +77,20 @@ Worker::Worker(const ServerContext& ctx, const WorkerOptions& opts)
     // A boundary must not occur in the parts; a guessable one lets a file be made to.
     if (::getrandom(&boundary_salt_, sizeof boundary_salt_, 0) != sizeof boundary_salt_)
         boundary_salt_ = static_cast<uint64_t>(clock::monotonic_ms()) * 0x9e3779b97f4a7c15ull;
-    net::ListenOptions lo;
-    lo.incoming_cpu = conf_.server.incoming_cpu ? opts.cpu : -1;
+    if (listeners.size() != conf_.listen.size()) fail("worker {}: {} listeners for {} addresses", opts.index,
+                                                     listeners.size(), conf_.listen.size());
+    listeners_ = std::move(listeners);
     for (const auto& l : conf_.listen) {
-        listeners_.push_back(net::open_listener(l.address, lo));
         listener_tls_.push_back(l.tls);
         accept_armed_.push_back(false);
+    }
+}
+
+void Worker::start() {
+    if (ring_.sqpoll()) {
+        const int id = ring_.register_personality();
+        if (id < 0) fail("worker {}: io_uring_register_personality: {}", opts_.index, std::strerror(-id));
+        personality_ = static_cast<uint16_t>(id);
     }
     now_ms_ = clock::monotonic_ms();
     for (uint32_t i = 0; i < listeners_.size(); ++i) arm_accept(i);

@@ -78,7 +78,11 @@ class Server:
         self.tls_port = free_port()
         self.conf = os.path.join(self.dir, "uringd.conf")
         self.cert, self.key = make_cert(self.dir)
-        server = f"[server]\nworkers = {workers}\n" if workers else ""
+        # The tests run as root: say so (uringd refuses to serve as root by accident).
+        server = "[server]\nallow_root = true\n" + (f"workers = {workers}\n" if workers else "")
+        if "[server]\n" in conf_extra:  # merge: the test's [server] keys join ours
+            conf_extra = conf_extra.replace("[server]\n", server, 1)
+            server = ""
         tls = f'[tls]\ncertificate = "{self.cert}"\nkey = "{self.key}"\n'
         if "[tls]" in conf_extra:  # merge: our certificate, the test's other [tls] keys
             conf_extra = conf_extra.replace("[tls]\n", tls, 1)

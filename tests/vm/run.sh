@@ -68,6 +68,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 
 cat > "$r/etc/uringd.conf" <<CONF
 [server]
 workers = 2
+allow_root = true
 [[listen]]
 address = "127.0.0.1:8443"
 tls = true

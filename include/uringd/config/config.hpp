@@ -22,6 +22,9 @@ struct ServerConfig {
     uint32_t workers = 0;  // 0: one per CPU in the affinity mask
     bool incoming_cpu = false;
     UnknownHost unknown_host = UnknownHost::Default;
+    std::string user;   // started as root: switch to this user after binding
+    std::string group;  // empty: the user's own group
+    bool allow_root = false;
     std::string mime_types = "/etc/mime.types";
 };
 

@@ -46,6 +46,11 @@ public:
         return n;
     }
 
+    // Registers the calling thread's current credentials; the id goes in
+    // sqe->personality. Returns the id, or -errno.
+    int register_personality() { return io_uring_register_personality(&ring_); }
+    bool sqpoll() const { return (ring_.flags & IORING_SETUP_SQPOLL) != 0; }
+
     io_uring* raw() { return &ring_; }
     int fd() const { return ring_.ring_fd; }
     // e.g. "sqpoll(shared) " or "single_issuer|defer_taskrun": what set-up took.

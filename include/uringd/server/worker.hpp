@@ -39,12 +39,17 @@ class Worker {
 public:
     // Builds the ring, buffers and listeners. Must run on the worker's own thread
     // (the ring is single-issuer). Throws uringd::Error.
-    Worker(const ServerContext& ctx, const WorkerOptions& opts);
+    // `listeners`: this worker's sockets, one per conf.listen entry, in that order
+    // (bound before privileges were dropped).
+    Worker(const ServerContext& ctx, const WorkerOptions& opts, std::vector<UniqueFd> listeners);
     Worker(const Worker&) = delete;
     Worker& operator=(const Worker&) = delete;
     ~Worker();
 
     // Serves until a drain was requested and every connection has closed.
+    // Arms the accepts: the worker serves from here on. Separate from construction so
+    // that privileges are dropped after every ring exists and before any request.
+    void start();
     void run();
     int ring_fd() const { return ring_.fd(); }
     const std::string& ring_mode() const { return ring_.mode(); }
@@ -169,6 +174,9 @@ private:
     int64_t drain_deadline_ = 0;
     int64_t now_ms_ = 0;
     bool send_zc_ok_ = false;
+    // SQPOLL rings issue file opens with the credentials of the ring's creator (root,
+    // before the privilege drop): opens carry the worker's own, registered in start().
+    uint16_t personality_ = 0;
     http::DateCache date_;
     std::string key_;             // scratch: the cache key of the path being served
     uint64_t boundaries_ = 0;     // multipart boundaries: a counter …
