@@ -116,6 +116,15 @@ void validate(Config& c, const Reader& r) {
         if (!c.has_tls_listener()) r.error_at(l.line, "https_redirect needs a tls listener to send clients to");
     }
     validate_tls(c, r);
+    if (c.admin.enabled) {
+        const auto a = parse_address(c.admin.address_text);
+        if (!a) r.error_at(c.admin.line, fmt::format("[admin] address \"{}\" is invalid (expected host:port)",
+                                                     c.admin.address_text));
+        c.admin.address = *a;
+        for (const auto& l : c.listen)
+            if (l.address_text == c.admin.address_text)
+                r.error_at(c.admin.line, fmt::format("[admin] address {} is also a [[listen]] address", l.address_text));
+    }
     if (c.limits.max_uri >= c.limits.header_buffer_size)
         r.error_at(1, "limits.max_uri must be smaller than limits.header_buffer_size");
 }
@@ -130,6 +139,10 @@ Config build(const toml::table& root, const std::string& source) {
         else if (k == "io_uring") apply_section(node, k, detail::ring_directives(), c.io_uring, r);
         else if (k == "limits") apply_section(node, k, detail::limits_directives(), c.limits, r);
         else if (k == "log") apply_section(node, k, detail::log_directives(), c.log, r);
+        else if (k == "admin") {
+            c.admin.line = line_of(node);
+            apply_section(node, k, detail::admin_directives(), c.admin, r);
+        }
         else if (k == "cache") apply_section(node, k, detail::cache_directives(), c.cache, r);
         else if (k == "tls") {
             c.tls.line = line_of(node);
@@ -180,6 +193,7 @@ std::vector<DirectiveInfo> directives() {
     add("limits", detail::limits_directives());
     add("cache", detail::cache_directives());
     add("log", detail::log_directives());
+    add("admin", detail::admin_directives());
     add("tls", detail::tls_directives());
     add("certificate", detail::certificate_directives());
     add("listen", detail::listen_directives());

@@ -203,6 +203,13 @@ const Directive<CacheConfig> kCache[] = {
      [](CacheConfig& c, const toml::node& n, const Reader& r) { c.body_budget = r.u32(n, 0, kMax); }},
 };
 
+const Directive<AdminConfig> kAdmin[] = {
+    {"enabled", "false", "serve /metrics (Prometheus text) and /healthz on an admin listener",
+     [](AdminConfig& c, const toml::node& n, const Reader& r) { c.enabled = r.boolean(n); }},
+    {"address", "\"127.0.0.1:9145\"", "the admin listener's address; keep it on loopback or a private network",
+     [](AdminConfig& c, const toml::node& n, const Reader& r) { c.address_text = r.string(n); }},
+};
+
 const Directive<LogConfig> kLog[] = {
     {"level", "\"info\"", "error log level: trace|debug|info|warn|error|critical|off",
      [](LogConfig& c, const toml::node& n, const Reader& r) {
@@ -298,6 +305,7 @@ std::span<const Directive<ServerConfig>> server_directives() { return kServer; }
 std::span<const Directive<RingConfig>> ring_directives() { return kRing; }
 std::span<const Directive<LimitsConfig>> limits_directives() { return kLimits; }
 std::span<const Directive<LogConfig>> log_directives() { return kLog; }
+std::span<const Directive<AdminConfig>> admin_directives() { return kAdmin; }
 std::span<const Directive<CacheConfig>> cache_directives() { return kCache; }
 std::span<const Directive<TlsConfig>> tls_directives() { return kTls; }
 std::span<const Directive<CertificateConfig>> certificate_directives() { return kCertificate; }

@@ -46,6 +46,7 @@ std::span<const Directive<ServerConfig>> server_directives();
 std::span<const Directive<RingConfig>> ring_directives();
 std::span<const Directive<LimitsConfig>> limits_directives();
 std::span<const Directive<LogConfig>> log_directives();
+std::span<const Directive<AdminConfig>> admin_directives();
 std::span<const Directive<CacheConfig>> cache_directives();
 std::span<const Directive<TlsConfig>> tls_directives();
 std::span<const Directive<CertificateConfig>> certificate_directives();

@@ -31,6 +31,7 @@ std::string listeners_text(const config::Config& conf) {
     std::string s;
     for (const auto& l : conf.listen)
         s += fmt::format("{}{}{}", s.empty() ? "" : ", ", l.address.to_string(), l.tls ? " (tls)" : "");
+    if (conf.admin.enabled) s += fmt::format(", {} (admin)", conf.admin.address.to_string());
     return s;
 }
 
@@ -74,6 +75,11 @@ int serve(const config::Config& conf) {
             ctx.https_port = l.address.port();
             break;
         }
+    if (conf.admin.enabled) {
+        std::vector<std::string> names;
+        for (const auto& s : conf.sites) names.push_back(s.server_names.empty() ? "default" : s.server_names[0]);
+        ctx.metrics = std::make_unique<server::Metrics>(daemon::worker_count(conf), std::move(names));
+    }
     if (!ctx.mime.load(conf.server.mime_types))
         spdlog::warn("{}: cannot read; using the built-in MIME table", conf.server.mime_types);
     const sigset_t signals = daemon::block_signals();

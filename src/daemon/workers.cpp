@@ -38,6 +38,7 @@ std::vector<std::vector<UniqueFd>> open_listeners(const config::Config& conf) {
         net::ListenOptions lo;
         lo.incoming_cpu = conf.server.incoming_cpu ? cpus[i % cpus.size()] : -1;
         for (const auto& l : conf.listen) out[i].push_back(net::open_listener(l.address, lo));
+        if (conf.admin.enabled) out[i].push_back(net::open_listener(conf.admin.address, lo));  // always last
     }
     return out;
 }

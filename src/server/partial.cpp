@@ -54,7 +54,7 @@ bool Worker::respond_conditional(Connection& c) {
         http::ResponseHead head = file_head(c, http::Status::NotModified);
         head.content_type = {};
         head.accept_ranges = false;
-        start_send(c, static_cast<uint32_t>(http::write_head(head, plain_area(c))));
+        start_send(c, static_cast<uint32_t>(put_head(c, head, plain_area(c))));
         return true;
     }
     case http::Precondition::Failed: respond_simple(c, http::Status::PreconditionFailed); return true;
@@ -89,7 +89,7 @@ void Worker::respond_single_range(Connection& c, http::ByteRange r) {
     head.content_length = r.length();
     head.content_range = {value, http::format_content_range(value, r, f.st.stx_size)};
     const auto out = plain_area(c);
-    const auto head_len = static_cast<uint32_t>(http::write_head(head, out));
+    const auto head_len = static_cast<uint32_t>(put_head(c, head, out));
     if (f.body_loaded && r.length() <= out.size() - head_len) {  // in memory: one send
         std::memcpy(out.data() + head_len, f.body.data() + r.first, r.length());
         return start_send(c, head_len + static_cast<uint32_t>(r.length()));
@@ -109,7 +109,7 @@ void Worker::respond_multipart(Connection& c, const http::RangeSet& set) {
     head.content_type = {type, type_len};
     head.content_length = http::multipart_length(set, boundary_of(c), f.content_type, size);
     const auto out = plain_area(c);
-    uint32_t len = static_cast<uint32_t>(http::write_head(head, out));
+    uint32_t len = static_cast<uint32_t>(put_head(c, head, out));
     if (f.body_loaded && head.content_length <= out.size() - len) {  // everything in one send
         for (const http::ByteRange& r : set.parts()) {
             len += static_cast<uint32_t>(http::write_part_head(out.subspan(len), boundary_of(c), f.content_type, r, size));

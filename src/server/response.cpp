@@ -275,7 +275,7 @@ void Worker::respond_file(Connection& c) {
     }
     head.content_length = f.st.stx_size;
     const auto out = plain_area(c);
-    const auto head_len = static_cast<uint32_t>(http::write_head(head, out));
+    const auto head_len = static_cast<uint32_t>(put_head(c, head, out));
     const uint64_t size = f.st.stx_size;
     if (c.head_only || size == 0) return start_send(c, head_len);
     if (size <= out.size() - head_len) {
@@ -328,8 +328,8 @@ void Worker::write_simple(Connection& c, http::ResponseHead head) {
     head.keep_alive = c.keep_alive;
     head.http10_keep_alive = c.http10_keep_alive;
     const auto len = head.status == http::Status::NoContent
-                         ? http::write_head(head, plain_area(c))
-                         : http::write_error_response(head, c.head_only, plain_area(c));
+                         ? put_head(c, head, plain_area(c))
+                         : put_error(c, head, plain_area(c));
     start_send(c, static_cast<uint32_t>(len));
 }
 

@@ -77,13 +77,14 @@ Worker::Worker(const ServerContext& ctx, const WorkerOptions& opts, std::vector<
     // A boundary must not occur in the parts; a guessable one lets a file be made to.
     if (::getrandom(&boundary_salt_, sizeof boundary_salt_, 0) != sizeof boundary_salt_)
         boundary_salt_ = static_cast<uint64_t>(clock::monotonic_ms()) * 0x9e3779b97f4a7c15ull;
-    if (listeners.size() != conf_.listen.size()) fail("worker {}: {} listeners for {} addresses", opts.index,
-                                                     listeners.size(), conf_.listen.size());
+    const std::size_t want = conf_.listen.size() + (conf_.admin.enabled ? 1 : 0);
+    if (listeners.size() != want)
+        fail("worker {}: {} listeners for {} addresses", opts.index, listeners.size(), want);
     listeners_ = std::move(listeners);
-    for (const auto& l : conf_.listen) {
-        listener_tls_.push_back(l.tls);
-        accept_armed_.push_back(false);
-    }
+    for (const auto& l : conf_.listen) listener_tls_.push_back(l.tls);
+    if (conf_.admin.enabled) listener_tls_.push_back(false);
+    accept_armed_.assign(listeners_.size(), false);
+    responses_.assign(ctx_.sites.size() * kCountedStatuses.size(), 0);
 }
 
 void Worker::start() {
@@ -273,6 +274,7 @@ void Worker::set_timer(Connection& c, Timer t) {
 void Worker::expire_timers(int64_t now) {
     now_ms_ = now;
     const bool drain_over = draining_ && now >= drain_deadline_;
+    publish_metrics();
     for (auto& cp : slab_) {
         Connection& c = *cp;
         if (c.state == ConnState::Free || c.state == ConnState::Closing) continue;

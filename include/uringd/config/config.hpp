@@ -83,6 +83,13 @@ struct CacheConfig {
     uint32_t body_budget = 16u << 20;  // per worker
 };
 
+struct AdminConfig {
+    bool enabled = false;
+    std::string address_text = "127.0.0.1:9145";
+    SocketAddress address;  // parsed at load when enabled
+    int line = 0;
+};
+
 struct LogConfig {
     std::string level = "info";
 };
@@ -133,6 +140,7 @@ struct Config {
     LimitsConfig limits;
     CacheConfig cache;
     LogConfig log;
+    AdminConfig admin;
     TlsConfig tls;
     std::vector<CertificateConfig> certificates;
     std::vector<ListenConfig> listen;

@@ -4,6 +4,7 @@
 #include <uringd/base/unique_fd.hpp>
 #include <uringd/config/config.hpp>
 #include <uringd/http/mime.hpp>
+#include <uringd/server/metrics.hpp>
 #include <uringd/tls/context.hpp>
 
 #include <memory>
@@ -31,6 +32,7 @@ struct ServerContext {
     std::unique_ptr<tls::ContextSet> tls;  // null without TLS listeners
     bool ktls = false;  // offer TLS connections' write keys to the kernel
     uint16_t https_port = 443;  // where https_redirect listeners send clients
+    std::unique_ptr<Metrics> metrics;  // one WorkerStats per worker, written by its worker
 
     // The site whose server_names match `host` (a host name without port), or -1.
     int site_for(std::string_view host) const;

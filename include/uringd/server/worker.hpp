@@ -84,6 +84,14 @@ private:
     void take_held_input(Connection& c);
     void process_input(Connection& c);
     void handle_request(Connection& c);
+
+    // admin.cpp: /metrics and /healthz on the admin listener; counting responses.
+    bool is_admin(const Connection& c) const { return c.listener == conf_.listen.size(); }
+    void serve_admin(Connection& c);
+    void publish_metrics();
+    // Writes the head (counting its status for /metrics) and returns its length.
+    std::size_t put_head(const Connection& c, const http::ResponseHead& head, std::span<char> out);
+    std::size_t put_error(const Connection& c, const http::ResponseHead& head, std::span<char> out);
     bool choose_site(Connection& c, std::string_view host);
     void redirect_to_https(Connection& c, std::string_view host, std::string_view path_and_query);
     void compact_input(Connection& c);
@@ -182,6 +190,7 @@ private:
     uint64_t boundaries_ = 0;     // multipart boundaries: a counter …
     uint64_t boundary_salt_ = 0;  // … mixed with a per-worker random value
     WorkerCounters counters_;
+    std::vector<uint64_t> responses_;  // [site][status_index]: published to ctx_.metrics
     log::RateLimit accept_errors_{5000};
     log::RateLimit resource_errors_{5000};
 };

@@ -1,0 +1,88 @@
+#include <uringd/server/metrics.hpp>
+
+#include <fmt/format.h>
+
+namespace uringd::server {
+
+namespace {
+
+struct Family {
+    const char* name;
+    const char* type;
+    const char* help;
+    const char* label;  // extra label name=value, or "" (the numbers array order)
+};
+
+// In WorkerNumbers' field order.
+constexpr Family kFamilies[] = {
+    {"uringd_connections_accepted_total", "counter", "Connections accepted.", ""},
+    {"uringd_connections_refused_total", "counter", "Connections closed at once: the worker was full.", ""},
+    {"uringd_connections_open", "gauge", "Connections open now.", ""},
+    {"uringd_sent_bytes_total", "counter", "Bytes sent, by how they left.", "path=\"copy\""},
+    {"uringd_sent_bytes_total", "counter", "", "path=\"splice\""},
+    {"uringd_sent_bytes_total", "counter", "", "path=\"send_zc\""},
+    {"uringd_tls_handshakes_total", "counter", "TLS handshakes completed.", ""},
+    {"uringd_tls_handshake_failures_total", "counter", "TLS handshakes that failed.", ""},
+    {"uringd_tls_connections_total", "counter", "TLS connections by who encrypts what they send.", "tx=\"user\""},
+    {"uringd_tls_connections_total", "counter", "", "tx=\"kernel\""},
+    {"uringd_file_cache_hits_total", "counter", "Open-file cache lookups that found a valid entry.", ""},
+    {"uringd_file_cache_misses_total", "counter", "Open-file cache lookups that had to open.", ""},
+};
+
+}  // namespace
+
+std::size_t status_index(http::Status s) {
+    for (std::size_t i = 0; i + 2 < kCountedStatuses.size(); ++i)
+        if (kCountedStatuses[i] == http::code(s)) return i;
+    return kCountedStatuses.size() - 1;
+}
+
+Metrics::Metrics(std::size_t workers, std::vector<std::string> site_names) : site_names_(std::move(site_names)) {
+    for (auto& name : site_names_) {  // label values: escape \\ and "
+        std::string escaped;
+        for (const char ch : name) {
+            if (ch == '\\' || ch == '"') escaped += '\\';
+            escaped += ch;
+        }
+        name = std::move(escaped);
+    }
+    for (std::size_t i = 0; i < workers; ++i) workers_.push_back(std::make_unique<WorkerStats>(site_names_.size()));
+}
+
+void Metrics::publish(std::size_t w, const WorkerNumbers& n, const std::vector<uint64_t>& responses) {
+    WorkerStats& s = *workers_[w];
+    const uint64_t values[] = {n.accepted,       n.refused,      n.open,          n.bytes_copy,
+                               n.bytes_splice,   n.bytes_zc,     n.tls_handshakes, n.tls_failures,
+                               n.tls_userspace,  n.tls_ktls,     n.cache_hits,    n.cache_misses};
+    for (std::size_t i = 0; i < s.numbers.size(); ++i) s.numbers[i].set(values[i]);
+    for (std::size_t i = 0; i < s.responses.size() && i < responses.size(); ++i) s.responses[i].set(responses[i]);
+}
+
+std::string Metrics::render() const {
+    std::string out;
+    auto emit = [&](const char* name, std::string_view labels, uint64_t v) {
+        out += fmt::format("{}{{{}}} {}\n", name, labels, v);
+    };
+    out += "# HELP uringd_requests_total Responses sent, by site and status code.\n"
+           "# TYPE uringd_requests_total counter\n";
+    for (std::size_t w = 0; w < workers_.size(); ++w)
+        for (std::size_t site = 0; site < site_names_.size(); ++site)
+            for (std::size_t k = 0; k < kCountedStatuses.size(); ++k) {
+                const uint64_t v = workers_[w]->responses[site * kCountedStatuses.size() + k].get();
+                if (v == 0) continue;
+                const std::string code = kCountedStatuses[k] ? std::to_string(kCountedStatuses[k]) : "other";
+                emit("uringd_requests_total", fmt::format("worker=\"{}\",site=\"{}\",code=\"{}\"", w, site_names_[site], code), v);
+            }
+    for (std::size_t f = 0; f < std::size(kFamilies); ++f) {
+        const Family& fam = kFamilies[f];
+        if (*fam.help) out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", fam.name, fam.help, fam.name, fam.type);
+        for (std::size_t w = 0; w < workers_.size(); ++w) {
+            const std::string labels = *fam.label ? fmt::format("worker=\"{}\",{}", w, fam.label)
+                                                  : fmt::format("worker=\"{}\"", w);
+            emit(fam.name, labels, workers_[w]->numbers[f].get());
+        }
+    }
+    return out;
+}
+
+}  // namespace uringd::server
