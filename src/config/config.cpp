@@ -109,7 +109,11 @@ void validate(Config& c, const Reader& r) {
         for (std::size_t j = 0; j < i; ++j)
             if (c.listen[i].address_text == c.listen[j].address_text)
                 r.error_at(c.listen[i].line, fmt::format("address {} is listed twice", c.listen[i].address_text));
-    for (auto& site : c.sites) check_root(site, c.source, r);
+    for (auto& site : c.sites) {
+        check_root(site, c.source, r);
+        if (!site.access_log.empty() && !site.access_log.starts_with('/'))
+            site.access_log = directory_of(c.source) + "/" + site.access_log;
+    }
     for (const auto& l : c.listen) {
         if (!l.https_redirect) continue;
         if (l.tls) r.error_at(l.line, "https_redirect is for plain listeners (this one has tls = true)");

@@ -15,6 +15,8 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
+
 #include <cstdio>
 #include <cstdlib>
 
@@ -57,6 +59,20 @@ bool decide_ktls(const config::Config& conf) {
     return available;
 }
 
+// One file per distinct access_log path, shared by the sites that name it.
+void open_access_logs(server::ServerContext& ctx) {
+    std::vector<std::string> paths;
+    for (auto& site : ctx.sites) {
+        if (site.conf.access_log.empty()) continue;
+        const auto it = std::find(paths.begin(), paths.end(), site.conf.access_log);
+        site.log_file = static_cast<int>(it - paths.begin());
+        if (it == paths.end()) paths.push_back(site.conf.access_log);
+    }
+    if (paths.empty()) return;
+    ctx.access_log = std::make_unique<server::AccessLog>(std::move(paths), daemon::worker_count(ctx.conf));
+    ctx.access_log->start();
+}
+
 // Cached files hold descriptors: use the whole hard limit, as nginx's
 // worker_rlimit_nofile would.
 void raise_fd_limit() {
@@ -75,6 +91,7 @@ int serve(const config::Config& conf) {
             ctx.https_port = l.address.port();
             break;
         }
+    open_access_logs(ctx);  // as root, like nginx, before the privilege drop
     if (conf.admin.enabled) {
         std::vector<std::string> names;
         for (const auto& s : conf.sites) names.push_back(s.server_names.empty() ? "default" : s.server_names[0]);
@@ -101,7 +118,11 @@ int serve(const config::Config& conf) {
             continue;
         }
         if (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT) break;
-        spdlog::info("signal {} ignored (reload and log reopening are not implemented yet)", sig);
+        if (sig == SIGUSR1) {
+            if (ctx.access_log) ctx.access_log->reopen();
+            continue;
+        }
+        spdlog::info("signal {} ignored (reload is not implemented yet)", sig);
     }
     notifier.stopping();
     spdlog::info("draining: no new connections; in-flight responses get {} ms", conf.limits.drain_timeout_ms);

@@ -3,18 +3,64 @@
 #include <uringd/base/clock.hpp>
 #include <uringd/server/worker.hpp>
 
+#include <uringd/http/access_line.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <cstring>
 
 namespace uringd::server {
 
-std::size_t Worker::put_head(const Connection& c, const http::ResponseHead& head, std::span<char> out) {
+std::size_t Worker::put_head(Connection& c, const http::ResponseHead& head, std::span<char> out) {
     if (!is_admin(c)) ++responses_[c.site * kCountedStatuses.size() + status_index(head.status)];
+    c.status_code = static_cast<uint16_t>(http::code(head.status));
+    const bool bodiless = c.head_only || head.status == http::Status::NotModified || head.status == http::Status::NoContent;
+    c.body_bytes = bodiless ? 0 : head.content_length;
     return http::write_head(head, out);
 }
 
-std::size_t Worker::put_error(const Connection& c, const http::ResponseHead& head, std::span<char> out) {
+std::size_t Worker::put_error(Connection& c, const http::ResponseHead& head, std::span<char> out) {
     if (!is_admin(c)) ++responses_[c.site * kCountedStatuses.size() + status_index(head.status)];
+    c.status_code = static_cast<uint16_t>(http::code(head.status));
+    c.body_bytes = c.head_only ? 0 : http::error_body_size(head.status);
     return http::write_error_response(head, c.head_only, out);
+}
+
+void Worker::remember_peer(Connection& c) {
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    c.peer_len = 0;
+    if (::getpeername(c.fd.get(), reinterpret_cast<sockaddr*>(&ss), &len) < 0) return;
+    const void* addr = ss.ss_family == AF_INET6 ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6&>(ss).sin6_addr)
+                                                : static_cast<const void*>(&reinterpret_cast<sockaddr_in&>(ss).sin_addr);
+    if (::inet_ntop(ss.ss_family, addr, c.peer.data(), c.peer.size()))
+        c.peer_len = static_cast<uint8_t>(std::strlen(c.peer.data()));
+}
+
+// One line per finished response, formatted here and queued for the writer thread.
+void Worker::log_access(const Connection& c) {
+    if (!ctx_.access_log || is_admin(c) || c.status_code == 0) return;
+    const Site& site = ctx_.sites[c.site];
+    if (site.log_file < 0) return;
+    const http::Request& req = c.parser.request();
+    http::AccessRecord r;
+    r.peer = {c.peer.data(), c.peer_len};
+    r.time = clock::wall_seconds();
+    r.method = req.method_name;
+    r.target = req.target;
+    r.host = req.host;
+    r.referer = req.header("Referer").value_or("");
+    r.user_agent = req.header("User-Agent").value_or("");
+    r.version_minor = req.version_minor;
+    r.status = c.status_code;
+    r.bytes = c.body_bytes;
+    r.duration_ms = now_ms_ - c.request_ms;
+    log_line_.clear();
+    if (site.conf.access_log_json) http::append_json(log_line_, r);
+    else http::append_combined(log_line_, r);
+    ctx_.access_log->append(opts_.index, static_cast<uint16_t>(site.log_file), log_line_);
 }
 
 void Worker::publish_metrics() {
@@ -22,7 +68,8 @@ void Worker::publish_metrics() {
     const WorkerNumbers n{counters_.accepted,       counters_.refused,      live_,
                           counters_.bytes_copy,     counters_.bytes_splice, counters_.bytes_zc,
                           counters_.tls_handshakes, counters_.tls_failures, counters_.tls_userspace,
-                          counters_.tls_ktls,       cache_.hits(),          cache_.misses()};
+                          counters_.tls_ktls,       cache_.hits(),          cache_.misses(),
+                          ctx_.access_log ? ctx_.access_log->dropped(opts_.index) : 0};
     ctx_.metrics->publish(opts_.index, n, responses_);
 }
 

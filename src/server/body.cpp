@@ -194,12 +194,14 @@ void Worker::release_body(Connection& c) {
     c.probing_sidecar = false;
     c.coding = -1;
     c.error_page = c.error_page_tried = false;
+    c.status_code = 0;
     c.site = 0;  // a request that fails to parse is answered for the default site
     c.head_only = c.http10_keep_alive = false;
     c.timer = Timer::None;
 }
 
 void Worker::response_done(Connection& c) {
+    log_access(c);
     release_body(c);
     if (!c.keep_alive) return graceful_close(c);
     c.state = ConnState::Idle;

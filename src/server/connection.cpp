@@ -145,6 +145,7 @@ void Worker::handle_request(Connection& c) {
     c.keep_alive = req.keep_alive && !draining_ && !req.expect_continue;  // its body is never read
     c.http10_keep_alive = c.keep_alive && req.version_minor == 0;
     c.site = 0;
+    c.request_ms = now_ms_;
     if (is_admin(c)) return serve_admin(c);
     // RFC 9112 §3.2.2: an absolute-form target's authority overrides Host.
     const http::TargetParts parts = http::split_target(req.target);

@@ -29,7 +29,7 @@ std::vector<Site> open_sites(const config::Config& conf) {
     for (const auto& s : conf.sites) {
         UniqueFd root(::open(s.root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
         if (!root) throw_errno(errno, fmt::format("{}:{}: root \"{}\"", conf.source, s.line, s.root));
-        Site site{s, std::move(root), {}, {}};
+        Site site{s, std::move(root), {}, {}, -1};
         if (s.nosniff) site.extra_plain += "X-Content-Type-Options: nosniff\r\n";
         for (const auto& h : s.headers) site.extra_plain += fmt::format("{}: {}\r\n", h.name, h.value);
         site.extra_tls = site.extra_plain;

@@ -27,6 +27,7 @@ constexpr Family kFamilies[] = {
     {"uringd_tls_connections_total", "counter", "", "tx=\"kernel\""},
     {"uringd_file_cache_hits_total", "counter", "Open-file cache lookups that found a valid entry.", ""},
     {"uringd_file_cache_misses_total", "counter", "Open-file cache lookups that had to open.", ""},
+    {"uringd_access_log_dropped_total", "counter", "Access-log lines dropped because the writer fell behind.", ""},
 };
 
 }  // namespace
@@ -53,7 +54,7 @@ void Metrics::publish(std::size_t w, const WorkerNumbers& n, const std::vector<u
     WorkerStats& s = *workers_[w];
     const uint64_t values[] = {n.accepted,       n.refused,      n.open,          n.bytes_copy,
                                n.bytes_splice,   n.bytes_zc,     n.tls_handshakes, n.tls_failures,
-                               n.tls_userspace,  n.tls_ktls,     n.cache_hits,    n.cache_misses};
+                               n.tls_userspace,  n.tls_ktls,     n.cache_hits,    n.cache_misses, n.log_dropped};
     for (std::size_t i = 0; i < s.numbers.size(); ++i) s.numbers[i].set(values[i]);
     for (std::size_t i = 0; i < s.responses.size() && i < responses.size(); ++i) s.responses[i].set(responses[i]);
 }

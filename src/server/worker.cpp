@@ -196,6 +196,7 @@ void Worker::start_connection(UniqueFd fd, uint32_t listener) {
     net::tune_accepted(fd.get());
     c.fd = std::move(fd);
     c.listener = listener;
+    if (ctx_.access_log) remember_peer(c);
     if (listener_tls_[listener]) {
         c.tls = std::make_unique<tls::Session>(ctx_.tls->default_context());
         if (ctx_.ktls) c.tls->enable_ktls(c.fd.get(), tls::ktls::socket_hooks());

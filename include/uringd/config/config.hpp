@@ -126,6 +126,8 @@ struct SiteConfig {
     bool nosniff = true;
     bool precompressed = false;
     bool listing = false;
+    std::string access_log;        // path; empty: none
+    bool access_log_json = false;  // else combined
     std::string hsts;  // Strict-Transport-Security value on TLS; empty: none
     std::vector<HeaderField> headers;
     std::vector<CacheControlRule> cache_control;

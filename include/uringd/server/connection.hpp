@@ -59,6 +59,13 @@ struct Connection {
     uint32_t inflight = 0;
     uint32_t listener = 0;
     uint8_t site = 0;  // of the request being answered (ServerContext::sites)
+    // For the access log: the client's address (when a site logs), when the request
+    // was complete, and what its head said.
+    std::array<char, 48> peer{};
+    uint8_t peer_len = 0;
+    int64_t request_ms = 0;
+    uint16_t status_code = 0;
+    uint64_t body_bytes = 0;
     bool recv_armed = false;
     bool peer_eof = false;
     bool keep_alive = true;

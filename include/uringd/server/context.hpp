@@ -4,6 +4,7 @@
 #include <uringd/base/unique_fd.hpp>
 #include <uringd/config/config.hpp>
 #include <uringd/http/mime.hpp>
+#include <uringd/server/access_log.hpp>
 #include <uringd/server/metrics.hpp>
 #include <uringd/tls/context.hpp>
 
@@ -20,6 +21,7 @@ struct Site {
     // the same plus Strict-Transport-Security for TLS connections.
     std::string extra_plain;
     std::string extra_tls;
+    int log_file = -1;  // index in the AccessLog's files, -1: no access log
 
     // The Cache-Control value for a normalised path ("a/b.css"); empty: none.
     std::string_view cache_control_for(std::string_view path) const;
@@ -33,6 +35,7 @@ struct ServerContext {
     bool ktls = false;  // offer TLS connections' write keys to the kernel
     uint16_t https_port = 443;  // where https_redirect listeners send clients
     std::unique_ptr<Metrics> metrics;  // one WorkerStats per worker, written by its worker
+    std::unique_ptr<AccessLog> access_log;  // null when no site logs
 
     // The site whose server_names match `host` (a host name without port), or -1.
     int site_for(std::string_view host) const;

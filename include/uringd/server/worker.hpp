@@ -89,9 +89,11 @@ private:
     bool is_admin(const Connection& c) const { return c.listener == conf_.listen.size(); }
     void serve_admin(Connection& c);
     void publish_metrics();
+    void remember_peer(Connection& c);
+    void log_access(const Connection& c);
     // Writes the head (counting its status for /metrics) and returns its length.
-    std::size_t put_head(const Connection& c, const http::ResponseHead& head, std::span<char> out);
-    std::size_t put_error(const Connection& c, const http::ResponseHead& head, std::span<char> out);
+    std::size_t put_head(Connection& c, const http::ResponseHead& head, std::span<char> out);
+    std::size_t put_error(Connection& c, const http::ResponseHead& head, std::span<char> out);
     bool choose_site(Connection& c, std::string_view host);
     void redirect_to_https(Connection& c, std::string_view host, std::string_view path_and_query);
     void compact_input(Connection& c);
@@ -190,6 +192,7 @@ private:
     uint64_t boundaries_ = 0;     // multipart boundaries: a counter …
     uint64_t boundary_salt_ = 0;  // … mixed with a per-worker random value
     WorkerCounters counters_;
+    std::string log_line_;  // scratch for one access-log line
     std::vector<uint64_t> responses_;  // [site][status_index]: published to ctx_.metrics
     log::RateLimit accept_errors_{5000};
     log::RateLimit resource_errors_{5000};
