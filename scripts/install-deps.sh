@@ -14,6 +14,8 @@ packages=(
   curl openssl python3 procps qemu-system-x86 busybox-static kmod cpio
   # test: the unit file is checked with systemd-analyze (which calls man for Documentation=)
   systemd man-db
+  # test: reload under load
+  wrk
 )
 
 missing=()

@@ -21,6 +21,8 @@ void init(std::string_view level) {
     spdlog::flush_on(spdlog::level::info);
 }
 
+void set_level(std::string_view level) { spdlog::set_level(spdlog::level::from_str(std::string(level))); }
+
 bool RateLimit::allow(long now_ms) {
     if (now_ms < next_ms_) {
         ++suppressed_;

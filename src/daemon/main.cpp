@@ -1,6 +1,7 @@
 // uringd: load the conf, start one pinned io_uring worker per CPU, serve until
 // SIGTERM/SIGINT, drain, exit 0.
 #include "cli.hpp"
+#include "generation.hpp"
 #include "notify.hpp"
 #include "privileges.hpp"
 #include "signals.hpp"
@@ -29,49 +30,8 @@ void print_version() {
                 tls::ktls::kernel_supports_tls() ? "available" : "not available (no tls ULP)");
 }
 
-std::string listeners_text(const config::Config& conf) {
-    std::string s;
-    for (const auto& l : conf.listen)
-        s += fmt::format("{}{}{}", s.empty() ? "" : ", ", l.address.to_string(), l.tls ? " (tls)" : "");
-    if (conf.admin.enabled) s += fmt::format(", {} (admin)", conf.admin.address.to_string());
-    return s;
-}
-
 // Certificates are loaded (and so checked) by -t too.
 std::unique_ptr<tls::ContextSet> load_tls(const config::Config& conf) { return server::load_tls(conf); }
-
-// kTLS: auto uses it where the kernel has the "tls" ULP; required refuses to start
-// without it. The answer is logged once.
-bool decide_ktls(const config::Config& conf) {
-    if (!conf.has_tls_listener()) return false;
-    if (conf.tls.ktls == config::Ktls::Off) {
-        spdlog::info("TLS: kernel TLS off by configuration; records encrypted in user space (OpenSSL)");
-        return false;
-    }
-    const bool available = tls::ktls::kernel_supports_tls();
-    if (!available && conf.tls.ktls == config::Ktls::Required)
-        throw config::ConfigError(fmt::format("{}:{}: ktls = \"required\", but this kernel has no TLS ULP "
-                                              "(CONFIG_TLS; try: modprobe tls)", conf.source, conf.tls.line));
-    if (available)
-        spdlog::info("TLS: kernel TLS for transmit (OpenSSL hands over the write keys; receive stays in OpenSSL)");
-    else
-        spdlog::info("TLS: this kernel has no TLS ULP; records encrypted in user space (OpenSSL)");
-    return available;
-}
-
-// One file per distinct access_log path, shared by the sites that name it.
-void open_access_logs(server::ServerContext& ctx) {
-    std::vector<std::string> paths;
-    for (auto& site : ctx.sites) {
-        if (site.conf.access_log.empty()) continue;
-        const auto it = std::find(paths.begin(), paths.end(), site.conf.access_log);
-        site.log_file = static_cast<int>(it - paths.begin());
-        if (it == paths.end()) paths.push_back(site.conf.access_log);
-    }
-    if (paths.empty()) return;
-    ctx.access_log = std::make_unique<server::AccessLog>(std::move(paths), daemon::worker_count(ctx.conf));
-    ctx.access_log->start();
-}
 
 // Cached files hold descriptors: use the whole hard limit, as nginx's
 // worker_rlimit_nofile would.
@@ -83,50 +43,63 @@ void raise_fd_limit() {
     }
 }
 
-int serve(const config::Config& conf) {
-    raise_fd_limit();
-    server::ServerContext ctx{conf, {}, server::open_sites(conf), load_tls(conf), decide_ktls(conf)};
-    for (const auto& l : conf.listen)
-        if (l.tls) {
-            ctx.https_port = l.address.port();
-            break;
+// SIGHUP: a new generation on the same sockets, or the running one kept (and why).
+void reload(const std::string& path, config::Config& running, daemon::Generation& current,
+            const daemon::Listeners& sockets, std::vector<std::thread>& retiring) {
+    try {
+        config::Config next = config::load_file(path);
+        if (const auto why = daemon::restart_needed(running, next)) {
+            spdlog::error("reload: {} changed, which needs a restart; still serving the previous configuration",
+                          *why);
+            return;
         }
-    open_access_logs(ctx);  // as root, like nginx, before the privilege drop
-    if (conf.admin.enabled) {
-        std::vector<std::string> names;
-        for (const auto& s : conf.sites) names.push_back(s.server_names.empty() ? "default" : s.server_names[0]);
-        ctx.metrics = std::make_unique<server::Metrics>(daemon::worker_count(conf), std::move(names));
+        daemon::Generation fresh = daemon::start_generation(next, sockets);
+        fresh.workers->start();
+        log::set_level(next.log.level);
+        // The old workers stop accepting (the sockets stay open in the new ones),
+        // finish what they are sending and close their connections, off this thread.
+        retiring.emplace_back([old = std::move(current)]() mutable { old.workers->drain_and_join(); });
+        current = std::move(fresh);
+        running = std::move(next);
+        spdlog::info("reloaded {}: {}", path, daemon::describe(current));
+    } catch (const std::exception& e) {
+        spdlog::error("reload failed, still serving the previous configuration: {}", e.what());
     }
-    if (!ctx.mime.load(conf.server.mime_types))
-        spdlog::warn("{}: cannot read; using the built-in MIME table", conf.server.mime_types);
+}
+
+int serve(config::Config conf, const std::string& path) {
+    raise_fd_limit();
     const sigset_t signals = daemon::block_signals();
     const daemon::Notifier notifier;
     // Bind (maybe below 1024), create every ring and register its buffers (pinned
     // memory is not counted against RLIMIT_MEMLOCK for root), then leave root, then
-    // serve: no request is ever handled with root's credentials.
-    daemon::WorkerGroup workers(ctx, daemon::open_listeners(conf));
+    // serve: no request is ever handled with root's credentials. The sockets are
+    // kept here for the generations that reloads start.
+    const daemon::Listeners sockets = daemon::open_listeners(conf);
+    daemon::Generation current = daemon::start_generation(conf, sockets);
     daemon::drop_privileges(conf.server);
-    workers.start();
-    const std::string status = fmt::format("{} workers, io_uring {}, listening on {}", workers.size(),
-                                           workers.ring_mode(), listeners_text(conf));
-    spdlog::info("uringd {} ready: {}", URINGD_VERSION, status);
-    notifier.ready(status);  // every worker is accepting by now
+    current.workers->start();
+    spdlog::info("uringd {} ready: {}", URINGD_VERSION, daemon::describe(current));
+    notifier.ready(daemon::describe(current));  // every worker is accepting by now
+    std::vector<std::thread> retiring;
     for (;;) {
         const int sig = daemon::wait_signal(signals, notifier.watchdog_interval_ms());
         if (sig == 0) {
             notifier.watchdog();
-            continue;
+        } else if (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT) {
+            break;
+        } else if (sig == SIGUSR1) {
+            if (current.ctx->access_log) current.ctx->access_log->reopen();
+        } else if (sig == SIGHUP) {
+            notifier.reloading();
+            reload(path, conf, current, sockets, retiring);
+            notifier.ready(daemon::describe(current));
         }
-        if (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT) break;
-        if (sig == SIGUSR1) {
-            if (ctx.access_log) ctx.access_log->reopen();
-            continue;
-        }
-        spdlog::info("signal {} ignored (reload is not implemented yet)", sig);
     }
     notifier.stopping();
     spdlog::info("draining: no new connections; in-flight responses get {} ms", conf.limits.drain_timeout_ms);
-    workers.drain_and_join();
+    current.workers->drain_and_join();
+    for (auto& t : retiring) t.join();
     spdlog::info("stopped");
     return 0;
 }
@@ -152,7 +125,7 @@ int main(int argc, char** argv) {
             return 0;
         }
         log::init(conf.log.level);
-        return serve(conf);
+        return serve(conf, opts->conf_path);
     } catch (const config::ConfigError& e) {
         std::fprintf(stderr, "uringd: %s\n", e.what());
         return 1;

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <ctime>
 #include <string>
 
 namespace uringd::daemon {
@@ -32,6 +33,12 @@ void Notifier::ready(std::string_view status) const { send(fmt::format("READY=1\
 void Notifier::status(std::string_view status) const { send(fmt::format("STATUS={}", status)); }
 
 void Notifier::stopping() const { send("STOPPING=1\nSTATUS=draining"); }
+
+void Notifier::reloading() const {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    send(fmt::format("RELOADING=1\nMONOTONIC_USEC={}", uint64_t(ts.tv_sec) * 1000000 + uint64_t(ts.tv_nsec) / 1000));
+}
 
 void Notifier::watchdog() const { send("WATCHDOG=1"); }
 

@@ -13,6 +13,7 @@ public:
     void ready(std::string_view status) const;
     void status(std::string_view status) const;
     void stopping() const;
+    void reloading() const;  // RELOADING=1 with MONOTONIC_USEC; ready() again when done
     void watchdog() const;
 
     // How often to call watchdog() (half of WatchdogSec), or 0 when it is off.

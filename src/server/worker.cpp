@@ -11,6 +11,7 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cassert>
 #include <cstring>
 
@@ -21,6 +22,7 @@ using ring::Op;
 namespace {
 
 constexpr int kTickMs = 250;
+constexpr int64_t kDrainGraceMs = 1000;  // idle keep-alive connections at a drain
 constexpr int64_t kLingerMs = 2000;
 constexpr uint16_t kRecvGroup = 0;
 constexpr std::size_t kMaxHeldAccepts = 64;
@@ -178,7 +180,10 @@ void Worker::on_accept(uint32_t listener, int res, uint32_t flags) {
         return;
     }
     UniqueFd fd(res);
-    if (draining_) return;
+    if (draining_) {  // accepted just before the drain: serve it (one request), never reset it
+        if (live_ < conf_.limits.max_connections) start_connection(std::move(fd), listener);
+        return;
+    }
     if (live_ >= conf_.limits.max_connections) {
         // Accepted while the pause was on its way: hold it until a slot frees.
         if (held_accepts_.size() < kMaxHeldAccepts) held_accepts_.push_back({std::move(fd), listener});
@@ -237,7 +242,9 @@ void Worker::on_wake(int res) {
     if (res == sizeof wake_value_) start_drain();
 }
 
-// SIGTERM: no new connections; idle ones close now, busy ones after their response.
+// SIGTERM or a reload: no new connections; busy ones close after their response,
+// idle ones after one more request (answered with "Connection: close") or a short
+// grace, so a client that sent a request just now is answered, not reset.
 void Worker::start_drain() {
     if (draining_) return;
     draining_ = true;
@@ -252,11 +259,9 @@ void Worker::start_drain() {
     held_accepts_.clear();
     for (auto& cp : slab_) {
         Connection& c = *cp;
-        c.keep_alive = false;
-        if (c.state == ConnState::Idle) {
-            begin_close(c);
-            finish_close_if_done(c);
-        }
+        // A response already on its way promised keep-alive: it stands, and the
+        // connection gets the grace below once it is idle (set_timer).
+        if (c.state == ConnState::Idle && c.timer == Timer::KeepAlive) set_timer(c, Timer::KeepAlive);
     }
 }
 
@@ -266,7 +271,10 @@ void Worker::set_timer(Connection& c, Timer t) {
     case Timer::None: c.deadline_ms = 0; return;
     case Timer::Handshake: c.deadline_ms = now_ms_ + conf_.tls.handshake_timeout_ms; return;
     case Timer::Header: c.deadline_ms = now_ms_ + conf_.limits.header_timeout_ms; return;
-    case Timer::KeepAlive: c.deadline_ms = now_ms_ + conf_.limits.keepalive_timeout_ms; return;
+    case Timer::KeepAlive:
+        c.deadline_ms = now_ms_ + (draining_ ? std::min<int64_t>(kDrainGraceMs, conf_.limits.keepalive_timeout_ms)
+                                             : conf_.limits.keepalive_timeout_ms);
+        return;
     case Timer::Send: c.deadline_ms = now_ms_ + conf_.limits.send_timeout_ms; return;
     case Timer::Linger: c.deadline_ms = now_ms_ + kLingerMs; return;
     }

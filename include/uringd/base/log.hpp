@@ -9,6 +9,8 @@ namespace uringd::log {
 
 // Sets up the stderr logger; level is one of trace|debug|info|warn|error|critical|off.
 void init(std::string_view level);
+// Changes the level (a reload).
+void set_level(std::string_view level);
 
 // Lets a message through at most once per `interval_ms` per limiter; counts the rest.
 class RateLimit {
