@@ -16,6 +16,8 @@ packages=(
   systemd man-db
   # test: reload under load
   wrk
+  # test: the .deb is installed into a fresh root
+  debootstrap
 )
 
 missing=()
