@@ -4,10 +4,13 @@
 #include <uringd/net/listener.hpp>
 #include <uringd/server/worker.hpp>
 
+#include <fcntl.h>
 #include <pthread.h>
+#include <systemd/sd-daemon.h>
 #include <sched.h>
 #include <sys/eventfd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <future>
@@ -31,14 +34,54 @@ unsigned worker_count(const config::Config& conf) {
     return conf.server.workers ? conf.server.workers : static_cast<unsigned>(allowed_cpus().size());
 }
 
+namespace {
+
+// Sockets systemd passed (socket activation), matched to addresses; the others are
+// closed with a warning. Empty when uringd was not socket-activated.
+std::vector<std::pair<SocketAddress, UniqueFd>> activated_sockets(const std::vector<SocketAddress>& wanted) {
+    std::vector<std::pair<SocketAddress, UniqueFd>> out;
+    const int n = sd_listen_fds(1);
+    for (int fd = SD_LISTEN_FDS_START; fd < SD_LISTEN_FDS_START + std::max(n, 0); ++fd) {
+        UniqueFd owned(fd);
+        const auto match = std::find_if(wanted.begin(), wanted.end(), [fd](const SocketAddress& a) {
+            return sd_is_socket_sockaddr(fd, SOCK_STREAM, a.get(), a.length, 1) > 0;
+        });
+        if (match == wanted.end()) {
+            spdlog::warn("socket activation: descriptor {} matches no [[listen]] or [admin] address; closed", fd);
+            continue;
+        }
+        ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+        spdlog::info("socket activation: {} from systemd", match->to_string());
+        out.emplace_back(*match, std::move(owned));
+    }
+    return out;
+}
+
+}  // namespace
+
 std::vector<std::vector<UniqueFd>> open_listeners(const config::Config& conf) {
     const auto cpus = allowed_cpus();
+    std::vector<SocketAddress> addresses;
+    for (const auto& l : conf.listen) addresses.push_back(l.address);
+    if (conf.admin.enabled) addresses.push_back(conf.admin.address);  // always last
+    const auto activated = activated_sockets(addresses);
     std::vector<std::vector<UniqueFd>> out(worker_count(conf));
     for (std::size_t i = 0; i < out.size(); ++i) {
         net::ListenOptions lo;
         lo.incoming_cpu = conf.server.incoming_cpu ? cpus[i % cpus.size()] : -1;
-        for (const auto& l : conf.listen) out[i].push_back(net::open_listener(l.address, lo));
-        if (conf.admin.enabled) out[i].push_back(net::open_listener(conf.admin.address, lo));  // always last
+        for (const auto& a : addresses) {
+            const auto given = std::find_if(activated.begin(), activated.end(), [&a](const auto& s) {
+                return s.first.length == a.length && std::memcmp(&s.first.storage, &a.storage, a.length) == 0;
+            });
+            if (given == activated.end()) {
+                out[i].push_back(net::open_listener(a, lo));
+                continue;
+            }
+            // systemd's one socket, shared by every worker (each arms its own accept).
+            UniqueFd copy(::fcntl(given->second.get(), F_DUPFD_CLOEXEC, 0));
+            if (!copy) throw_errno(errno, "dup activated socket");
+            out[i].push_back(std::move(copy));
+        }
     }
     return out;
 }
