@@ -242,9 +242,10 @@ void Worker::on_wake(int res) {
     if (res == sizeof wake_value_) start_drain();
 }
 
-// SIGTERM or a reload: no new connections; busy ones close after their response,
-// idle ones after one more request (answered with "Connection: close") or a short
-// grace, so a client that sent a request just now is answered, not reset.
+// SIGTERM or a reload: no new connections. A response under way finishes as its
+// head promised; an idle connection gets one more request (answered with
+// "Connection: close") or a short grace, so a client that sent a request just now
+// is answered, not reset.
 void Worker::start_drain() {
     if (draining_) return;
     draining_ = true;
