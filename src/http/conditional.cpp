@@ -1,17 +1,10 @@
 #include <uringd/http/conditional.hpp>
 #include <uringd/http/date.hpp>
+#include <uringd/http/request.hpp>
 
 namespace uringd::http {
 
 namespace {
-
-constexpr std::string_view kOws = " \t";
-
-std::string_view trim(std::string_view s) {
-    const auto b = s.find_first_not_of(kOws);
-    if (b == std::string_view::npos) return {};
-    return s.substr(b, s.find_last_not_of(kOws) - b + 1);
-}
 
 // Splits one entity tag off the front of `s`: [W/]"opaque". False when malformed.
 bool next_tag(std::string_view& s, std::string_view& opaque, bool& is_weak) {
@@ -28,7 +21,7 @@ bool next_tag(std::string_view& s, std::string_view& opaque, bool& is_weak) {
 }  // namespace
 
 bool etag_matches(std::string_view field, std::string_view etag, bool weak) {
-    field = trim(field);
+    field = trim_ows(field);
     if (etag.empty()) return false;
     if (field == "*") return true;
     const bool ours_weak = etag.starts_with("W/");
@@ -39,11 +32,11 @@ bool etag_matches(std::string_view field, std::string_view etag, bool weak) {
         bool is_weak = false;
         if (!next_tag(field, opaque, is_weak)) return false;
         if (opaque == ours && (weak || !is_weak)) return true;
-        field = trim(field);
+        field = trim_ows(field);
         if (field.empty()) break;
         if (field.front() != ',') return false;
-        field = trim(field.substr(1));
-        while (!field.empty() && field.front() == ',') field = trim(field.substr(1));  // empty list elements
+        field = trim_ows(field.substr(1));
+        while (!field.empty() && field.front() == ',') field = trim_ows(field.substr(1));  // empty list elements
     }
     return false;
 }
@@ -53,14 +46,14 @@ Precondition evaluate_preconditions(const Request& req, const Validators& v) {
     if (const auto im = req.header("If-Match")) {
         if (!etag_matches(*im, v.etag, false)) return Precondition::Failed;
     } else if (const auto ius = req.header("If-Unmodified-Since")) {
-        const auto t = parse_http_date(trim(*ius));
+        const auto t = parse_http_date(trim_ows(*ius));
         if (t && v.last_modified >= 0 && v.last_modified > *t) return Precondition::Failed;
     }
     // 3 and 4: the client already has it (GET/HEAD only reach here: 304, never 412).
     if (const auto inm = req.header("If-None-Match")) {
         if (etag_matches(*inm, v.etag, true)) return Precondition::NotModified;
     } else if (const auto ims = req.header("If-Modified-Since")) {
-        const auto t = parse_http_date(trim(*ims));
+        const auto t = parse_http_date(trim_ows(*ims));
         if (t && v.last_modified >= 0 && v.last_modified <= *t) return Precondition::NotModified;
     }
     return Precondition::Proceed;
@@ -69,7 +62,7 @@ Precondition evaluate_preconditions(const Request& req, const Validators& v) {
 bool if_range_holds(const Request& req, const Validators& v) {
     const auto ir = req.header("If-Range");
     if (!ir) return true;
-    const std::string_view value = trim(*ir);
+    const std::string_view value = trim_ows(*ir);
     if (value.starts_with("W/")) return false;  // never valid in If-Range
     if (value.starts_with('"')) return !v.etag.empty() && value == v.etag;
     const auto t = parse_http_date(value);

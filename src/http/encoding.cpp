@@ -7,14 +7,6 @@ namespace uringd::http {
 
 namespace {
 
-constexpr std::string_view kOws = " \t";
-
-std::string_view trim(std::string_view s) {
-    const auto b = s.find_first_not_of(kOws);
-    if (b == std::string_view::npos) return {};
-    return s.substr(b, s.find_last_not_of(kOws) - b + 1);
-}
-
 // qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ), as thousandths; -1 if invalid.
 int parse_q(std::string_view v) {
     if (v.empty() || v.size() > 5 || (v[0] != '0' && v[0] != '1')) return -1;
@@ -59,13 +51,13 @@ Negotiation negotiate_encoding(std::optional<std::string_view> field) {
     std::string_view rest = *field;
     while (!rest.empty()) {
         const auto comma = rest.find(',');
-        std::string_view item = trim(rest.substr(0, comma));
+        std::string_view item = trim_ows(rest.substr(0, comma));
         rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
         if (item.empty()) continue;
         int weight = 1000;
         if (const auto semi = item.find(';'); semi != std::string_view::npos) {
-            const std::string_view param = trim(item.substr(semi + 1));
-            item = trim(item.substr(0, semi));
+            const std::string_view param = trim_ows(item.substr(semi + 1));
+            item = trim_ows(item.substr(0, semi));
             if (param.size() < 2 || (param[0] != 'q' && param[0] != 'Q') || param[1] != '=') continue;
             weight = parse_q(param.substr(2));
             if (weight < 0) continue;  // a malformed member is ignored, not the whole field

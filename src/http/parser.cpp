@@ -4,6 +4,12 @@
 
 namespace uringd::http {
 
+std::string_view trim_ows(std::string_view s) {
+    const auto b = s.find_first_not_of(" \t");
+    if (b == std::string_view::npos) return {};
+    return s.substr(b, s.find_last_not_of(" \t") - b + 1);
+}
+
 bool iequals(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
     for (std::size_t i = 0; i < a.size(); ++i) {
@@ -20,12 +26,6 @@ std::optional<std::string_view> Request::header(std::string_view name) const {
 }
 
 namespace {
-
-std::string_view trim_ows(std::string_view v) {
-    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-    return v;
-}
 
 Method to_method(uint8_t m) {
     switch (m) {

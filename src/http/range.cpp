@@ -10,17 +10,10 @@ namespace uringd::http {
 
 namespace {
 
-constexpr std::string_view kOws = " \t";
 // The same strings frame the body and count its length.
 constexpr auto kPartHead = FMT_STRING("\r\n--{}\r\nContent-Range: bytes {}-{}/{}\r\n\r\n");
 constexpr auto kTypedPartHead = FMT_STRING("\r\n--{}\r\nContent-Type: {}\r\nContent-Range: bytes {}-{}/{}\r\n\r\n");
 constexpr auto kEnd = FMT_STRING("\r\n--{}--\r\n");
-
-std::string_view trim(std::string_view s) {
-    const auto b = s.find_first_not_of(kOws);
-    if (b == std::string_view::npos) return {};
-    return s.substr(b, s.find_last_not_of(kOws) - b + 1);
-}
 
 // All digits, no sign, no overflow.
 bool number(std::string_view s, uint64_t& v) {
@@ -73,14 +66,14 @@ std::size_t coalesce(std::span<ByteRange> r) {
 
 RangeSet parse_range(std::string_view field, uint64_t size, std::size_t max_ranges) {
     RangeSet set;
-    field = trim(field);
+    field = trim_ows(field);
     if (field.size() < 6 || !iequals(field.substr(0, 6), "bytes=")) return set;  // a unit we do not know
     std::string_view rest = field.substr(6);
     max_ranges = std::min(max_ranges, kMaxRangesCap);
     std::size_t specs = 0;
     while (true) {
         const auto comma = rest.find(',');
-        const std::string_view spec = trim(rest.substr(0, comma));
+        const std::string_view spec = trim_ows(rest.substr(0, comma));
         if (!spec.empty()) {  // empty list elements are allowed (RFC 9110 §5.6.1.2)
             if (++specs > max_ranges) return RangeSet{};
             ByteRange r;

@@ -35,7 +35,7 @@ void Worker::remember_peer(Connection& c) {
     if (::getpeername(c.fd.get(), reinterpret_cast<sockaddr*>(&ss), &len) < 0) return;
     const void* addr = ss.ss_family == AF_INET6 ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6&>(ss).sin6_addr)
                                                 : static_cast<const void*>(&reinterpret_cast<sockaddr_in&>(ss).sin_addr);
-    if (::inet_ntop(ss.ss_family, addr, c.peer.data(), c.peer.size()))
+    if (::inet_ntop(ss.ss_family, addr, c.peer.data(), static_cast<socklen_t>(c.peer.size())))
         c.peer_len = static_cast<uint8_t>(std::strlen(c.peer.data()));
 }
 

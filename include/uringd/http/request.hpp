@@ -39,5 +39,7 @@ struct Request {
 
 // ASCII case-insensitive equality (header names, tokens).
 bool iequals(std::string_view a, std::string_view b);
+// Without leading and trailing spaces and tabs (RFC 9110 OWS).
+std::string_view trim_ows(std::string_view s);
 
 }  // namespace uringd::http
