@@ -1,5 +1,5 @@
 // uringd: load the conf, start one pinned io_uring worker per CPU, serve until
-// SIGTERM/SIGINT, drain, exit 0.
+// SIGTERM/SIGINT (reloading on SIGHUP, reopening logs on SIGUSR1), drain, exit 0.
 #include "cli.hpp"
 #include "generation.hpp"
 #include "notify.hpp"
@@ -11,12 +11,9 @@
 #include <uringd/config/config.hpp>
 #include <uringd/ring/ring.hpp>
 #include <uringd/server/context.hpp>
-#include <uringd/tls/context.hpp>
 #include <uringd/tls/ktls.hpp>
 
 #include <sys/resource.h>
-
-#include <algorithm>
 
 #include <cstdio>
 #include <cstdlib>
@@ -29,9 +26,6 @@ void print_version() {
     std::printf("uringd %s\nio_uring: %s\nkernel TLS: %s\n", URINGD_VERSION, ring::probe_features().describe().c_str(),
                 tls::ktls::kernel_supports_tls() ? "available" : "not available (no tls ULP)");
 }
-
-// Certificates are loaded (and so checked) by -t too.
-std::unique_ptr<tls::ContextSet> load_tls(const config::Config& conf) { return server::load_tls(conf); }
 
 // Cached files hold descriptors: use the whole hard limit, as nginx's
 // worker_rlimit_nofile would.
@@ -120,7 +114,7 @@ int main(int argc, char** argv) {
     try {
         const config::Config conf = config::load_file(opts->conf_path);
         if (opts->test_only) {
-            load_tls(conf);
+            server::load_tls(conf);  // certificates are loaded, and so checked, by -t too
             std::printf("uringd: configuration file %s test is successful\n", opts->conf_path.c_str());
             return 0;
         }

@@ -1,5 +1,6 @@
-// The admin listener ([admin]): /metrics in the Prometheus text format and /healthz.
-// Also where responses are counted for it.
+// What the server tells about itself: the admin listener ([admin]: /metrics in the
+// Prometheus text format, /healthz), the counting of responses for it, and the
+// access-log line of each finished response.
 #include <uringd/base/clock.hpp>
 #include <uringd/server/worker.hpp>
 
@@ -13,18 +14,21 @@
 
 namespace uringd::server {
 
+// What /metrics and the access log say about the response whose head is written now.
+void Worker::note_response(Connection& c, http::Status status, uint64_t body_bytes) {
+    if (!is_admin(c)) ++responses_[c.site * kCountedStatuses.size() + status_index(status)];
+    c.status_code = static_cast<uint16_t>(http::code(status));
+    c.body_bytes = c.head_only ? 0 : body_bytes;
+}
+
 std::size_t Worker::put_head(Connection& c, const http::ResponseHead& head, std::span<char> out) {
-    if (!is_admin(c)) ++responses_[c.site * kCountedStatuses.size() + status_index(head.status)];
-    c.status_code = static_cast<uint16_t>(http::code(head.status));
-    const bool bodiless = c.head_only || head.status == http::Status::NotModified || head.status == http::Status::NoContent;
-    c.body_bytes = bodiless ? 0 : head.content_length;
+    const bool bodiless = head.status == http::Status::NotModified || head.status == http::Status::NoContent;
+    note_response(c, head.status, bodiless ? 0 : head.content_length);
     return http::write_head(head, out);
 }
 
 std::size_t Worker::put_error(Connection& c, const http::ResponseHead& head, std::span<char> out) {
-    if (!is_admin(c)) ++responses_[c.site * kCountedStatuses.size() + status_index(head.status)];
-    c.status_code = static_cast<uint16_t>(http::code(head.status));
-    c.body_bytes = c.head_only ? 0 : http::error_body_size(head.status);
+    note_response(c, head.status, http::error_body_size(head.status));
     return http::write_error_response(head, c.head_only, out);
 }
 

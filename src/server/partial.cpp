@@ -37,7 +37,7 @@ http::ResponseHead Worker::file_head(const Connection& c, http::Status status) {
         head.content_type = ctx_.mime.lookup(c.open_path);
         head.content_encoding = http::coding_name(static_cast<http::Coding>(c.coding));
     }
-    head.extra = c.tls ? site.extra_tls : site.extra_plain;
+    head.extra = site.extra_for(c.tls != nullptr);
     head.keep_alive = c.keep_alive;
     head.http10_keep_alive = c.http10_keep_alive;
     return head;

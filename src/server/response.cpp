@@ -324,7 +324,7 @@ bool Worker::serve_error_page(Connection& c, http::Status status) {
 // A status with its small HTML page (none for 204), into the buffer `c` holds.
 void Worker::write_simple(Connection& c, http::ResponseHead head) {
     head.date = date_.get(clock::wall_seconds());
-    head.extra = c.tls ? ctx_.sites[c.site].extra_tls : ctx_.sites[c.site].extra_plain;
+    head.extra = ctx_.sites[c.site].extra_for(c.tls != nullptr);
     head.keep_alive = c.keep_alive;
     head.http10_keep_alive = c.http10_keep_alive;
     const auto len = head.status == http::Status::NoContent

@@ -21,6 +21,7 @@ struct Site {
     // the same plus Strict-Transport-Security for TLS connections.
     std::string extra_plain;
     std::string extra_tls;
+    std::string_view extra_for(bool tls) const { return tls ? extra_tls : extra_plain; }
     int log_file = -1;  // index in the AccessLog's files, -1: no access log
 
     // The Cache-Control value for a normalised path ("a/b.css"); empty: none.

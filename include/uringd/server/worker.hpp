@@ -85,7 +85,8 @@ private:
     void process_input(Connection& c);
     void handle_request(Connection& c);
 
-    // admin.cpp: /metrics and /healthz on the admin listener; counting responses.
+    // admin.cpp: /metrics and /healthz on the admin listener; counting responses and
+    // writing their access-log lines.
     bool is_admin(const Connection& c) const { return c.listener == conf_.listen.size(); }
     void serve_admin(Connection& c);
     void publish_metrics();
@@ -94,6 +95,7 @@ private:
     // Writes the head (counting its status for /metrics) and returns its length.
     std::size_t put_head(Connection& c, const http::ResponseHead& head, std::span<char> out);
     std::size_t put_error(Connection& c, const http::ResponseHead& head, std::span<char> out);
+    void note_response(Connection& c, http::Status status, uint64_t body_bytes);
     bool choose_site(Connection& c, std::string_view host);
     void redirect_to_https(Connection& c, std::string_view host, std::string_view path_and_query);
     void compact_input(Connection& c);
