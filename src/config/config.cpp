@@ -102,6 +102,8 @@ void validate_tls(Config& c, const Reader& r) {
 void validate(Config& c, const Reader& r) {
     if (c.listen.empty()) r.error_at(1, "no [[listen]] block: nothing to serve on");
     if (c.sites.empty()) r.error_at(1, "no [[site]] block: nothing to serve");
+    // A connection names its site in one byte (and so does the cache key).
+    if (c.sites.size() > 255) r.error_at(c.sites[255].line, "at most 255 [[site]] blocks");
     for (std::size_t i = 1; i < c.sites.size(); ++i)
         if (c.sites[i].server_names.empty())
             r.error_at(c.sites[i].line, "[[site]] needs server_names (only the first, the default, may omit them)");

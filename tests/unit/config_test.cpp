@@ -213,3 +213,10 @@ TEST_F(ConfigTest, ErrorPages) {
     EXPECT_EQ(error_of(base() + "error_pages = { 404 = \"/../x.html\" }\n"),
               "test.conf:5: error page \"/../x.html\" must be a file path under the root, like \"/404.html\"");
 }
+
+TEST_F(ConfigTest, AtMost255Sites) {
+    std::string text = base();
+    for (int i = 1; i < 256; ++i)
+        text += "[[site]]\nroot = \"" + dir_ + "\"\nserver_names = [\"s" + std::to_string(i) + ".test\"]\n";
+    EXPECT_EQ(error_of(text), "test.conf:767: at most 255 [[site]] blocks");
+}
