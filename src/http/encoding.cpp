@@ -24,23 +24,18 @@ int parse_q(std::string_view v) {
 
 }  // namespace
 
-std::string_view coding_name(Coding c) {
-    switch (c) {
-    case Coding::Br: return "br";
-    case Coding::Zstd: return "zstd";
-    case Coding::Gzip: return "gzip";
-    }
-    return "";
-}
+namespace {
 
-std::string_view sidecar_suffix(Coding c) {
-    switch (c) {
-    case Coding::Br: return ".br";
-    case Coding::Zstd: return ".zst";
-    case Coding::Gzip: return ".gz";
-    }
-    return "";
-}
+struct CodingNames {
+    std::string_view name, suffix;
+};
+constexpr CodingNames kNames[kCodings] = {{"br", ".br"}, {"zstd", ".zst"}, {"gzip", ".gz"}};  // in Coding order
+
+}  // namespace
+
+std::string_view coding_name(Coding c) { return kNames[static_cast<std::size_t>(c)].name; }
+
+std::string_view sidecar_suffix(Coding c) { return kNames[static_cast<std::size_t>(c)].suffix; }
 
 Negotiation negotiate_encoding(std::optional<std::string_view> field) {
     Negotiation n;
