@@ -1,6 +1,5 @@
 // Receiving and parsing: multishot recv into provided buffers, bytes copied into the
 // connection's input area, llhttp over them, one request at a time.
-#include <uringd/http/host.hpp>
 #include <uringd/server/worker.hpp>
 
 #include <algorithm>
@@ -147,67 +146,28 @@ void Worker::handle_request(Connection& c) {
     c.site = 0;
     c.request_ms = now_ms_;
     if (is_admin(c)) return serve_admin(c);
-    // RFC 9112 §3.2.2: an absolute-form target's authority overrides Host.
-    const http::TargetParts parts = http::split_target(req.target);
-    const auto host = http::host_name(parts.authority.empty() ? req.host : parts.authority);
-    if (!host) return respond_simple(c, http::Status::BadRequest, true);
-    if (conf_.listen[c.listener].https_redirect) return redirect_to_https(c, *host, parts.path_and_query);
-    if (!choose_site(c, *host)) return;
-    if (req.method == http::Method::Options) {
-        if (req.target != "*" && http::resolve_target(req.target, c.target) != http::TargetError::None)
-            return respond_simple(c, http::Status::BadRequest, true);
-        return respond_simple(c, http::Status::NoContent);  // with Allow
+    const std::string_view sni = c.tls ? c.tls->server_name() : std::string_view{};
+    const Route route = route_request(ctx_, {req, sni, conf_.listen[c.listener].https_redirect}, c.target);
+    c.site = route.site;
+    switch (route.kind) {
+    case Route::Kind::Respond: return respond_simple(c, route.status, route.close);
+    case Route::Kind::Redirect: return redirect_to_https(c, route);
+    case Route::Kind::Serve: break;
     }
-    if (req.method != http::Method::Get && req.method != http::Method::Head)
-        return respond_simple(c, http::Status::MethodNotAllowed);
-    if (req.target == "*" || http::resolve_target(req.target, c.target) != http::TargetError::None)
-        return respond_simple(c, http::Status::BadRequest, true);  // a confused client: start over
-    const Site& site = ctx_.sites[c.site];
-    if (!site.conf.serve_hidden && http::has_hidden_segment(c.target.path))
-        return respond_simple(c, http::Status::Forbidden);
     c.open_path = c.target.path.empty() ? "." : c.target.path;
     c.opening_index = false;
     serve_path(c);
 }
 
-// The site named by Host; on TLS it must be the one the client's SNI named too
-// (RFC 9110 §7.4: otherwise 421). False when it answered instead.
-bool Worker::choose_site(Connection& c, std::string_view host) {
-    // HTTP/1.0 may omit Host: then SNI, when there is one, names the site.
-    const std::string_view sni = c.tls ? c.tls->server_name() : std::string_view{};
-    if (host.empty()) host = sni;
-    int site = host.empty() ? -1 : ctx_.site_for(host);
-    if (site < 0) {
-        switch (conf_.server.unknown_host) {
-        case config::UnknownHost::Default: site = 0; break;
-        case config::UnknownHost::NotFound: respond_simple(c, http::Status::NotFound); return false;
-        case config::UnknownHost::Misdirected: respond_simple(c, http::Status::MisdirectedRequest); return false;
-        }
-    }
-    if (!sni.empty()) {
-        const int by_sni = ctx_.site_for(sni);
-        if ((by_sni < 0 ? 0 : by_sni) != site) {
-            respond_simple(c, http::Status::MisdirectedRequest);
-            return false;
-        }
-    }
-    c.site = static_cast<uint8_t>(site);
-    return true;
-}
-
-void Worker::redirect_to_https(Connection& c, std::string_view host, std::string_view path_and_query) {
-    if (host.empty()) return respond_simple(c, http::Status::BadRequest, true);
+void Worker::redirect_to_https(Connection& c, const Route& route) {
     c.location.assign("https://");
-    c.location += host;
+    c.location += route.host;
     if (ctx_.https_port != 443) {
         c.location += ':';
         c.location += std::to_string(ctx_.https_port);
     }
-    c.location += path_and_query == "*" ? std::string_view("/") : path_and_query;
-    // 301 may turn a POST into a GET; 308 keeps the method (RFC 9110 §15.4).
-    const http::Method m = c.parser.request().method;
-    respond_simple(c, m == http::Method::Get || m == http::Method::Head ? http::Status::MovedPermanently
-                                                                           : http::Status::PermanentRedirect);
+    c.location += route.path_and_query;
+    respond_simple(c, route.status);
 }
 
 }  // namespace uringd::server

@@ -11,6 +11,7 @@
 #include <uringd/server/connection.hpp>
 #include <uringd/server/context.hpp>
 #include <uringd/server/pipe_pool.hpp>
+#include <uringd/server/route.hpp>
 
 #include <linux/openat2.h>
 
@@ -96,8 +97,7 @@ private:
     std::size_t put_head(Connection& c, const http::ResponseHead& head, std::span<char> out);
     std::size_t put_error(Connection& c, const http::ResponseHead& head, std::span<char> out);
     void note_response(Connection& c, http::Status status, uint64_t body_bytes);
-    bool choose_site(Connection& c, std::string_view host);
-    void redirect_to_https(Connection& c, std::string_view host, std::string_view path_and_query);
+    void redirect_to_https(Connection& c, const Route& route);
     void compact_input(Connection& c);
 
     // tls.cpp: handshake on the ring, decryption into the input area, encryption of

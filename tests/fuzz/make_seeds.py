@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""Writes the seed corpora in corpus/{request,config,tls}: a first byte of options
+(see each target) followed by requests, sample confs, and real ClientHellos."""
+import os
+import ssl
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+
+REQUESTS = [
+    b"GET / HTTP/1.1\r\nHost: a.example\r\n\r\n",
+    b"GET /a/../b/./c%2e%2E/%41?x=1 HTTP/1.1\r\nHost: x.b.example:8443\r\n\r\n",
+    b"HEAD /f HTTP/1.1\r\nHost: a.example\r\nRange: bytes=0-0,5-9,-3,100-\r\nIf-Range: \"5f00-2710\"\r\n\r\n",
+    b"GET /f HTTP/1.1\r\nHost: a\r\nIf-None-Match: W/\"x\", \"5f00-2710\"\r\n"
+    b"If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\nAccept-Encoding: br;q=0.5, gzip, *;q=0\r\n\r\n",
+    b"GET /f HTTP/1.1\r\nHost: a\r\nIf-Match: *\r\nIf-Unmodified-Since: Sunday, 06-Nov-94 08:49:37 GMT\r\n\r\n",
+    b"GET http://127.0.0.1:8080/x HTTP/1.1\r\nHost: other\r\n\r\nGET /.git/config HTTP/1.1\r\nHost: [::1]\r\n\r\n",
+    b"OPTIONS * HTTP/1.1\r\nHost: a.example\r\n\r\nPOST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello",
+    b"GET / HTTP/1.0\r\n\r\n",
+    b"POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+    b"GET /x HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 10\r\n\r\n",
+]
+
+
+def write(kind, name, data):
+    d = os.path.join(HERE, "corpus", kind)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+def client_hello(**kw):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    for k, v in kw.items():
+        setattr(ctx, k, v)
+    inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+    conn = ctx.wrap_bio(inc, out, server_hostname="fuzz.example")
+    try:
+        conn.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    return out.read()
+
+
+def main():
+    for i, req in enumerate(REQUESTS):
+        for opts in (0x00, 0x03, 0x8d, 0x66):
+            write("request", f"req{i}-{opts:02x}", bytes([opts]) + req)
+    with open(os.path.join(ROOT, "conf", "uringd.conf"), "rb") as f:
+        write("config", "sample.conf", f.read())
+    write("config", "minimal.conf", b'[[listen]]\naddress = "127.0.0.1:8080"\n[[site]]\nroot = "/tmp"\n')
+    write("config", "tls.conf", b'[tls]\ncertificate = "/c.pem"\nkey = "/k.pem"\n[[listen]]\naddress = "[::1]:8443"\n'
+          b'tls = true\n[[site]]\nroot = "/"\nserver_names = ["*.a.example"]\n[[site.error_pages]]\nstatus = 404\npath = "/404.html"\n')
+    write("tls", "hello13", b"\x00" + client_hello())
+    write("tls", "hello12", b"\x00" + client_hello(maximum_version=ssl.TLSVersion.TLSv1_2))
+    write("tls", "hello13-sliced", b"\x85" + client_hello())
+    write("tls", "hello12-smallout", b"\x40" + client_hello(maximum_version=ssl.TLSVersion.TLSv1_2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
