@@ -40,7 +40,10 @@ std::vector<Attempt> attempts(const RingOptions& o) {
              "kernel.io_uring_disabled=0 (or add this user to kernel.io_uring_group) and allow "
              "io_uring_setup/io_uring_enter/io_uring_register in any seccomp filter",
              std::strerror(err));
-    if (err == ENOSYS) fail("io_uring_setup: not supported by this kernel (needs Linux 6.1 or later)");
+    if (err == ENOSYS)
+        fail("io_uring_setup: {} — this kernel lacks io_uring (needs Linux 6.1 or later) or a seccomp "
+             "filter hides it: allow io_uring_setup/io_uring_enter/io_uring_register",
+             std::strerror(err));
     if (err == ENOMEM)
         fail("io_uring_setup: {} — raise the memlock limit (LimitMEMLOCK=) or lower io_uring.entries",
              std::strerror(err));
@@ -55,6 +58,7 @@ Ring::Ring(const RingOptions& o) {
     for (const auto& a : tries) {
         io_uring_params p{};
         p.flags = a.flags | IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL;
+        if (o.start_disabled) p.flags |= IORING_SETUP_R_DISABLED;
         p.cq_entries = o.entries * 4;
         p.sq_thread_idle = o.sqpoll_idle_ms;
         if (a.flags & IORING_SETUP_ATTACH_WQ) p.wq_fd = static_cast<unsigned>(o.attach_wq_fd);
@@ -77,6 +81,36 @@ Ring::Ring(const RingOptions& o) {
 }
 
 Ring::~Ring() { io_uring_queue_exit(&ring_); }
+
+void Ring::enable(const Restrictions* r) {
+    if (r) {
+        std::vector<io_uring_restriction> list;
+        for (const uint8_t op : r->opcodes) {
+            io_uring_restriction x{};
+            x.opcode = IORING_RESTRICTION_SQE_OP;
+            x.sqe_op = op;
+            list.push_back(x);
+        }
+        for (const uint8_t op : r->register_ops) {
+            io_uring_restriction x{};
+            x.opcode = IORING_RESTRICTION_REGISTER_OP;
+            x.register_op = op;
+            list.push_back(x);
+        }
+        io_uring_restriction flags{};
+        flags.opcode = IORING_RESTRICTION_SQE_FLAGS_ALLOWED;
+        flags.sqe_flags = r->sqe_flags;
+        list.push_back(flags);
+        // Debian's liburing 2.3 declares io_uring_register_restrictions and
+        // io_uring_enable_rings but does not export them: use the plain call.
+        if (const int e = io_uring_register(ring_.ring_fd, IORING_REGISTER_RESTRICTIONS, list.data(),
+                                            static_cast<unsigned>(list.size()));
+            e < 0)
+            throw_errno(-e, "io_uring_register(RESTRICTIONS)");
+    }
+    if (const int e = io_uring_register(ring_.ring_fd, IORING_REGISTER_ENABLE_RINGS, nullptr, 0); e < 0)
+        throw_errno(-e, "io_uring_register(ENABLE_RINGS)");
+}
 
 io_uring_sqe* Ring::sqe() {
     io_uring_sqe* s = io_uring_get_sqe(&ring_);

@@ -36,10 +36,21 @@ ring::RingOptions ring_options(const config::RingConfig& c, const WorkerOptions&
     r.attach_wq_fd = c.sqpoll_shared ? o.attach_wq_fd : -1;
     r.iowq_max_bounded = c.iowq_max_bounded;
     r.iowq_max_unbounded = c.iowq_max_unbounded;
+    r.start_disabled = true;  // registered, restricted and enabled by start()
     return r;
 }
 
 }  // namespace
+
+const ring::Restrictions& worker_ring_restrictions() {
+    static const ring::Restrictions r{
+        {IORING_OP_ACCEPT, IORING_OP_RECV, IORING_OP_SEND, IORING_OP_SEND_ZC, IORING_OP_OPENAT2, IORING_OP_STATX,
+         IORING_OP_READ, IORING_OP_READ_FIXED, IORING_OP_SPLICE, IORING_OP_ASYNC_CANCEL},
+        {IORING_UNREGISTER_PBUF_RING},  // at exit; buffers and personality come before
+        IOSQE_IO_LINK | IOSQE_BUFFER_SELECT,
+    };
+    return r;
+}
 
 const char* to_string(ConnState s) {
     switch (s) {
@@ -95,6 +106,7 @@ void Worker::start() {
         if (id < 0) fail("worker {}: io_uring_register_personality: {}", opts_.index, std::strerror(-id));
         personality_ = static_cast<uint16_t>(id);
     }
+    ring_.enable(&worker_ring_restrictions());
     now_ms_ = clock::monotonic_ms();
     for (uint32_t i = 0; i < listeners_.size(); ++i) arm_accept(i);
     arm_wake();

@@ -3,7 +3,9 @@
 // Created and used by a single thread (IORING_SETUP_SINGLE_ISSUER where possible).
 #include <liburing.h>
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace uringd::ring {
 
@@ -14,6 +16,17 @@ struct RingOptions {
     int attach_wq_fd = -1;  // share this ring's SQPOLL thread (IORING_SETUP_ATTACH_WQ)
     unsigned iowq_max_bounded = 0;
     unsigned iowq_max_unbounded = 0;
+    // Created disabled (IORING_SETUP_R_DISABLED): registrations may follow, and
+    // nothing runs until enable() — which may first restrict the ring.
+    bool start_disabled = false;
+};
+
+// What an enabled ring may still do (IORING_REGISTER_RESTRICTIONS): every other
+// opcode, SQE flag and io_uring_register operation fails with EACCES.
+struct Restrictions {
+    std::vector<uint8_t> opcodes;       // IORING_OP_*
+    std::vector<uint8_t> register_ops;  // IORING_REGISTER_* / IORING_UNREGISTER_*
+    uint8_t sqe_flags = 0;              // IOSQE_* allowed (none required)
 };
 
 class Ring {
@@ -25,6 +38,9 @@ public:
     Ring& operator=(const Ring&) = delete;
     ~Ring();
 
+    // For a ring made with start_disabled: installs `r` (null: none), then enables
+    // the ring from the calling thread (with SINGLE_ISSUER it becomes the submitter).
+    void enable(const Restrictions* r);
     // A zeroed SQE; submits pending ones first when the SQ is full. Never null.
     io_uring_sqe* sqe();
     // Makes room for `n` SQEs in a row (a linked chain must go in one submit).

@@ -36,6 +36,10 @@ struct WorkerOptions {
     int wake_fd = -1;        // eventfd written by the main thread to ask for a drain
 };
 
+// All a worker's ring may do once serving: the opcodes, SQE flags and register
+// operations below, so a bug cannot turn it into a general syscall gateway.
+const ring::Restrictions& worker_ring_restrictions();
+
 class Worker {
 public:
     // Builds the ring, buffers and listeners. Must run on the worker's own thread
@@ -50,6 +54,7 @@ public:
     // Serves until a drain was requested and every connection has closed.
     // Arms the accepts: the worker serves from here on. Separate from construction so
     // that privileges are dropped after every ring exists and before any request.
+    // Also restricts the ring to worker_ring_restrictions() and enables it.
     void start();
     void run();
     int ring_fd() const { return ring_.fd(); }
