@@ -29,6 +29,8 @@ bool RateLimit::allow(long now_ms) {
         return false;
     }
     next_ms_ = now_ms + interval_ms_;
+    reported_ = suppressed_;
+    suppressed_ = 0;
     return true;
 }
 

@@ -36,6 +36,13 @@ CachedFile* FileCache::lookup(std::string_view key, int64_t now_ms) {
     return f;
 }
 
+CachedFile* FileCache::last_known(std::string_view key) {
+    const auto it = map_.find(key);
+    if (it == map_.end()) return nullptr;
+    CachedFile* f = it->second.get();
+    return f->error || !f->fd || f->validated_ms == kInvalidated ? nullptr : f;
+}
+
 CachedFile* FileCache::emplace(std::string_view key, int64_t now_ms) {
     if (const auto it = map_.find(key); it != map_.end()) {
         CachedFile* old = it->second.get();

@@ -108,14 +108,17 @@ void Worker::on_send(Connection& c, int res, uint32_t flags, const ring::Tag& t)
 }
 
 void Worker::start_splice(Connection& c) {
-    c.buf.reset();  // the head is on the socket; the body does not need the buffer
     const auto pipe = pipes_.acquire();
     if (!pipe) {
+        // Out of descriptors (or the pool is spent): the read loop needs no pipe and
+        // the registered buffer that carried the head is still ours.
         if (resource_errors_.allow(now_ms_))
-            spdlog::error("worker {}: pipe: {}; closing connection", opts_.index,
-                          std::strerror(pipes_.last_error()));
+            spdlog::warn("worker {}: pipe: {}; sending by read instead ({} similar suppressed)", opts_.index,
+                         std::strerror(pipes_.last_error()), resource_errors_.suppressed());
+        if (c.buf) return read_tls_chunk(c);
         return begin_close(c);
     }
+    c.buf.reset();  // the head is on the socket; the body does not need the buffer
     c.pipe = *pipe;
     c.pipe_fill = 0;
     c.file_short = c.body_failed = false;

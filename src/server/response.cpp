@@ -128,6 +128,9 @@ void Worker::on_open(Connection& c, int res) {
         // Remember quiet failures (404/403): a flood of misses costs no opens.
         if (fs::classify_open_error(-res).severity == fs::Severity::Quiet)
             return serve_entry(c, cache_.insert_error(cache_key(c), -res, now_ms_));
+        if (res == -EMFILE || res == -ENFILE) {
+            if (fs::CachedFile* e = cache_.last_known(cache_key(c))) return serve_entry(c, e);
+        }
         if (c.probing_sidecar) return skip_sidecar(c);
         if (c.error_page) return error_page_failed(c);
         return respond_open_error(c, -res);
@@ -220,7 +223,8 @@ void Worker::respond_open_error(Connection& c, int err) {
     c.file.reset();
     const auto f = fs::classify_open_error(err);
     if (f.severity == fs::Severity::Loud && resource_errors_.allow(now_ms_))
-        spdlog::error("worker {}: open \"{}\": {}", opts_.index, c.open_path, std::strerror(err));
+        spdlog::error("worker {}: open \"{}\": {} ({} similar suppressed)", opts_.index, c.open_path,
+                      std::strerror(err), resource_errors_.suppressed());
     respond_simple(c, f.status);
 }
 

@@ -94,11 +94,12 @@ class Server:
         self.log_path = os.path.join(self.dir, "uringd.log")
         self.proc = None
         self.env = None  # extra environment variables for the server
+        self.wrapper = []  # a command the server runs under, e.g. ["prlimit", "--nofile=64"]
 
     def start(self):
         self.log = open(self.log_path, "w")
         env = {**os.environ, **self.env} if self.env else None
-        self.proc = subprocess.Popen([BIN, "-c", self.conf], stdout=self.log, stderr=subprocess.STDOUT, env=env)
+        self.proc = subprocess.Popen([*self.wrapper, BIN, "-c", self.conf], stdout=self.log, stderr=subprocess.STDOUT, env=env)
         deadline = time.time() + 10
         while time.time() < deadline:
             if self.proc.poll() is not None:

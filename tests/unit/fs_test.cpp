@@ -142,6 +142,18 @@ TEST(FileCache, NegativeEntries) {
     EXPECT_FALSE(f->fd);
 }
 
+TEST(FileCache, LastKnownOutlivesValidityButNotInvalidation) {
+    fs::FileCache cache({.max_entries = 8, .valid_ms = 1000});
+    auto* f = cache.insert("a", dev_null(), stat_of(10), 0);
+    cache.insert_error("gone", ENOENT, 0);
+    EXPECT_EQ(cache.lookup("a", 5000), nullptr);
+    EXPECT_EQ(cache.last_known("a"), f);  // expired, still holding its file
+    EXPECT_EQ(cache.last_known("gone"), nullptr);
+    EXPECT_EQ(cache.last_known("never"), nullptr);
+    fs::FileCache::invalidate(f);  // changed under us: never served again
+    EXPECT_EQ(cache.last_known("a"), nullptr);
+}
+
 TEST(FileCache, LruEvictionByCount) {
     fs::FileCache cache({.max_entries = 2, .valid_ms = 1000000});
     cache.insert("a", dev_null(), stat_of(1), 0);

@@ -16,14 +16,16 @@ void set_level(std::string_view level);
 class RateLimit {
 public:
     explicit RateLimit(long interval_ms) : interval_ms_(interval_ms) {}
-    // True when a message may be logged now; `suppressed()` tells how many were dropped.
+    // True when a message may be logged now; then `suppressed()` tells how many were
+    // dropped since the previous message.
     bool allow(long now_ms);
-    unsigned long suppressed() const { return suppressed_; }
+    unsigned long suppressed() const { return reported_; }
 
 private:
     long interval_ms_;
     long next_ms_ = 0;
     unsigned long suppressed_ = 0;
+    unsigned long reported_ = 0;
 };
 
 }  // namespace uringd::log

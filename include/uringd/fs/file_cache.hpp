@@ -71,6 +71,8 @@ private:
 };
 
 class FileCache {
+    static constexpr int64_t kInvalidated = INT64_MIN / 2;
+
 public:
     explicit FileCache(CacheLimits limits) : limits_(limits) {}
     FileCache(const FileCache&) = delete;
@@ -78,6 +80,10 @@ public:
 
     // A valid entry for `key`, or null (absent or older than valid_ms).
     CachedFile* lookup(std::string_view key, int64_t now_ms);
+    // An expired entry that still holds its file, for when it cannot be revalidated
+    // (out of descriptors): the last known version beats a 503. Null when there is
+    // none, it was a failed open, or it was invalidated (the file changed under us).
+    CachedFile* last_known(std::string_view key);
     // Records an opened file (takes the fd) and returns its entry; replaces any
     // entry for the same key.
     CachedFile* insert(std::string_view key, UniqueFd fd, const struct statx& st, int64_t now_ms);
@@ -87,7 +93,7 @@ public:
     bool keep_body(CachedFile* f, std::span<const char> body);
     bool wants_body(const CachedFile& f) const;
     // The file changed under us (short read): the next lookup opens it again.
-    static void invalidate(CachedFile* f) { f->validated_ms = INT64_MIN / 2; }
+    static void invalidate(CachedFile* f) { f->validated_ms = kInvalidated; }
 
     FileRef ref(CachedFile* f) { return FileRef(this, f); }
 
