@@ -18,6 +18,8 @@ packages=(
   wrk
   # test: the .deb is installed into a fresh root
   debootstrap
+  # test: libFuzzer targets (clang's fuzzer runtime)
+  clang libclang-rt-14-dev
 )
 
 missing=()

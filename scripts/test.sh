@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
-# Installs dependencies, builds, and runs every test (unit + end-to-end) with ctest.
+# Installs dependencies, builds, and runs every test: the suite with ctest (unit,
+# end-to-end, kTLS VM, benchmark smoke, unit file, package), the suite again under
+# ASan+UBSan and the threaded parts under TSan, each fuzz target for FUZZ_SECONDS
+# (default 60).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 bash scripts/build.sh
-cd "${BUILD_DIR:-build}"
-ctest --output-on-failure -j2 --timeout 600
+(cd "${BUILD_DIR:-build}" && ctest --output-on-failure -j2 --timeout 600)
+bash scripts/sanitize.sh address
+bash scripts/sanitize.sh thread
+bash tests/fuzz/run.sh "${FUZZ_SECONDS:-60}"
