@@ -15,8 +15,10 @@ void Reader::error(const toml::node& n, std::string_view msg) const {
 }
 
 uint32_t Reader::u32(const toml::node& n, uint32_t min, uint32_t max) const {
+    // Check the type first: value<int64_t>() converts a float, and 1e24 does not fit.
+    if (!n.is_integer()) error(n, "expected an integer");
     const auto v = n.value<int64_t>();
-    if (!n.is_integer() || !v) error(n, "expected an integer");
+    if (!v) error(n, "expected an integer");
     if (*v < min || *v > max) error(n, fmt::format("value {} out of range [{}, {}]", *v, min, max));
     return static_cast<uint32_t>(*v);
 }

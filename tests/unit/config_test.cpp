@@ -59,6 +59,9 @@ TEST_F(ConfigTest, UnknownSection) {
 
 TEST_F(ConfigTest, WrongType) {
     EXPECT_EQ(error_of(base() + "[server]\nworkers = \"two\"\n"), "test.conf:6: expected an integer");
+    // Found by fuzz_config: a float was converted (UB for 1e24) before its type was checked.
+    EXPECT_EQ(error_of(base() + "[io_uring]\nentries = 1e24\n"), "test.conf:6: expected an integer");
+    EXPECT_EQ(error_of(base() + "[io_uring]\nentries = 64.0\n"), "test.conf:6: expected an integer");
     EXPECT_EQ(error_of(base() + "[io_uring]\nsqpoll = true\n"), "test.conf:6: expected a string");
 }
 
