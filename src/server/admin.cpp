@@ -73,7 +73,9 @@ void Worker::publish_metrics() {
                           counters_.bytes_copy,     counters_.bytes_splice, counters_.bytes_zc,
                           counters_.tls_handshakes, counters_.tls_failures, counters_.tls_userspace,
                           counters_.tls_ktls,       cache_.hits(),          cache_.misses(),
-                          ctx_.access_log ? ctx_.access_log->dropped(opts_.index) : 0};
+                          ctx_.access_log ? ctx_.access_log->dropped(opts_.index) : 0,
+                          counters_.timed_out_handshake, counters_.timed_out_header,
+                          counters_.timed_out_keepalive, counters_.timed_out_send};
     ctx_.metrics->publish(opts_.index, n, responses_);
 }
 

@@ -3,6 +3,7 @@
 #include <uringd/server/worker.hpp>
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -126,6 +127,11 @@ void Worker::start_splice(Connection& c) {
     submit_splice_round(c);
 }
 
+// Pipe → socket never blocks: a slow reader would hold an io-wq thread for as long
+// as it reads (one kernel thread per slow client). A full socket answers EAGAIN and
+// the round waits for POLLOUT instead (wait_writable).
+constexpr unsigned kToSocket = SPLICE_F_MOVE | SPLICE_F_NONBLOCK;
+
 // One round: file → pipe linked to pipe → socket; or, when the pipe still holds bytes
 // from a short round, just pipe → socket.
 void Worker::submit_splice_round(Connection& c) {
@@ -139,13 +145,13 @@ void Worker::submit_splice_round(Connection& c) {
         in->flags |= IOSQE_IO_LINK;
         io_uring_sqe_set_data64(in, tag(c, Op::SpliceIn));
         io_uring_sqe* out = ring_.sqe();
-        io_uring_prep_splice(out, p.read_end.get(), -1, c.fd.get(), -1, chunk, SPLICE_F_MOVE);
+        io_uring_prep_splice(out, p.read_end.get(), -1, c.fd.get(), -1, chunk, kToSocket);
         io_uring_sqe_set_data64(out, tag(c, Op::SpliceOut));
         c.inflight += 2;
         c.body_ops = 2;
     } else {
         io_uring_sqe* out = ring_.sqe();
-        io_uring_prep_splice(out, p.read_end.get(), -1, c.fd.get(), -1, c.pipe_fill, SPLICE_F_MOVE);
+        io_uring_prep_splice(out, p.read_end.get(), -1, c.fd.get(), -1, c.pipe_fill, kToSocket);
         io_uring_sqe_set_data64(out, tag(c, Op::SpliceOut));
         c.inflight += 1;
         c.body_ops = 1;
@@ -168,7 +174,7 @@ void Worker::on_splice(Connection& c, Op op, int res) {
         c.pipe_fill -= static_cast<uint32_t>(res);
         c.body_left -= static_cast<uint64_t>(res);
         counters_.bytes_splice += static_cast<uint64_t>(res);
-    } else if (res != -ECANCELED) {  // cancelled: the linked file → pipe came up short
+    } else if (res != -ECANCELED && res != -EAGAIN) {  // cancelled: the linked file → pipe came up short
         c.body_failed = true;
     }
     if (c.body_ops > 0 || c.state == ConnState::Closing) return;
@@ -180,6 +186,21 @@ void Worker::on_splice(Connection& c, Op op, int res) {
         fs::FileCache::invalidate(c.fref.entry());
         return begin_close(c);
     }
+    // Bytes left in the pipe: the socket is full (or the file round came up short).
+    if (c.pipe_fill > 0) return wait_writable(c);
+    submit_splice_round(c);
+}
+
+void Worker::wait_writable(Connection& c) {
+    io_uring_sqe* sqe = ring_.sqe();
+    io_uring_prep_poll_add(sqe, c.fd.get(), POLLOUT);
+    io_uring_sqe_set_data64(sqe, tag(c, Op::Writable));
+    ++c.inflight;
+}
+
+void Worker::on_writable(Connection& c, int res) {
+    if (c.state == ConnState::Closing) return;
+    if (res < 0) return begin_close(c);
     submit_splice_round(c);
 }
 

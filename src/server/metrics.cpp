@@ -28,7 +28,12 @@ constexpr Family kFamilies[] = {
     {"uringd_file_cache_hits_total", "counter", "Open-file cache lookups that found a valid entry.", ""},
     {"uringd_file_cache_misses_total", "counter", "Open-file cache lookups that had to open.", ""},
     {"uringd_access_log_dropped_total", "counter", "Access-log lines dropped because the writer fell behind.", ""},
+    {"uringd_connections_timed_out_total", "counter", "Connections closed by a timeout, by which.", "timer=\"handshake\""},
+    {"uringd_connections_timed_out_total", "counter", "", "timer=\"header\""},
+    {"uringd_connections_timed_out_total", "counter", "", "timer=\"keepalive\""},
+    {"uringd_connections_timed_out_total", "counter", "", "timer=\"send\""},
 };
+static_assert(std::size(kFamilies) == std::tuple_size_v<decltype(WorkerStats::numbers)>);
 
 }  // namespace
 
@@ -54,7 +59,8 @@ void Metrics::publish(std::size_t w, const WorkerNumbers& n, const std::vector<u
     WorkerStats& s = *workers_[w];
     const uint64_t values[] = {n.accepted,       n.refused,      n.open,          n.bytes_copy,
                                n.bytes_splice,   n.bytes_zc,     n.tls_handshakes, n.tls_failures,
-                               n.tls_userspace,  n.tls_ktls,     n.cache_hits,    n.cache_misses, n.log_dropped};
+                               n.tls_userspace,  n.tls_ktls,     n.cache_hits,    n.cache_misses, n.log_dropped,
+                               n.timed_out_handshake, n.timed_out_header, n.timed_out_keepalive, n.timed_out_send};
     for (std::size_t i = 0; i < s.numbers.size(); ++i) s.numbers[i].set(values[i]);
     for (std::size_t i = 0; i < s.responses.size() && i < responses.size(); ++i) s.responses[i].set(responses[i]);
 }

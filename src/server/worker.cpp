@@ -45,7 +45,7 @@ ring::RingOptions ring_options(const config::RingConfig& c, const WorkerOptions&
 const ring::Restrictions& worker_ring_restrictions() {
     static const ring::Restrictions r{
         {IORING_OP_ACCEPT, IORING_OP_RECV, IORING_OP_SEND, IORING_OP_SEND_ZC, IORING_OP_OPENAT2, IORING_OP_STATX,
-         IORING_OP_READ, IORING_OP_READ_FIXED, IORING_OP_SPLICE, IORING_OP_ASYNC_CANCEL},
+         IORING_OP_READ, IORING_OP_READ_FIXED, IORING_OP_SPLICE, IORING_OP_POLL_ADD, IORING_OP_ASYNC_CANCEL},
         {IORING_UNREGISTER_PBUF_RING},  // at exit; buffers and personality come before
         IOSQE_IO_LINK | IOSQE_BUFFER_SELECT,
     };
@@ -170,13 +170,14 @@ void Worker::dispatch_connection(Connection& c, const ring::Tag& t, const io_uri
     case Op::Statx: return on_statx(c, cqe.res);
     case Op::SpliceIn:
     case Op::SpliceOut: return on_splice(c, t.op, cqe.res);
+    case Op::Writable: return on_writable(c, cqe.res);
     default: return;
     }
 }
 
 void Worker::arm_accept(uint32_t listener) {
     io_uring_sqe* sqe = ring_.sqe();
-    io_uring_prep_multishot_accept(sqe, listeners_[listener].get(), nullptr, nullptr, SOCK_CLOEXEC);
+    io_uring_prep_multishot_accept(sqe, listeners_[listener].get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
     io_uring_sqe_set_data64(sqe, ring::encode({listener, 0, Op::Accept}));
     accept_armed_[listener] = true;
 }
@@ -293,6 +294,17 @@ void Worker::set_timer(Connection& c, Timer t) {
     }
 }
 
+void Worker::count_timeout(Timer t) {
+    switch (t) {
+    case Timer::Handshake: ++counters_.timed_out_handshake; return;
+    case Timer::Header: ++counters_.timed_out_header; return;
+    case Timer::KeepAlive: ++counters_.timed_out_keepalive; return;
+    case Timer::Send: ++counters_.timed_out_send; return;
+    case Timer::None:
+    case Timer::Linger: return;  // a linger ending is the normal way out
+    }
+}
+
 void Worker::expire_timers(int64_t now) {
     now_ms_ = now;
     const bool drain_over = draining_ && now >= drain_deadline_;
@@ -302,6 +314,7 @@ void Worker::expire_timers(int64_t now) {
         if (c.state == ConnState::Free || c.state == ConnState::Closing) continue;
         if (drain_over || (c.timer != Timer::None && now >= c.deadline_ms)) {
             spdlog::debug("worker {}: slot {} timed out while {}", opts_.index, c.slot, to_string(c.state));
+            if (!drain_over) count_timeout(c.timer);
             begin_close(c, c.timer == Timer::Send || drain_over);
             finish_close_if_done(c);
         }

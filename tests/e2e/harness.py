@@ -2,6 +2,7 @@
 conf and site, and offers raw-socket and curl helpers. Used by every test_*.py."""
 import hashlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -240,6 +241,39 @@ class ResponseReader:
 def curl(*args, timeout=120):
     return subprocess.run(["curl", "-sS", "--max-time", str(timeout), *args],
                           capture_output=True, timeout=timeout + 10)
+
+
+# -- Prometheus text format (the admin listener) ---------------------------------
+SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{((?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*",?)*)\})? '
+                    r'(-?[0-9.e+]+|NaN|\+Inf|-Inf)$')
+
+
+def parse_metrics(text):
+    """{(name, frozenset(labels)): value}, checking HELP/TYPE precede their samples."""
+    assert text.endswith("\n")
+    samples, typed = {}, {}
+    for line in text.splitlines():
+        if line.startswith("# HELP "):
+            continue
+        if line.startswith("# TYPE "):
+            _, _, name, kind = line.split(" ", 3)
+            assert kind in ("counter", "gauge"), line
+            assert name not in typed, f"TYPE twice for {name}"
+            typed[name] = kind
+            continue
+        m = SAMPLE.match(line)
+        assert m, f"not a sample line: {line!r}"
+        name = m.group(1)
+        assert name in typed, f"{name} has no TYPE before it"
+        labels = frozenset(re.findall(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"', m.group(3) or ""))
+        key = (name, labels)
+        assert key not in samples, f"duplicate series {line}"
+        samples[key] = float(m.group(4))
+    return samples
+
+
+def metrics_total(samples, name, **labels):
+    return sum(v for (n, ls), v in samples.items() if n == name and all((k, v2) in ls for k, v2 in labels.items()))
 
 
 def main():

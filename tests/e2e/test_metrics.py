@@ -1,43 +1,12 @@
 """The admin listener: /metrics parses under the Prometheus text-format rules and
 its counters match the requests made; /healthz answers; admin requests are not
 counted; the admin port serves nothing else."""
-import re
 import socket
 import time
 
-from harness import ResponseReader, ServerTest, curl, free_port, main
+from harness import ResponseReader, ServerTest, curl, free_port, main, parse_metrics as parse, metrics_total as total
 
 ADMIN = free_port()
-SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{((?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*",?)*)\})? '
-                    r'(-?[0-9.e+]+|NaN|\+Inf|-Inf)$')
-
-
-def parse(text):
-    """{(name, frozenset(labels)): value}, checking HELP/TYPE precede their samples."""
-    assert text.endswith("\n")
-    samples, typed = {}, {}
-    for line in text.splitlines():
-        if line.startswith("# HELP "):
-            continue
-        if line.startswith("# TYPE "):
-            _, _, name, kind = line.split(" ", 3)
-            assert kind in ("counter", "gauge"), line
-            assert name not in typed, f"TYPE twice for {name}"
-            typed[name] = kind
-            continue
-        m = SAMPLE.match(line)
-        assert m, f"not a sample line: {line!r}"
-        name = m.group(1)
-        assert name in typed, f"{name} has no TYPE before it"
-        labels = frozenset(re.findall(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"', m.group(3) or ""))
-        key = (name, labels)
-        assert key not in samples, f"duplicate series {line}"
-        samples[key] = float(m.group(4))
-    return samples
-
-
-def total(samples, name, **labels):
-    return sum(v for (n, ls), v in samples.items() if n == name and all((k, v2) in ls for k, v2 in labels.items()))
 
 
 class Metrics(ServerTest):

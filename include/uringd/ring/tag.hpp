@@ -19,6 +19,7 @@ enum class Op : uint8_t {
     SpliceOut,   // pipe → socket
     Cancel,      // result ignored
     Wake,        // the worker's eventfd (cross-thread messages)
+    Writable,    // POLLOUT on a socket that refused a non-blocking splice
 };
 
 inline constexpr uint32_t kMaxSlots = 1u << 24;

@@ -37,11 +37,12 @@ struct WorkerNumbers {
     uint64_t tls_handshakes = 0, tls_failures = 0, tls_userspace = 0, tls_ktls = 0;
     uint64_t cache_hits = 0, cache_misses = 0;
     uint64_t log_dropped = 0;
+    uint64_t timed_out_handshake = 0, timed_out_header = 0, timed_out_keepalive = 0, timed_out_send = 0;
 };
 
 struct alignas(64) WorkerStats {
     explicit WorkerStats(std::size_t sites) : responses(sites * kCountedStatuses.size()) {}
-    std::array<Published, 13> numbers;  // WorkerNumbers, field by field
+    std::array<Published, 17> numbers;  // WorkerNumbers, field by field
     std::vector<Published> responses;   // [site][status_index]
 };
 

@@ -27,6 +27,8 @@ struct WorkerCounters {
     uint64_t accepted = 0, refused = 0, requests = 0, stale_cqes = 0;
     uint64_t bytes_copy = 0, bytes_splice = 0, bytes_zc = 0;
     uint64_t tls_handshakes = 0, tls_failures = 0, tls_userspace = 0, tls_ktls = 0;
+    // Connections cut by a timer: handshake, header, keep-alive, send.
+    uint64_t timed_out_handshake = 0, timed_out_header = 0, timed_out_keepalive = 0, timed_out_send = 0;
 };
 
 struct WorkerOptions {
@@ -74,6 +76,7 @@ private:
     void on_wake(int res);
     void start_drain();
     void expire_timers(int64_t now);
+    void count_timeout(Timer t);
     void set_timer(Connection& c, Timer t);
     Connection* allocate_slot();
     // abort: reset the connection (SO_LINGER 0) instead of a FIN after queued data.
@@ -159,6 +162,8 @@ private:
     void start_splice(Connection& c);
     void submit_splice_round(Connection& c);
     void on_splice(Connection& c, ring::Op op, int res);
+    void wait_writable(Connection& c);
+    void on_writable(Connection& c, int res);
     void response_done(Connection& c);
     void release_body(Connection& c);
 
