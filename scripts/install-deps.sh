@@ -20,6 +20,8 @@ packages=(
   debootstrap
   # test: libFuzzer targets (clang's fuzzer runtime)
   clang libclang-rt-14-dev
+  # test: slow and hostile clients, the TLS scan, the soak plot
+  slowhttptest testssl.sh gnuplot-nox
 )
 
 missing=()

@@ -24,8 +24,10 @@ export LSAN_OPTIONS="log_path=$reports/lsan"
 export TSAN_OPTIONS="log_path=$reports/tsan:halt_on_error=1:second_deadlock_stack=1"
 
 # Not under sanitizers: the benchmark (timing), the VM (its guest has no sanitizer
-# runtime), the unit-file check and the package (no uringd code runs).
-exclude='^(bench_quick|vm_ktls|systemd_unit|package_deb)$'
+# runtime), the unit-file check and the package (no uringd code runs), the TLS scan
+# (the handshakes it makes are the unit and e2e tests' too, and it takes minutes),
+# the short soak (its RSS bounds are for the plain build).
+exclude='^(bench_quick|vm_ktls|systemd_unit|package_deb|tls_scan|soak_short)$'
 select=()
 [[ $kind == thread ]] && select=(-R '^(e2e_test_(lifecycle|reload|socket_activation|systemd|privileges|metrics|access_log|disconnect)|[A-Z].*)$')
 status=0

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs dependencies, builds, and runs every test: the suite with ctest (unit,
-# end-to-end, kTLS VM, benchmark smoke, unit file, package), the suite again under
-# ASan+UBSan and the threaded parts under TSan, each fuzz target for FUZZ_SECONDS
-# (default 60).
+# end-to-end, kTLS VM, benchmark smoke, unit file, package, TLS scan, 30 s soak),
+# the suite again under ASan+UBSan and the threaded parts under TSan, and each fuzz
+# target for FUZZ_SECONDS (default 60).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh

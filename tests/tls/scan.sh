@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Scans a running uringd with testssl.sh (Debian's testssl): protocols, server
+# defaults, cipher list, forward secrecy, vulnerabilities and headers, once with an
+# ECDSA and once with an RSA certificate, and judges the JSON with
+# check_testssl.py. Reports go to $OUT (default build/testssl).
+#   URINGD_BIN=build/uringd tests/tls/scan.sh
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+bin=${URINGD_BIN:-$root/build/uringd}
+out=${OUT:-$root/build/testssl}
+mkdir -p "$out"
+work=$(mktemp -d /tmp/uringd-testssl.XXXXXX)
+pid=""
+cleanup() { [[ -n $pid ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+
+mkdir -p "$work/site"
+echo '<h1>scan</h1>' >"$work/site/index.html"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+status=0
+for alg in ecdsa rsa; do
+  case $alg in
+    ecdsa) newkey="ec -pkeyopt ec_paramgen_curve:prime256v1" ;;
+    rsa) newkey="rsa:2048" ;;
+  esac
+  openssl req -x509 -newkey $newkey -nodes -days 400 -subj /CN=localhost \
+    -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout "$work/$alg.key" -out "$work/$alg.pem" 2>/dev/null
+  cat >"$work/$alg.conf" <<CONF
+[server]
+allow_root = true
+workers = 1
+[tls]
+certificate = "$work/$alg.pem"
+key = "$work/$alg.key"
+[[listen]]
+address = "127.0.0.1:$port"
+tls = true
+[[site]]
+root = "$work/site"
+hsts = "max-age=31536000"
+CONF
+  "$bin" -c "$work/$alg.conf" >"$out/uringd-$alg.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 50); do grep -q "ready:" "$out/uringd-$alg.log" && break; sleep 0.1; done
+  rm -f "$out/testssl-$alg.json"
+  testssl --quiet --color 0 --warnings off --jsonfile "$out/testssl-$alg.json" -p -S -P -e -U -h \
+    "127.0.0.1:$port" >"$out/testssl-$alg.txt" 2>&1 || true
+  kill "$pid"; wait "$pid" || true; pid=""
+  python3 "$here/check_testssl.py" "$out/testssl-$alg.json" || status=1
+done
+exit $status
