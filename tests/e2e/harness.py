@@ -276,5 +276,21 @@ def metrics_total(samples, name, **labels):
     return sum(v for (n, ls), v in samples.items() if n == name and all((k, v2) in ls for k, v2 in labels.items()))
 
 
+def scrape_metrics(admin_port):
+    """/metrics from the admin listener, parsed; waits out the 250 ms publish tick."""
+    time.sleep(0.6)
+    return parse_metrics(curl(f"http://127.0.0.1:{admin_port}/metrics").stdout.decode())
+
+
+def raise_nofile(need):
+    """Raises RLIMIT_NOFILE to its hard limit (servers started later inherit it), or
+    skips the test when even that is below `need`."""
+    import resource
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard < need:
+        raise unittest.SkipTest(f"RLIMIT_NOFILE hard limit {hard} is below {need}")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
 def main():
     unittest.main(verbosity=2)

@@ -2,14 +2,13 @@
 connection measured; and abrupt resets mid-handshake, mid-headers and mid-body,
 round after round, leave no descriptor, connection or memory behind."""
 import os
-import resource
 import socket
 import ssl
 import struct
 import time
 import unittest
 
-from harness import ResponseReader, Server, curl, free_port, main, metrics_total, parse_metrics
+from harness import ResponseReader, Server, curl, free_port, main, metrics_total, raise_nofile, scrape_metrics
 
 IDLE = int(os.environ.get("IDLE_CONNECTIONS", "10000"))
 
@@ -41,10 +40,7 @@ def reset(sock):
 class ManyConnections(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-        if hard < IDLE + 1000:
-            raise unittest.SkipTest(f"RLIMIT_NOFILE hard limit {hard} < {IDLE + 1000}")
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # the server inherits it
+        raise_nofile(IDLE + 1000)  # both ends of every connection live on this machine
         cls.admin = free_port()
         cls.server = Server(f"[limits]\nmax_connections = {IDLE}\n"
                             f'[admin]\nenabled = true\naddress = "127.0.0.1:{cls.admin}"\n')
@@ -58,9 +54,7 @@ class ManyConnections(unittest.TestCase):
             cls.server.cleanup()
 
     def open_connections(self):
-        time.sleep(0.6)
-        samples = parse_metrics(curl(f"http://127.0.0.1:{self.admin}/metrics").stdout.decode())
-        return metrics_total(samples, "uringd_connections_open") - 1  # this scrape's own
+        return metrics_total(scrape_metrics(self.admin), "uringd_connections_open") - 1  # this scrape's own
 
     def fds(self):
         """(descriptors other than pipes and cached files, pipes): the open-file cache

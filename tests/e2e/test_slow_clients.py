@@ -3,14 +3,13 @@ connections each. A normal client's requests keep succeeding with p99 < 200 ms,
 and the attackers are cut by the timeouts (header, send, keep-alive)."""
 import csv
 import os
-import resource
 import socket
 import subprocess
 import threading
 import time
 import unittest
 
-from harness import ResponseReader, Server, curl, free_port, main, metrics_total, parse_metrics
+from harness import ResponseReader, Server, free_port, main, metrics_total, raise_nofile, scrape_metrics
 
 CONNECTIONS = int(os.environ.get("SLOW_CONNECTIONS", "1000"))
 SECONDS = int(os.environ.get("SLOW_SECONDS", "16"))
@@ -62,10 +61,7 @@ def attack(mode_args, url, out_prefix):
 class SlowClients(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # 1000+ sockets in slowhttptest
-        if hard < CONNECTIONS + 200:
-            raise unittest.SkipTest(f"RLIMIT_NOFILE hard limit {hard} is below {CONNECTIONS + 200}")
+        raise_nofile(CONNECTIONS + 200)  # slowhttptest's sockets
         cls.admin = free_port()
         cls.server = Server("[limits]\nheader_timeout_ms = 4000\nsend_timeout_ms = 4000\n"
                             f'keepalive_timeout_ms = 4000\n[admin]\nenabled = true\naddress = "127.0.0.1:{cls.admin}"\n')
@@ -79,8 +75,7 @@ class SlowClients(unittest.TestCase):
             cls.server.cleanup()
 
     def timed_out(self):
-        time.sleep(0.6)  # workers publish every 250 ms
-        samples = parse_metrics(curl(f"http://127.0.0.1:{self.admin}/metrics").stdout.decode())
+        samples = scrape_metrics(self.admin)
         return {t: metrics_total(samples, "uringd_connections_timed_out_total", timer=t)
                 for t in ("header", "keepalive", "send")}
 

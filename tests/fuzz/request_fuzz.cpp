@@ -2,6 +2,8 @@
 // the worker's decisions, with the file replaced by fixed validators. The first
 // byte picks the listener, SNI, unknown_host policy, file size and how the bytes
 // arrive; the rest is the stream a client sent.
+#include "check.hpp"
+
 #include <uringd/http/conditional.hpp>
 #include <uringd/http/encoding.hpp>
 #include <uringd/http/parser.hpp>
@@ -20,11 +22,7 @@ namespace {
 
 using namespace uringd;
 
-void check(bool ok, const char* what) {
-    if (ok) return;
-    std::fprintf(stderr, "invariant broken: %s\n", what);
-    std::abort();
-}
+using fuzz::check;
 
 server::ServerContext make_context() {
     server::ServerContext ctx;

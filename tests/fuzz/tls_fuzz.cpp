@@ -1,6 +1,8 @@
 // Ciphertext from a client → tls::Session (our span BIO around OpenSSL) as the worker
 // drives it: handshake steps, then reads, over input that arrives in slices and an
 // output span that may be small. The first byte picks slice and output sizes.
+#include "check.hpp"
+
 #include <uringd/tls/context.hpp>
 #include <uringd/tls/session.hpp>
 
@@ -13,7 +15,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,11 +25,7 @@ namespace {
 
 using namespace uringd;
 
-void check(bool ok, const char* what) {
-    if (ok) return;
-    std::fprintf(stderr, "invariant broken: %s\n", what);
-    std::abort();
-}
+using fuzz::check;
 
 // A throwaway P-256 key and self-signed certificate, written where ContextSet loads
 // them from (it takes paths, as the conf does).
