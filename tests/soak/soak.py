@@ -21,7 +21,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
-from harness import Server, curl, free_port, metrics_total, parse_metrics  # noqa: E402
+from harness import Server, curl, free_port, parse_metrics  # noqa: E402
 
 ADMIN = free_port()
 
