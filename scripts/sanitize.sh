@@ -14,7 +14,11 @@ case $kind in
   thread) dir=build-tsan ;;
   *) echo "sanitize.sh: address or thread, not $kind" >&2; exit 2 ;;
 esac
-BUILD_DIR=$dir bash scripts/build.sh -DURINGD_SANITIZE="$kind"
+# -O1 with asserts on (no NDEBUG): quicker to build than -O2, and the in-flight
+# counting asserts run too. Only what the tests below run is built.
+cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS_DEBUG="-O1 -g" \
+  -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" -DURINGD_SANITIZE="$kind"
+cmake --build "$dir" -j"$(nproc)" --target uringd uringd_unit_tests deny-io-uring
 
 reports=$(mktemp -d /tmp/uringd-sanitize.XXXXXX)
 trap 'rm -rf "$reports"' EXIT

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang (ASan + UBSan) into build-fuzz/ and runs
-# each for SECONDS (default 60), two at a time, starting from the seed corpus in
+# each for SECONDS (default 60), all at once, starting from the seed corpus in
 # tests/fuzz/corpus. New inputs collect in build-fuzz/corpus-<target>, crashes in
 # build-fuzz/artifacts/. Exits non-zero on any finding.
 #   tests/fuzz/run.sh [SECONDS] [TARGET...]      (targets: request config tls)
@@ -26,16 +26,11 @@ run_one() {
         "$work" "$here/corpus/$t") >"$build/fuzz-$t.log" 2>&1
 }
 
+# All targets at once: each gets SECONDS of wall time (on fewer cores, fewer execs).
 status=0
-pids=() names=()
-for t in "${targets[@]}"; do
-    run_one "$t" & pids+=($!) names+=("$t")
-    if ((${#pids[@]} == $(nproc))); then
-        for i in "${!pids[@]}"; do wait "${pids[$i]}" || { echo "fuzz_${names[$i]}: FAILED"; status=1; }; done
-        pids=() names=()
-    fi
-done
-for i in "${!pids[@]}"; do wait "${pids[$i]}" || { echo "fuzz_${names[$i]}: FAILED"; status=1; }; done
+pids=()
+for t in "${targets[@]}"; do run_one "$t" & pids+=($!); done
+for i in "${!pids[@]}"; do wait "${pids[$i]}" || { echo "fuzz_${targets[$i]}: FAILED"; status=1; }; done
 
 for t in "${targets[@]}"; do
     log="$build/fuzz-$t.log"

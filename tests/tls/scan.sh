@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Scans a running uringd with testssl.sh (Debian's testssl): protocols, server
-# defaults, cipher list, forward secrecy, vulnerabilities and headers, once with an
-# ECDSA and once with an RSA certificate, and judges the JSON with
-# check_testssl.py. Reports go to $OUT (default build/testssl).
+# Scans uringd with testssl.sh (Debian's testssl): protocols, server defaults,
+# cipher list, forward secrecy, vulnerabilities and headers, with an ECDSA and an
+# RSA certificate (two servers, scanned side by side), and judges each JSON report
+# with check_testssl.py. Reports go to $OUT (default build/testssl).
 #   URINGD_BIN=build/uringd tests/tls/scan.sh
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -11,15 +11,18 @@ bin=${URINGD_BIN:-$root/build/uringd}
 out=${OUT:-$root/build/testssl}
 mkdir -p "$out"
 work=$(mktemp -d /tmp/uringd-testssl.XXXXXX)
-pid=""
-cleanup() { [[ -n $pid ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$work"; }
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+  rm -rf "$work"
+}
 trap cleanup EXIT
 
-mkdir -p "$work/site"
-echo '<h1>scan</h1>' >"$work/site/index.html"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-status=0
-for alg in ecdsa rsa; do
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# Starts uringd with a new certificate of kind $1 on port $2.
+start_server() {
+  local alg=$1 port=$2 newkey
   case $alg in
     ecdsa) newkey="ec -pkeyopt ec_paramgen_curve:prime256v1" ;;
     rsa) newkey="rsa:2048" ;;
@@ -41,12 +44,26 @@ root = "$work/site"
 hsts = "max-age=31536000"
 CONF
   "$bin" -c "$work/$alg.conf" >"$out/uringd-$alg.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 50); do grep -q "ready:" "$out/uringd-$alg.log" && break; sleep 0.1; done
+  pids+=($!)
+  for _ in $(seq 50); do grep -q "ready:" "$out/uringd-$alg.log" && return; sleep 0.1; done
+  echo "scan.sh: uringd ($alg) did not start:" >&2
+  cat "$out/uringd-$alg.log" >&2
+  exit 1
+}
+
+mkdir -p "$work/site"
+echo '<h1>scan</h1>' >"$work/site/index.html"
+scans=()
+for alg in ecdsa rsa; do
+  port=$(free_port)
+  start_server "$alg" "$port"
   rm -f "$out/testssl-$alg.json"
   testssl --quiet --color 0 --warnings off --jsonfile "$out/testssl-$alg.json" -p -S -P -e -U -h \
-    "127.0.0.1:$port" >"$out/testssl-$alg.txt" 2>&1 || true
-  kill "$pid"; wait "$pid" || true; pid=""
-  python3 "$here/check_testssl.py" "$out/testssl-$alg.json" || status=1
+    "127.0.0.1:$port" >"$out/testssl-$alg.txt" 2>&1 &
+  scans+=($!)
 done
+for s in "${scans[@]}"; do wait "$s" || true; done  # testssl's status counts findings; judged below
+
+status=0
+for alg in ecdsa rsa; do python3 "$here/check_testssl.py" "$out/testssl-$alg.json" || status=1; done
 exit $status
