@@ -6,9 +6,8 @@ import socket
 import ssl
 import struct
 import time
-import unittest
 
-from harness import SANITIZED, ResponseReader, Server, curl, free_port, main, metrics_total, raise_nofile, scrape_metrics
+from harness import SANITIZED, ResponseReader, ServerTest, curl, free_port, main, metrics_total, raise_nofile, scrape_metrics
 
 IDLE = int(os.environ.get("IDLE_CONNECTIONS", "10000"))
 
@@ -37,21 +36,17 @@ def reset(sock):
     sock.close()
 
 
-class ManyConnections(unittest.TestCase):
+ADMIN = free_port()
+
+
+class ManyConnections(ServerTest):
+    admin = ADMIN
+    conf_extra = f'[limits]\nmax_connections = {IDLE}\n[admin]\nenabled = true\naddress = "127.0.0.1:{ADMIN}"\n'
+
     @classmethod
     def setUpClass(cls):
         raise_nofile(IDLE + 1000)  # both ends of every connection live on this machine
-        cls.admin = free_port()
-        cls.server = Server(f"[limits]\nmax_connections = {IDLE}\n"
-                            f'[admin]\nenabled = true\naddress = "127.0.0.1:{cls.admin}"\n')
-        cls.server.start()
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            assert cls.server.stop() == 0, cls.server.read_log()[-3000:]
-        finally:
-            cls.server.cleanup()
+        super().setUpClass()
 
     def open_connections(self):
         return metrics_total(scrape_metrics(self.admin), "uringd_connections_open") - 1  # this scrape's own

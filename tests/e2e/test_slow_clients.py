@@ -7,9 +7,8 @@ import socket
 import subprocess
 import threading
 import time
-import unittest
 
-from harness import ResponseReader, Server, free_port, main, metrics_total, raise_nofile, scrape_metrics
+from harness import ResponseReader, ServerTest, free_port, main, metrics_total, raise_nofile, scrape_metrics
 
 CONNECTIONS = int(os.environ.get("SLOW_CONNECTIONS", "1000"))
 SECONDS = int(os.environ.get("SLOW_SECONDS", "16"))
@@ -58,21 +57,18 @@ def attack(mode_args, url, out_prefix):
         return list(csv.DictReader(f))
 
 
-class SlowClients(unittest.TestCase):
+ADMIN = free_port()
+
+
+class SlowClients(ServerTest):
+    admin = ADMIN
+    conf_extra = ("[limits]\nheader_timeout_ms = 4000\nsend_timeout_ms = 4000\nkeepalive_timeout_ms = 4000\n"
+                  f'[admin]\nenabled = true\naddress = "127.0.0.1:{ADMIN}"\n')
+
     @classmethod
     def setUpClass(cls):
         raise_nofile(CONNECTIONS + 200)  # slowhttptest's sockets
-        cls.admin = free_port()
-        cls.server = Server("[limits]\nheader_timeout_ms = 4000\nsend_timeout_ms = 4000\n"
-                            f'keepalive_timeout_ms = 4000\n[admin]\nenabled = true\naddress = "127.0.0.1:{cls.admin}"\n')
-        cls.server.start()
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            assert cls.server.stop() == 0, cls.server.read_log()[-3000:]
-        finally:
-            cls.server.cleanup()
+        super().setUpClass()
 
     def timed_out(self):
         samples = scrape_metrics(self.admin)
