@@ -56,22 +56,76 @@ const llhttp_settings_t& RequestParser::settings() {
     return s;
 }
 
-RequestParser::RequestParser(ParserLimits limits) : limits_(limits) {
+RequestParser::RequestParser(ParserLimits limits)
+    : limits_(limits), chunked_(ChunkedScanner::Limits{.max_data = limits.max_body}) {
     llhttp_init(&parser_, HTTP_REQUEST, &settings());
     parser_.data = this;
 }
 
 RequestParser::Result RequestParser::feed(std::string_view bytes) {
+    switch (phase_) {
+    case Phase::Head: return feed_head(bytes);
+    case Phase::LengthBody: return feed_llhttp(bytes, 0);
+    case Phase::Chunked: return feed_chunked(bytes, 0);
+    case Phase::Done: break;
+    }
+    return {State::Complete, 0};
+}
+
+// The head goes to llhttp only as far as the strict scan has accepted it.
+RequestParser::Result RequestParser::feed_head(std::string_view bytes) {
+    const FramingStep scan = head_.scan(bytes);
+    if (scan.verdict == FramingStep::Verdict::Bad) {
+        started_ = true;
+        return framing_error(Status::BadRequest, head_.reason(), scan.used);
+    }
+    const Result r = feed_llhttp(bytes.substr(0, scan.used), 0);
+    if (scan.verdict == FramingStep::Verdict::NeedMore || r.state == State::Error) return r;
+    const std::string_view rest = bytes.substr(scan.used);
+    if (r.state == State::NeedMore) {  // a Content-Length body, counted by llhttp
+        phase_ = Phase::LengthBody;
+        return feed_llhttp(rest, scan.used);
+    }
+    if (!chunked_body_) return r;  // no body, or one never read (Expect: 100-continue)
+    phase_ = Phase::Chunked;
+    started_ = true;
+    return feed_chunked(rest, scan.used);
+}
+
+RequestParser::Result RequestParser::feed_llhttp(std::string_view bytes, std::size_t offset) {
     const llhttp_errno_t err = llhttp_execute(&parser_, bytes.data(), bytes.size());
-    if (err == HPE_OK) return {State::NeedMore, bytes.size()};
+    if (err == HPE_OK) return {State::NeedMore, offset + bytes.size()};
     const char* pos = llhttp_get_error_pos(&parser_);
-    const std::size_t consumed = pos ? static_cast<std::size_t>(pos - bytes.data()) : bytes.size();
-    if (err == HPE_PAUSED) return {State::Complete, consumed};
+    const std::size_t consumed = offset + (pos ? static_cast<std::size_t>(pos - bytes.data()) : bytes.size());
+    if (err == HPE_PAUSED) {
+        if (!chunked_body_) phase_ = Phase::Done;
+        return {State::Complete, consumed};
+    }
     if (!user_error_) {
-        // llhttp's own verdicts: malformed syntax, smuggling (CL+TE, duplicate CL).
+        // llhttp's own verdicts: method, version, smuggling (CL+TE, duplicate CL).
         error_ = Status::BadRequest;
         reason_ = llhttp_get_error_reason(&parser_);
     }
+    return {State::Error, consumed};
+}
+
+RequestParser::Result RequestParser::feed_chunked(std::string_view bytes, std::size_t offset) {
+    const FramingStep scan = chunked_.scan(bytes);
+    switch (scan.verdict) {
+    case FramingStep::Verdict::NeedMore: return {State::NeedMore, offset + bytes.size()};
+    case FramingStep::Verdict::Bad:
+        return framing_error(chunked_.error() == ChunkedScanner::Error::TooLarge ? Status::ContentTooLarge
+                                                                                 : Status::BadRequest,
+                             chunked_.reason(), offset + scan.used);
+    case FramingStep::Verdict::Done: break;
+    }
+    phase_ = Phase::Done;
+    started_ = false;
+    return {State::Complete, offset + scan.used};
+}
+
+RequestParser::Result RequestParser::framing_error(Status s, const char* reason, std::size_t consumed) {
+    fail(s, reason);
     return {State::Error, consumed};
 }
 
@@ -80,7 +134,10 @@ void RequestParser::next_request() {
     field_ = value_ = {};
     retained_end_ = nullptr;
     body_seen_ = 0;
-    started_ = url_done_ = host_seen_twice_ = headers_done_ = user_error_ = false;
+    started_ = url_done_ = host_seen_twice_ = headers_done_ = user_error_ = chunked_body_ = false;
+    phase_ = Phase::Head;
+    head_.reset();
+    chunked_.reset();
     if (llhttp_get_errno(&parser_) == HPE_PAUSED) llhttp_resume(&parser_);
 }
 
@@ -144,9 +201,6 @@ int RequestParser::on_header_value_complete(llhttp_t* p) {
     if (iequals(s.field_, "host")) {
         if (!r.host.data()) r.host = value.data() ? value : std::string_view("", 0);
         else s.host_seen_twice_ = true;
-    } else if (iequals(s.field_, "transfer-encoding") && !iequals(value, "chunked")) {
-        // RFC 9112 §6.1: a transfer coding we do not understand → 501.
-        return s.fail(Status::NotImplemented, "unsupported transfer coding");
     }
     s.field_ = s.value_ = {};
     return 0;
@@ -161,6 +215,7 @@ int RequestParser::check_headers() {
     if (r.version_major != 1) return fail(Status::VersionNotSupported, "HTTP version not supported");
     if (host_seen_twice_) return fail(Status::BadRequest, "more than one Host header");
     if (r.version_minor >= 1 && !r.host.data()) return fail(Status::BadRequest, "missing Host header");
+    if (const int te = check_transfer_encoding(); te != 0) return te;
     r.keep_alive = llhttp_should_keep_alive(&parser_) != 0;
     const bool chunked = (parser_.flags & F_CHUNKED) != 0;
     r.has_body = chunked || ((parser_.flags & F_CONTENT_LENGTH) && parser_.content_length > 0);
@@ -174,11 +229,46 @@ int RequestParser::check_headers() {
     return 0;
 }
 
+// RFC 9112 §6.1 and §6.3: chunked must be the final coding, once; an HTTP/1.0
+// request with Transfer-Encoding has faulty framing; other codings are not ours.
+int RequestParser::check_transfer_encoding() {
+    bool present = false, chunked_last = false, other = false;
+    int chunked = 0;
+    for (std::size_t i = 0; i < req_.header_count; ++i) {
+        if (!iequals(req_.headers[i].name, "transfer-encoding")) continue;
+        present = true;
+        std::string_view list = req_.headers[i].value;
+        while (true) {  // every element counts, an empty one as an unknown coding
+            const std::size_t comma = list.find(',');
+            chunked_last = iequals(trim_ows(list.substr(0, comma)), "chunked");
+            chunked += chunked_last ? 1 : 0;
+            other = other || !chunked_last;
+            if (comma == std::string_view::npos) break;
+            list.remove_prefix(comma + 1);
+        }
+    }
+    if (!present) return 0;
+    if (req_.version_minor == 0) return fail(Status::BadRequest, "Transfer-Encoding in an HTTP/1.0 request");
+    if (!chunked_last || chunked != 1) return fail(Status::BadRequest, "chunked is not the final transfer coding");
+    if (other) return fail(Status::NotImplemented, "unsupported transfer coding");
+    // llhttp must have read the same framing, or the two could disagree on the length.
+    if (!(parser_.flags & F_CHUNKED)) return fail(Status::BadRequest, "transfer coding framing");
+    return 0;
+}
+
 int RequestParser::on_headers_complete(llhttp_t* p) {
     auto& s = self(p);
     s.headers_done_ = true;
+    // No protocol switch is ever granted (Upgrade, CONNECT): the bytes after this
+    // message are the next request, not another protocol llhttp would stop for.
+    s.parser_.upgrade = 0;
     if (const int r = s.check_headers(); r != 0) return r;
-    if (!s.req_.expect_continue) return 0;
+    if (!s.req_.expect_continue) {
+        if (!(s.parser_.flags & F_CHUNKED)) return 0;
+        // llhttp skips the body (1 = no body); ChunkedScanner checks and discards it.
+        s.chunked_body_ = true;
+        return 1;
+    }
     // The client waits for 100 before sending the body; a static server's answer
     // never depends on it, so the final response goes at once (§10.1.1) and the
     // connection closes after it instead of reading a body nobody needs.

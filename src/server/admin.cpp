@@ -75,7 +75,7 @@ void Worker::publish_metrics() {
                           counters_.tls_ktls,       cache_.hits(),          cache_.misses(),
                           ctx_.access_log ? ctx_.access_log->dropped(opts_.index) : 0,
                           counters_.timed_out_handshake, counters_.timed_out_header,
-                          counters_.timed_out_keepalive, counters_.timed_out_send};
+                          counters_.timed_out_keepalive, counters_.timed_out_send, counters_.spills};
     ctx_.metrics->publish(opts_.index, n, responses_);
 }
 

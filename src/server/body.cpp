@@ -72,28 +72,49 @@ void Worker::send_raw(Connection& c, uint32_t len) {
 
 void Worker::submit_send(Connection& c) {
     const uint32_t n = c.send_len - c.send_off;
-    char* data = c.buf.span().data() + c.send_off;
     io_uring_sqe* sqe = ring_.sqe();
-    // Not on TLS: the user-space chunk loop rewrites the buffer right after each send
-    // completes, before a zero-copy notification would let it; and Linux 6.1's
-    // tls_sw_sendmsg refuses MSG_ZEROCOPY (and MSG_WAITALL) on kTLS sockets.
-    if (send_zc_ok_ && !c.tls && n >= conf_.io_uring.send_zc_threshold) {
+    if (c.spilled) {
+        // From the connection's own memory: the kernel may wait on the peer for as
+        // long as the send timer allows. kTLS refuses MSG_WAITALL (see below).
+        io_uring_prep_send(sqe, c.fd.get(), c.spill.data() + c.send_off, n, MSG_NOSIGNAL | (c.tls ? 0 : MSG_WAITALL));
+        io_uring_sqe_set_data64(sqe, tag(c, Op::Send));
+    } else if (send_zc_ok_ && !c.tls && n >= conf_.io_uring.send_zc_threshold) {
+        // Not on TLS: the user-space chunk loop rewrites the buffer right after each
+        // send completes, before a zero-copy notification would let it; and Linux
+        // 6.1's tls_sw_sendmsg refuses MSG_ZEROCOPY (and MSG_WAITALL) on kTLS sockets.
         // Zero-copy from the registered pages; the buffer stays kernel-held until the
         // notification CQE (see dispatch), even if this connection moves on.
-        io_uring_prep_send_zc_fixed(sqe, c.fd.get(), data, n, MSG_NOSIGNAL | MSG_WAITALL, 0, c.buf.index());
+        io_uring_prep_send_zc_fixed(sqe, c.fd.get(), c.buf.span().data() + c.send_off, n, MSG_NOSIGNAL | MSG_WAITALL,
+                                    0, c.buf.index());
         io_uring_sqe_set_data64(sqe, tag(c, Op::SendZc, c.buf.index()));
         fixed_.kernel_hold(c.buf.index());
     } else {
-        io_uring_prep_send(sqe, c.fd.get(), data, n, MSG_NOSIGNAL | (c.tls ? 0 : MSG_WAITALL));
+        // MSG_DONTWAIT: the socket takes what fits now and the rest leaves the shared
+        // buffer (spill), so a client that reads slowly never pins the pool.
+        io_uring_prep_send(sqe, c.fd.get(), c.buf.span().data() + c.send_off, n, MSG_NOSIGNAL | MSG_DONTWAIT);
         io_uring_sqe_set_data64(sqe, tag(c, Op::Send));
     }
     ++c.inflight;
     set_timer(c, Timer::Send);
 }
 
+// The socket did not take the whole registered buffer: its unsent bytes move to the
+// connection's own memory and the buffer returns to the pool at once. A slow reader
+// then holds what nginx would (its own output buffer), not a share of the pool.
+void Worker::spill(Connection& c) {
+    const auto rest = c.buf.span().subspan(c.send_off, c.send_len - c.send_off);
+    c.spill.assign(rest.begin(), rest.end());
+    c.send_len = static_cast<uint32_t>(rest.size());
+    c.send_off = 0;
+    c.spilled = true;
+    ++counters_.spills;
+    c.buf.reset();
+}
+
 void Worker::on_send(Connection& c, int res, uint32_t flags, const ring::Tag& t) {
     if (flags & IORING_CQE_F_NOTIF) return;  // buffer already released in dispatch
     if (c.state == ConnState::Closing) return;
+    if (res == -EAGAIN && !c.spilled && t.op == Op::Send) res = 0;  // full socket: all of it spills
     if (res < 0) {
         if (res != -EPIPE && res != -ECONNRESET)
             spdlog::debug("worker {}: send: {}", opts_.index, std::strerror(-res));
@@ -101,11 +122,25 @@ void Worker::on_send(Connection& c, int res, uint32_t flags, const ring::Tag& t)
     }
     (t.op == Op::SendZc ? counters_.bytes_zc : counters_.bytes_copy) += static_cast<uint64_t>(res);
     c.send_off += static_cast<uint32_t>(res);
-    if (c.send_off < c.send_len) return submit_send(c);  // short send: the rest
+    if (c.send_off < c.send_len) {  // short send: the rest
+        if (!c.spilled && t.op == Op::Send) spill(c);
+        return submit_send(c);
+    }
+    if (c.spilled) {
+        c.spilled = false;
+        c.spill = {};  // slow readers are few; idle connections keep no memory
+    }
     if (c.sending_handshake) return on_handshake_sent(c);
-    if (c.body_left > 0)
-        return userspace_tls(c) || !conf_.io_uring.large_body_splice ? read_tls_chunk(c) : start_splice(c);
+    if (c.body_left > 0) return continue_body(c);
     next_part_or_done(c);
+}
+
+// The next piece of a large body: a chunk through a registered buffer (user-space
+// TLS, or large_body = "read"), or splice rounds.
+void Worker::continue_body(Connection& c) {
+    if (!userspace_tls(c) && conf_.io_uring.large_body_splice) return start_splice(c);
+    if (!c.buf && !take_buffer(c, Pending::Chunk)) return;
+    read_tls_chunk(c);
 }
 
 void Worker::start_splice(Connection& c) {
@@ -116,8 +151,8 @@ void Worker::start_splice(Connection& c) {
         if (resource_errors_.allow(now_ms_))
             spdlog::warn("worker {}: pipe: {}; sending by read instead ({} similar suppressed)", opts_.index,
                          std::strerror(pipes_.last_error()), resource_errors_.suppressed());
-        if (c.buf) return read_tls_chunk(c);
-        return begin_close(c);
+        if (!c.buf && !take_buffer(c, Pending::Chunk)) return;
+        return read_tls_chunk(c);
     }
     c.buf.reset();  // the head is on the socket; the body does not need the buffer
     c.pipe = *pipe;

@@ -9,6 +9,14 @@ namespace uringd::server {
 
 using ring::Op;
 
+namespace {
+
+// Lingering stops after this much input, however fast it comes (see graceful_close
+// for the time bounds).
+constexpr uint64_t kLingerMaxBytes = uint64_t{16} << 20;
+
+}  // namespace
+
 void Worker::arm_recv(Connection& c) {
     io_uring_sqe* sqe = ring_.sqe();
     io_uring_prep_recv_multishot(sqe, c.fd.get(), nullptr, 0, 0);
@@ -23,17 +31,20 @@ void Worker::on_recv(Connection& c, int res, uint32_t flags) {
     if (!(flags & IORING_CQE_F_MORE)) c.recv_armed = false;
     if (res > 0) {
         const auto bid = static_cast<uint16_t>(flags >> IORING_CQE_BUFFER_SHIFT);
-        if (c.state == ConnState::Lingering || c.state == ConnState::Closing) {
+        if (discards_input(c)) {
             recv_bufs_.recycle(bid);
-            return;
+            return on_discarded(c, static_cast<uint32_t>(res));
         }
-        if (!append_input(c, bid, static_cast<uint32_t>(res)) || c.input_failed) {
-            // Far more pipelined input than the header buffer holds (a client abusing
-            // us), or a TLS record that failed: nothing more to say to this peer.
-            spdlog::debug("worker {}: slot {}: {}", opts_.index, c.slot,
-                          c.input_failed ? "TLS failure" : "too much pipelined input");
-            begin_close(c);
-            return;
+        if (!append_input(c, bid, static_cast<uint32_t>(res))) {
+            // Far more pipelined input than the header buffer holds: the requests
+            // already in hand are answered, then the connection closes gracefully
+            // (process_input) and the client retries the rest.
+            spdlog::debug("worker {}: slot {}: too much pipelined input", opts_.index, c.slot);
+            c.input_cut = true;
+        }
+        if (c.input_failed) {  // a TLS record that failed: nothing more to say to this peer
+            spdlog::debug("worker {}: slot {}: TLS failure", opts_.index, c.slot);
+            return begin_close(c);
         }
         if (c.state == ConnState::Idle) process_input(c);
         if (!c.recv_armed && c.state != ConnState::Closing && c.held_count == 0) arm_recv(c);
@@ -54,6 +65,23 @@ void Worker::on_recv(Connection& c, int res, uint32_t flags) {
     const bool idle = c.state == ConnState::Idle || c.state == ConnState::Lingering ||
                       c.state == ConnState::Handshaking;
     if (res < 0 || idle) begin_close(c);
+}
+
+// Input that no request will read: after the response that ends the connection has
+// been decided (an error, "Connection: close") and while lingering. It is dropped,
+// never held, so it cannot turn the close into a reset (graceful_close).
+bool Worker::discards_input(const Connection& c) const {
+    if (c.state == ConnState::Lingering || c.state == ConnState::Closing || c.input_cut) return true;
+    return !c.keep_alive && c.state != ConnState::Idle && c.state != ConnState::Handshaking;
+}
+
+void Worker::on_discarded(Connection& c, uint32_t len) {
+    c.discarded += len;
+    if (c.state == ConnState::Lingering) {
+        if (c.discarded > kLingerMaxBytes) return begin_close(c);
+        set_timer(c, Timer::Linger);  // the idle bound restarts; the total bound stands
+    }
+    if (!c.recv_armed && c.state != ConnState::Closing) arm_recv(c);
 }
 
 // Takes a received buffer: as much as fits is consumed (copied, or decrypted on TLS
@@ -126,6 +154,7 @@ void Worker::process_input(Connection& c) {
         return respond_simple(c, c.parser.error_status(), true);
     case http::RequestParser::State::NeedMore: break;
     }
+    if (c.input_cut && c.held_count == 0) return graceful_close(c);  // the rest of the input was dropped
     if (c.parser.in_body() && c.parser.retained_end()) {
         // Body bytes being discarded need not stay: reuse their room.
         c.in_len = c.in_parsed = static_cast<uint32_t>(c.parser.retained_end() - c.in);

@@ -47,6 +47,8 @@ void Worker::serve_entry(Connection& c, fs::CachedFile* e) {
     case fs::FileKind::Other: return respond_simple(c, http::Status::Forbidden);
     case fs::FileKind::Regular: break;
     }
+    // "/file.txt/" names a directory: a file has one URL (as nginx, h2o, lighttpd).
+    if (c.target.trailing_slash && !c.opening_index && !c.error_page) return respond_simple(c, http::Status::NotFound);
     c.fref = cache_.ref(e);
     if (!try_sidecars(c)) respond_file(c);
 }
@@ -255,6 +257,8 @@ void Worker::resume_buffer_waiters() {
             respond_file(c);
         } else if (p == Pending::Part) {
             next_part_or_done(c);
+        } else if (p == Pending::Chunk) {
+            read_tls_chunk(c);
         } else if (p == Pending::Handshake) {
             c.state = ConnState::Handshaking;
             take_held_input(c);

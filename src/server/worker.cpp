@@ -23,7 +23,11 @@ namespace {
 
 constexpr int kTickMs = 250;
 constexpr int64_t kDrainGraceMs = 1000;  // idle keep-alive connections at a drain
-constexpr int64_t kLingerMs = 2000;
+// Lingering close (graceful_close), as nginx's lingering_timeout / lingering_time:
+// input is read and dropped until EOF, a pause of kLingerIdleMs, kLingerTotalMs in
+// all, or kLingerMaxBytes.
+constexpr int64_t kLingerIdleMs = 2000;
+constexpr int64_t kLingerTotalMs = 10000;
 constexpr uint16_t kRecvGroup = 0;
 constexpr std::size_t kMaxHeldAccepts = 64;
 
@@ -290,7 +294,7 @@ void Worker::set_timer(Connection& c, Timer t) {
                                              : conf_.limits.keepalive_timeout_ms);
         return;
     case Timer::Send: c.deadline_ms = now_ms_ + conf_.limits.send_timeout_ms; return;
-    case Timer::Linger: c.deadline_ms = now_ms_ + kLingerMs; return;
+    case Timer::Linger: c.deadline_ms = std::min(now_ms_ + kLingerIdleMs, c.linger_end_ms); return;
     }
 }
 
@@ -362,18 +366,20 @@ void Worker::begin_close(Connection& c, bool abort) {
     }
 }
 
-// Response complete but the connection ends: send FIN, keep reading (and discarding)
-// briefly so unread request bytes do not turn our close into a RST that destroys the
-// response in the client's receive buffer.
+// Response complete but the connection ends. Unread input (held, or still in the
+// socket) would make close() send a reset, and a reset destroys the response in the
+// client's receive buffer before it is read: so drop what is held, send FIN, and
+// read and discard to EOF for a bounded time (nginx's lingering close).
 void Worker::graceful_close(Connection& c) {
     if (c.tls && send_close_notify(c)) return;  // back here when it is on the wire
-    if (c.peer_eof || !c.recv_armed) {
-        begin_close(c);
-        return;
-    }
+    if (c.peer_eof) return begin_close(c);
+    for (uint8_t i = 0; i < c.held_count; ++i) recv_bufs_.recycle(c.held[i].bid);
+    c.held_count = 0;
     ::shutdown(c.fd.get(), SHUT_WR);
     c.state = ConnState::Lingering;
+    c.linger_end_ms = now_ms_ + kLingerTotalMs;
     set_timer(c, Timer::Linger);
+    if (!c.recv_armed) arm_recv(c);
 }
 
 void Worker::finish_close_if_done(Connection& c) {
@@ -386,7 +392,10 @@ void Worker::finish_close_if_done(Connection& c) {
     c.parser.reset();
     c.recv_armed = c.peer_eof = false;
     c.tls.reset();
-    c.sending_handshake = c.close_notify_sent = c.input_failed = false;
+    c.sending_handshake = c.close_notify_sent = c.input_failed = c.input_cut = false;
+    c.spill = {};
+    c.spilled = false;
+    c.discarded = 0;
     c.keep_alive = true;
     c.pending = Pending::None;
     c.state = ConnState::Free;

@@ -6,6 +6,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -181,15 +182,41 @@ class ServerTest(unittest.TestCase):
         return out
 
     # -- raw HTTP helpers -------------------------------------------------------
-    def connect(self, timeout=10):
-        s = socket.create_connection(("127.0.0.1", self.server.port), timeout=timeout)
+    def connect(self, timeout=10, tls=False):
+        """A socket to the plain listener, or a TLS one (certificate verified) to the other."""
+        s = socket.create_connection(("127.0.0.1", self.server.tls_port if tls else self.server.port), timeout=timeout)
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if tls:
+            ctx = ssl.create_default_context(cafile=self.server.cert)
+            s = ctx.wrap_socket(s, server_hostname="localhost")
         return s
 
-    def raw(self, data, timeout=5):
+    def exchange(self, data, timeout=5, tls=False):
+        """Sends `data` in one write; returns (everything received, how it ended:
+        "eof", "reset" or "timeout")."""
+        with self.connect(timeout, tls) as s:
+            try:
+                s.sendall(data)
+            except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
+                pass  # the server stopped reading: what it sent is still read below
+            chunks = []
+            try:
+                while chunk := s.recv(65536):
+                    chunks.append(chunk)
+                ended = "eof"
+            except socket.timeout:
+                ended = "timeout"
+            except (ConnectionResetError, ssl.SSLError):
+                ended = "reset"
+            return b"".join(chunks), ended
+
+    def raw(self, data, timeout=5, tls=False):
         """Sends `data`, returns everything until the server closes (or timeout)."""
-        with self.connect(timeout) as s:
-            s.sendall(data)
+        with self.connect(timeout, tls) as s:
+            try:
+                s.sendall(data)
+            except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
+                pass  # the server stopped reading: what it sent is still read below
             chunks = []
             try:
                 while chunk := s.recv(65536):

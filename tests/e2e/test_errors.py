@@ -74,7 +74,11 @@ class Errors(ServerTest):
         self.check(b"GET / HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nContent-Length: 5\r\n\r\nabcd", 400)
 
     def test_501_unknown_transfer_coding(self):
-        self.check(b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip\r\n\r\n", 501)
+        self.check(b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501)
+
+    def test_400_when_chunked_is_not_the_final_coding(self):
+        # RFC 9112 §6.3: the body's length cannot be determined.
+        self.check(b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip\r\n\r\n", 400)
 
     def test_505(self):
         self.check(b"GET / HTTP/2.0\r\nHost: t\r\n\r\n", 505)

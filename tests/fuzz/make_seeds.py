@@ -22,6 +22,34 @@ REQUESTS = [
     b"GET /x HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 10\r\n\r\n",
 ]
 
+# Request-smuggling shapes (issue 12; tests/e2e/test_framing.py has them all), each
+# followed by the request a smuggler would hide behind it.
+NEXT = b"GET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n"
+CHUNKED = b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+SMUGGLING = [
+    CHUNKED + b"1;a\rb\r\nx\r\n0\r\n\r\n",
+    CHUNKED + b"0;ext\r" + NEXT,
+    CHUNKED + b'1;a="b\rc"\r\nx\r\n0\r\n\r\n',
+    CHUNKED + b"1\r\nx\rX0\r\n\r\n",
+    CHUNKED + b"1\nx\r\n0\r\n\r\n",
+    CHUNKED + b"0\r\nT: a\rb\r\n\r\n",
+    CHUNKED + b"FFFFFFFFFFFFFFFFF1\r\nx\r\n0\r\n\r\n",
+    CHUNKED + b"5;a=b;c=\"d\" \r\nhello\r\n0\r\nTrailer: x\r\n\r\n",
+    b"GET / HTTP/1.1\r\nHost: a\r\nFoo : bar\r\n\r\n",
+    b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding : chunked\r\nContent-Length: 3\r\n\r\nabc",
+    b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding:\r\n chunked\r\n\r\n0\r\n\r\n",
+    b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx",
+    b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1, 1\r\n\r\nx",
+    b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+    b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n",
+    b"GET / HTTP/1.1\r\nHost: a\r\n\r",
+    b"GET / HTTP/1.1\r\nHost: a\r\n\n",
+    b"GET /a\tb HTTP/1.1\r\nHost: a\r\n\r\n",
+    b"GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n",
+]
+REQUESTS += [s + NEXT for s in SMUGGLING]
+
 
 def write(kind, name, data):
     d = os.path.join(HERE, "corpus", kind)

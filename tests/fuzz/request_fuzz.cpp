@@ -1,8 +1,11 @@
 // Raw request bytes → parser → route → preconditions and ranges → response head:
-// the worker's decisions, with the file replaced by fixed validators. The first
+// the worker's decisions, with the file replaced by fixed validators. Differential:
+// every request the parser hands over must be one a strict RFC 9112 reading
+// (reference_framer.hpp) also finds, ending at the same byte. The first
 // byte picks the listener, SNI, unknown_host policy, file size and how the bytes
 // arrive; the rest is the stream a client sent.
 #include "check.hpp"
+#include "reference_framer.hpp"
 
 #include <uringd/http/conditional.hpp>
 #include <uringd/http/encoding.hpp>
@@ -141,6 +144,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
 
     http::RequestParser parser(http::ParserLimits{256, 1024});
     http::ResolvedTarget target;
+    const std::vector<reference::Message> strict = reference::frame_requests(stream);
+    std::size_t handed_over = 0;
     std::size_t parsed = 0, available = 0;
     while (parsed < stream.size()) {
         available = std::min(stream.size(), std::max(available, parsed) + step);
@@ -155,7 +160,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
             if (available == stream.size()) break;
             continue;
         }
+        check(handed_over < strict.size(), "a request the strict framing does not find (smuggling)");
+        const reference::Message& m = strict[handed_over++];
+        check(parsed == (parser.request().expect_continue ? m.head_end : m.end), "request boundary differs");
         check_request(ctx, parser.request(), opts, target);
+        if (parser.request().expect_continue) break;  // the body is never read: the connection closes
         if (!parser.request().keep_alive) break;
         parser.next_request();
     }

@@ -105,10 +105,22 @@ TEST(Parser, ConflictingContentLengthsIs400) {
     EXPECT_EQ(p.error_status(), Status::BadRequest);
 }
 
-TEST(Parser, UnknownTransferCodingIs501) {
+TEST(Parser, UnknownTransferCodingBeforeChunkedIs501) {
     RequestParser p;
-    EXPECT_EQ(parse(p, "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\n\r\n").state, State::Error);
+    EXPECT_EQ(parse(p, "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n").state,
+              State::Error);
     EXPECT_EQ(p.error_status(), Status::NotImplemented);
+}
+
+TEST(Parser, TransferCodingNotEndingInChunkedIs400) {
+    // RFC 9112 §6.3: the length cannot be known, which outranks §6.1's 501.
+    for (const char* te : {"gzip", "chunked, gzip", "identity", "chunked, chunked", ","}) {
+        RequestParser p;
+        EXPECT_EQ(parse(p, std::string("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: ") + te + "\r\n\r\n").state,
+                  State::Error)
+            << te;
+        EXPECT_EQ(p.error_status(), Status::BadRequest) << te;
+    }
 }
 
 TEST(Parser, Http2VersionIs505) {

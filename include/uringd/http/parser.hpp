@@ -1,8 +1,11 @@
 #pragma once
-// Incremental HTTP/1.1 request parser over llhttp. Feed bytes as they arrive; it
-// stops after each complete request so pipelined requests are answered in order.
+// Incremental HTTP/1.1 request parser. Feed bytes as they arrive; it stops after each
+// complete request so pipelined requests are answered in order. The framing (head
+// lines, chunked bodies) is checked strictly by http/framing.hpp; llhttp parses the
+// checked head and counts Content-Length bodies.
 // Contract: all bytes of one request must be fed from one contiguous, stable region
 // (appending is fine); views in request() point into it until next_request().
+#include <uringd/http/framing.hpp>
 #include <uringd/http/request.hpp>
 #include <uringd/http/status.hpp>
 
@@ -48,11 +51,20 @@ public:
     bool target_complete() const { return url_done_; }
     // True once the head is parsed and a body (if any) is being read and discarded.
     bool in_body() const { return headers_done_; }
+    // The body is chunked and being checked and discarded (not by llhttp).
+    bool in_chunked_body() const { return phase_ == Phase::Chunked; }
     // One past the last byte any view in request() refers to; bytes fed after it
     // (a body being discarded) may be dropped by the caller.
     const char* retained_end() const { return retained_end_; }
 
 private:
+    enum class Phase : uint8_t { Head, LengthBody, Chunked, Done };
+    Result feed_head(std::string_view bytes);
+    Result feed_llhttp(std::string_view bytes, std::size_t offset);
+    Result feed_chunked(std::string_view bytes, std::size_t offset);
+    Result framing_error(Status s, const char* reason, std::size_t consumed);
+    int check_transfer_encoding();
+
     static int on_message_begin(llhttp_t*);
     static int on_url(llhttp_t*, const char*, std::size_t);
     static int on_url_complete(llhttp_t*);
@@ -72,6 +84,10 @@ private:
 
     llhttp_t parser_{};
     ParserLimits limits_;
+    HeadScanner head_;
+    ChunkedScanner chunked_;
+    Phase phase_ = Phase::Head;
+    bool chunked_body_ = false;  // decided at the end of the head: the body is ours to check
     Request req_;
     std::string_view field_;
     std::string_view value_;

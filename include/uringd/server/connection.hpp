@@ -40,7 +40,7 @@ const char* to_string(ConnState s);
 enum class Timer : uint8_t { None, Handshake, Header, KeepAlive, Send, Linger };
 
 // What a parked connection does once it gets a buffer.
-enum class Pending : uint8_t { None, File, Simple, Handshake, Part };
+enum class Pending : uint8_t { None, File, Simple, Handshake, Part, Chunk };
 
 // A provided buffer not yet fully consumed: bytes [off, len) are still to be read.
 struct HeldRecv {
@@ -75,6 +75,9 @@ struct Connection {
     bool sending_handshake = false;  // the buffer holds handshake records on their way out
     bool close_notify_sent = false;
     bool input_failed = false;       // a TLS record failed to decrypt: close
+    bool input_cut = false;          // input was dropped for lack of room: close once the rest is answered
+    uint64_t discarded = 0;          // input bytes dropped unread (bounded while lingering)
+    int64_t linger_end_ms = 0;       // when lingering stops however much still arrives
 
     // Input: request bytes copied out of provided buffers (see Worker::append_input).
     char* in = nullptr;
@@ -97,6 +100,10 @@ struct Connection {
     struct statx st{};    // STATX target
     fs::FileRef fref;     // the cached file being served
     ring::BufferLease buf;
+    // What a send left behind when the socket was full (Worker::spill): sent from
+    // here, so the registered buffer is back in the pool while the peer reads.
+    std::vector<char> spill;
+    bool spilled = false;  // send_off / send_len refer to `spill`, not `buf`
     uint32_t send_off = 0;
     uint32_t send_len = 0;
     uint32_t body_len = 0;     // bytes of a READ_FIXED body expected

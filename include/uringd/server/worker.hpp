@@ -26,6 +26,7 @@ namespace uringd::server {
 struct WorkerCounters {
     uint64_t accepted = 0, refused = 0, requests = 0, stale_cqes = 0;
     uint64_t bytes_copy = 0, bytes_splice = 0, bytes_zc = 0;
+    uint64_t spills = 0;  // sends whose rest left the registered buffer (slow or full sockets)
     uint64_t tls_handshakes = 0, tls_failures = 0, tls_userspace = 0, tls_ktls = 0;
     // Connections cut by a timer: handshake, header, keep-alive, send.
     uint64_t timed_out_handshake = 0, timed_out_header = 0, timed_out_keepalive = 0, timed_out_send = 0;
@@ -88,6 +89,8 @@ private:
     // connection.cpp: receiving and parsing.
     void arm_recv(Connection& c);
     void on_recv(Connection& c, int res, uint32_t flags);
+    bool discards_input(const Connection& c) const;
+    void on_discarded(Connection& c, uint32_t len);
     bool append_input(Connection& c, uint16_t bid, uint32_t len);
     uint32_t consume_input(Connection& c, std::span<const char> data);
     void take_held_input(Connection& c);
@@ -157,6 +160,8 @@ private:
     void start_send(Connection& c, uint32_t plain_len);
     void send_raw(Connection& c, uint32_t len);
     void submit_send(Connection& c);
+    void spill(Connection& c);
+    void continue_body(Connection& c);
     void read_tls_chunk(Connection& c);
     void on_send(Connection& c, int res, uint32_t flags, const ring::Tag& t);
     void start_splice(Connection& c);
