@@ -18,6 +18,7 @@ namespace uringd::reference {
 struct Message {
     std::size_t head_end;  // one past the empty line that ends the head
     std::size_t end;       // one past the body
+    bool complete;         // false: the body is cut short by the end of the input (last one only)
 };
 
 namespace detail {
@@ -54,11 +55,17 @@ inline std::string_view trim(std::string_view s) {
     return s;
 }
 
+enum class Body { Ok, Incomplete, Malformed };
+
 // The line starting at `pos`, without its CRLF; nullopt when no CRLF follows or a
-// bare CR or LF comes first.
-inline std::optional<std::string_view> line_at(std::string_view in, std::size_t pos, std::size_t& next) {
+// bare CR or LF comes first. `cut`: the input ended before the line did.
+inline std::optional<std::string_view> line_at(std::string_view in, std::size_t pos, std::size_t& next,
+                                               bool* cut = nullptr) {
     const std::size_t crlf = in.find("\r\n", pos);
-    if (crlf == std::string_view::npos) return std::nullopt;
+    if (crlf == std::string_view::npos) {
+        if (cut) *cut = in.find_first_of("\r\n", pos) == std::string_view::npos || in.back() == '\r';
+        return std::nullopt;
+    }
     const std::string_view line = in.substr(pos, crlf - pos);
     if (line.find_first_of("\r\n") != std::string_view::npos) return std::nullopt;
     next = crlf + 2;
@@ -101,34 +108,36 @@ inline bool fields(std::string_view in, std::size_t& pos, Fields* out) {
     }
 }
 
-inline bool chunked_body(std::string_view in, std::size_t& pos) {
+inline Body chunked_body(std::string_view in, std::size_t& pos) {
     while (true) {
         std::size_t next = 0;
-        const auto line = line_at(in, pos, next);
-        if (!line) return false;
+        bool cut = false;
+        const auto line = line_at(in, pos, next, &cut);
+        if (!line) return cut ? Body::Incomplete : Body::Malformed;
         std::size_t digits = 0;
         unsigned long long size = 0;
         while (digits < line->size() && std::isxdigit(static_cast<unsigned char>((*line)[digits]))) {
-            if (digits == 16) return false;
+            if (digits == 16) return Body::Malformed;
             const char c = (*line)[digits++];
             size = size * 16 + static_cast<unsigned>(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
         }
-        if (digits == 0) return false;
+        if (digits == 0) return Body::Malformed;
         const std::string_view ext = line->substr(digits);
-        if (!ext.empty() && ext.find(';') == std::string_view::npos) return false;
-        if (!field_value(ext)) return false;
+        if (!ext.empty() && ext.find(';') == std::string_view::npos) return Body::Malformed;
+        if (!field_value(ext)) return Body::Malformed;
         pos = next;
-        if (size == 0) return fields(in, pos, nullptr);
-        if (in.size() - pos < size + 2) return false;
-        if (in.substr(pos + size, 2) != "\r\n") return false;
+        if (size == 0) return fields(in, pos, nullptr) ? Body::Ok : Body::Malformed;
+        if (in.size() - pos < size + 2) return Body::Incomplete;
+        if (in.substr(pos + size, 2) != "\r\n") return Body::Malformed;
         pos += size + 2;
     }
 }
 
 }  // namespace detail
 
-// Every complete, well-formed request from the start of `in`, in order; stops at the
-// first that is malformed or incomplete.
+// Every well-formed request from the start of `in`, in order; stops at the first
+// that is malformed or incomplete. A last one whose head is whole but whose body the
+// input cuts short is listed with complete = false.
 inline std::vector<Message> frame_requests(std::string_view in) {
     using namespace detail;
     std::vector<Message> out;
@@ -146,16 +155,22 @@ inline std::vector<Message> frame_requests(std::string_view in) {
         if (!f.transfer_encoding.empty()) {
             if (http10 || !f.content_length.empty()) break;
             if (f.transfer_encoding.size() != 1 || lower(f.transfer_encoding[0]) != "chunked") break;
-            if (!chunked_body(in, pos)) break;
+            const Body b = chunked_body(in, pos);
+            if (b == Body::Incomplete) out.push_back({head_end, in.size(), false});
+            if (b != Body::Ok) break;
         } else if (!f.content_length.empty()) {
             if (f.content_length.size() != 1 || f.content_length[0].empty()) break;
             unsigned long long n = 0;
             bool ok = f.content_length[0].size() <= 18;
             for (char c : f.content_length[0]) ok = ok && c >= '0' && c <= '9', n = n * 10 + (c - '0');
-            if (!ok || in.size() - pos < n) break;
+            if (!ok) break;
+            if (in.size() - pos < n) {
+                out.push_back({head_end, in.size(), false});
+                break;
+            }
             pos += n;
         }
-        out.push_back({head_end, pos});
+        out.push_back({head_end, pos, true});
     }
     return out;
 }

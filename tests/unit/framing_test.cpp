@@ -190,9 +190,21 @@ TEST(Framing, NeverMoreThanTheReferenceFramer) {
             std::vector<std::size_t> ends;
             drive(c.bytes, step, &ends);
             ASSERT_LE(ends.size(), ref.size()) << c.name;
-            for (std::size_t i = 0; i < ends.size(); ++i) EXPECT_EQ(ends[i], ref[i].end) << c.name << " #" << i;
+            for (std::size_t i = 0; i < ends.size(); ++i) {
+                EXPECT_TRUE(ref[i].complete) << c.name << " #" << i;
+                EXPECT_EQ(ends[i], ref[i].end) << c.name << " #" << i;
+            }
         }
         if (c.expect.error == 0) EXPECT_EQ(ref.size(), static_cast<std::size_t>(c.expect.complete)) << c.name;
+    }
+}
+
+TEST(Framing, ReferenceFramerListsACutBodyAsIncomplete) {
+    const std::string head = "GET /x HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 10\r\n\r\n";
+    for (const std::string& in : {head, head + "01234", kChunkedHead + "5\r\nab", kChunkedHead + "5\r"}) {
+        const auto ref = uringd::reference::frame_requests(in);
+        ASSERT_EQ(ref.size(), 1u) << in;
+        EXPECT_FALSE(ref[0].complete) << in;
     }
 }
 
