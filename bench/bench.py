@@ -119,6 +119,9 @@ def idle_memory(server, n):
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--uringd", required=True)
+    ap.add_argument("--baseline", default="",
+                    help="another uringd binary, measured as `uringd-base` in the same interleaved rounds "
+                         "(before/after a change)")
     ap.add_argument("--quick", action="store_true", help="about a minute: a few workloads, one round")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--seconds", type=int, default=10)
@@ -134,10 +137,15 @@ def main():
     site, cert, key = make_site(work)
     names = args.servers.split(",") if args.servers else (
         ["uringd", "nginx", "h2o", "lighttpd"] if args.quick else list(VARIANTS) + list(PEERS))
+    if args.baseline and "uringd-base" not in names:
+        names.insert(1, "uringd-base")
     servers = []
     for n in names:
         ports = (free_port(), free_port())
-        if n in VARIANTS:
+        if n == "uringd-base":
+            servers.append(Uringd(work, site, cert, key, *ports, binary=os.path.abspath(args.baseline),
+                                  label=n))
+        elif n in VARIANTS:
             servers.append(Uringd(work, site, cert, key, *ports, binary=os.path.abspath(args.uringd),
                                   extra=VARIANTS[n], label=n))
         else:

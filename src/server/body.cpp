@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 namespace uringd::server {
 
@@ -89,16 +90,24 @@ void Worker::submit_send(Connection& c) {
         io_uring_sqe_set_data64(sqe, tag(c, Op::SendZc, c.buf.index()));
         fixed_.kernel_hold(c.buf.index());
     } else {
-        // MSG_DONTWAIT: the socket takes what fits now and the rest leaves the shared
-        // buffer (spill), so a client that reads slowly never pins the pool.
-        io_uring_prep_send(sqe, c.fd.get(), c.buf.span().data() + c.send_off, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+        // A send that may wait for the peer pins its registered buffer until the peer
+        // has read enough. At most half the pool is pinned so; past that a send is
+        // MSG_DONTWAIT and what the socket does not take spills (on_send), so slow
+        // readers can never starve the pool and the others' sends stay as cheap.
+        c.send_waits = waiting_sends_ < fixed_.count() / 2;
+        int flags = MSG_NOSIGNAL | MSG_DONTWAIT;
+        if (c.send_waits) {
+            ++waiting_sends_;
+            flags = MSG_NOSIGNAL | (c.tls ? 0 : MSG_WAITALL);
+        }
+        io_uring_prep_send(sqe, c.fd.get(), c.buf.span().data() + c.send_off, n, flags);
         io_uring_sqe_set_data64(sqe, tag(c, Op::Send));
     }
     ++c.inflight;
     set_timer(c, Timer::Send);
 }
 
-// The socket did not take the whole registered buffer: its unsent bytes move to the
+// A MSG_DONTWAIT send the socket did not take whole: its unsent bytes move to the
 // connection's own memory and the buffer returns to the pool at once. A slow reader
 // then holds what nginx would (its own output buffer), not a share of the pool.
 void Worker::spill(Connection& c) {
@@ -113,8 +122,11 @@ void Worker::spill(Connection& c) {
 
 void Worker::on_send(Connection& c, int res, uint32_t flags, const ring::Tag& t) {
     if (flags & IORING_CQE_F_NOTIF) return;  // buffer already released in dispatch
+    const bool waited = std::exchange(c.send_waits, false);
+    if (waited) --waiting_sends_;
     if (c.state == ConnState::Closing) return;
-    if (res == -EAGAIN && !c.spilled && t.op == Op::Send) res = 0;  // full socket: all of it spills
+    const bool from_buffer = !c.spilled && t.op == Op::Send;
+    if (res == -EAGAIN && from_buffer) res = 0;  // a full socket: all of it spills
     if (res < 0) {
         if (res != -EPIPE && res != -ECONNRESET)
             spdlog::debug("worker {}: send: {}", opts_.index, std::strerror(-res));
@@ -123,7 +135,7 @@ void Worker::on_send(Connection& c, int res, uint32_t flags, const ring::Tag& t)
     (t.op == Op::SendZc ? counters_.bytes_zc : counters_.bytes_copy) += static_cast<uint64_t>(res);
     c.send_off += static_cast<uint32_t>(res);
     if (c.send_off < c.send_len) {  // short send: the rest
-        if (!c.spilled && t.op == Op::Send) spill(c);
+        if (from_buffer && !waited) spill(c);
         return submit_send(c);
     }
     if (c.spilled) {

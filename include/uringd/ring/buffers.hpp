@@ -76,6 +76,7 @@ public:
     void kernel_release(uint16_t index);
 
     uint32_t buffer_size() const { return size_; }
+    uint32_t count() const { return static_cast<uint32_t>(leased_.size()); }
     std::size_t available() const { return free_.size(); }
     std::span<char> span(uint16_t index) const {
         return {memory_.data() + std::size_t{index} * size_, size_};

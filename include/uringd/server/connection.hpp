@@ -104,6 +104,7 @@ struct Connection {
     // here, so the registered buffer is back in the pool while the peer reads.
     std::vector<char> spill;
     bool spilled = false;  // send_off / send_len refer to `spill`, not `buf`
+    bool send_waits = false;  // the send in flight may wait on the peer (Worker::waiting_sends_)
     uint32_t send_off = 0;
     uint32_t send_len = 0;
     uint32_t body_len = 0;     // bytes of a READ_FIXED body expected

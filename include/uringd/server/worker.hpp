@@ -195,6 +195,7 @@ private:
     std::deque<HeldAccept> held_accepts_;  // accepted while full; started as slots free
     int64_t accept_retry_ms_ = 0;
     std::deque<uint32_t> buffer_waiters_;  // slots parked in WaitingBuffer, FIFO
+    uint32_t waiting_sends_ = 0;  // registered buffers in sends that may wait on the peer
     open_how how_{};
     uint64_t wake_value_ = 0;
     bool draining_ = false;
