@@ -1,28 +1,44 @@
 #!/usr/bin/env bash
-# Installs every Debian 12 package uringd needs to build, test and run.
+# Installs the Debian 12 packages uringd needs, by purpose:
+#   install-deps.sh run     what serving needs at run time
+#   install-deps.sh build   run + what building the server needs (README command 1)
+#   install-deps.sh test    build + every test tool (README command 2; the default)
 # Idempotent: packages already present are left alone.
 set -euo pipefail
+purpose=${1:-test}
 
-packages=(
-  # build
+run=(
+  media-types openssl   # /etc/mime.types; the sample site's certificate
+)
+build=(
   build-essential cmake ninja-build pkg-config
   liburing-dev libssl-dev libfmt-dev libspdlog-dev libtomlplusplus-dev
-  libsystemd-dev node-llhttp googletest libgtest-dev
-  # run
-  media-types
-  # test (the kTLS test boots Debian's kernel under qemu with a busybox initramfs)
-  curl openssl python3 procps qemu-system-x86 busybox-static kmod cpio
-  # test: the unit file is checked with systemd-analyze (which calls man for Documentation=)
-  systemd man-db
-  # test: reload under load
-  wrk
-  # test: the .deb is installed into a fresh root
-  debootstrap
-  # test: libFuzzer targets (clang's fuzzer runtime)
-  clang libclang-rt-14-dev
-  # test: slow and hostile clients, the TLS scan, the soak plot
-  slowhttptest testssl.sh gnuplot-nox
+  libsystemd-dev node-llhttp
 )
+test=(
+  googletest libgtest-dev
+  # the kTLS test boots Debian's kernel under qemu with a busybox initramfs
+  curl python3 procps qemu-system-x86 busybox-static kmod cpio
+  # the unit file is checked with systemd-analyze (which calls man for Documentation=)
+  systemd man-db
+  # reload under load
+  wrk
+  # the .deb is installed into a fresh root
+  debootstrap
+  # libFuzzer targets (clang's fuzzer runtime)
+  clang libclang-rt-14-dev
+  # slow and hostile clients, the TLS scan, the soak plot
+  slowhttptest testssl.sh gnuplot-nox
+  # a real certificate end to end: the ACME test server and client
+  pebble lego
+)
+
+case $purpose in
+  run) packages=("${run[@]}") ;;
+  build) packages=("${run[@]}" "${build[@]}") ;;
+  test) packages=("${run[@]}" "${build[@]}" "${test[@]}") ;;
+  *) echo "usage: install-deps.sh [run|build|test]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do
@@ -32,9 +48,9 @@ done
 if ((${#missing[@]})); then
   SUDO=""
   [[ $(id -u) -eq 0 ]] || SUDO="sudo"
-  echo "install-deps: installing ${missing[*]}"
+  echo "install-deps ($purpose): installing ${missing[*]}"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 else
-  echo "install-deps: all packages present"
+  echo "install-deps ($purpose): all packages present"
 fi

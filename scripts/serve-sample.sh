@@ -6,8 +6,8 @@
 # Override the addresses with HTTP_ADDR / HTTPS_ADDR, e.g. HTTP_ADDR=0.0.0.0:8080.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install-deps.sh
-BUILD_TYPE=Release BUILD_DIR=build-release bash scripts/build.sh
+bash scripts/install-deps.sh build
+BUILD_TYPE=Release BUILD_DIR=build-release bash scripts/build.sh -DURINGD_TESTS=OFF
 
 sample=build-release/sample
 mkdir -p "$sample/www/files"

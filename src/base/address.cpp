@@ -52,6 +52,33 @@ std::optional<SocketAddress> parse_address(std::string_view text) {
     return a;
 }
 
+namespace {
+
+bool is_wildcard(const SocketAddress& a) {
+    if (a.family() == AF_INET6)
+        return IN6_IS_ADDR_UNSPECIFIED(&reinterpret_cast<const sockaddr_in6*>(&a.storage)->sin6_addr);
+    return reinterpret_cast<const sockaddr_in*>(&a.storage)->sin_addr.s_addr == htonl(INADDR_ANY);
+}
+
+bool same_host(const SocketAddress& a, const SocketAddress& b) {
+    if (a.family() != b.family()) return false;
+    if (a.family() == AF_INET6)
+        return std::memcmp(&reinterpret_cast<const sockaddr_in6*>(&a.storage)->sin6_addr,
+                           &reinterpret_cast<const sockaddr_in6*>(&b.storage)->sin6_addr, sizeof(in6_addr)) == 0;
+    return reinterpret_cast<const sockaddr_in*>(&a.storage)->sin_addr.s_addr ==
+           reinterpret_cast<const sockaddr_in*>(&b.storage)->sin_addr.s_addr;
+}
+
+}  // namespace
+
+bool overlaps(const SocketAddress& a, const SocketAddress& b) {
+    if (a.port() != b.port()) return false;
+    if (same_host(a, b)) return true;
+    const bool a_any = is_wildcard(a), b_any = is_wildcard(b);
+    if (a_any && (a.family() == b.family() || a.family() == AF_INET6)) return true;
+    return b_any && (a.family() == b.family() || b.family() == AF_INET6);
+}
+
 uint16_t SocketAddress::port() const {
     if (family() == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6*>(&storage)->sin6_port);
     return ntohs(reinterpret_cast<const sockaddr_in*>(&storage)->sin_port);

@@ -26,7 +26,9 @@ void apply_table(const toml::table& table, std::string_view section, std::span<c
         for (const auto& candidate : dirs)
             if (candidate.key == key.str()) d = &candidate;
         if (!d) r.error(node, fmt::format("unknown key \"{}\" in [{}]", key.str(), section));
+        r.set_key(d->key);
         d->apply(target, node, r);
+        r.set_key({});
     }
 }
 
@@ -67,7 +69,7 @@ void check_root(SiteConfig& site, const std::string& conf_path, const Reader& r)
     const int fd = ::open(site.root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) {
         const int err = errno;
-        r.error_at(site.line, fmt::format("root \"{}\": {}", site.root,
+        r.error_at(site.root_line ? site.root_line : site.line, fmt::format("root \"{}\": {}", site.root,
                                           err == ENOTDIR ? "not a directory" : std::strerror(err)));
     }
     ::close(fd);
@@ -86,8 +88,8 @@ void validate_tls(Config& c, const Reader& r) {
     for (auto& cert : c.certificates) {
         if (cert.key.empty()) r.error_at(cert.line, "[[certificate]] needs \"key\"");
         if (cert.server_names.empty()) r.error_at(cert.line, "[[certificate]] needs \"server_names\"");
-        check_readable(cert.certificate, c.source, cert.line, "certificate", r);
-        check_readable(cert.key, c.source, cert.line, "key", r);
+        check_readable(cert.certificate, c.source, cert.certificate_line, "certificate", r);
+        check_readable(cert.key, c.source, cert.key_line, "key", r);
     }
     if (!c.has_tls_listener()) return;
     int listener_line = 0;
@@ -95,8 +97,8 @@ void validate_tls(Config& c, const Reader& r) {
         if (l.tls && !listener_line) listener_line = l.line;
     if (c.tls.certificate.empty() || c.tls.key.empty())
         r.error_at(listener_line, "a tls listener needs [tls] certificate and key");
-    check_readable(c.tls.certificate, c.source, c.tls.line, "certificate", r);
-    check_readable(c.tls.key, c.source, c.tls.line, "key", r);
+    check_readable(c.tls.certificate, c.source, c.tls.certificate_line, "certificate", r);
+    check_readable(c.tls.key, c.source, c.tls.key_line, "key", r);
 }
 
 void validate(Config& c, const Reader& r) {
@@ -108,9 +110,14 @@ void validate(Config& c, const Reader& r) {
         if (c.sites[i].server_names.empty())
             r.error_at(c.sites[i].line, "[[site]] needs server_names (only the first, the default, may omit them)");
     for (std::size_t i = 0; i < c.listen.size(); ++i)
-        for (std::size_t j = 0; j < i; ++j)
-            if (c.listen[i].address_text == c.listen[j].address_text)
-                r.error_at(c.listen[i].line, fmt::format("address {} is listed twice", c.listen[i].address_text));
+        for (std::size_t j = 0; j < i; ++j) {
+            const ListenConfig &a = c.listen[i], &b = c.listen[j];
+            if (a.address_text == b.address_text)
+                r.error_at(a.line, fmt::format("address {} is listed twice", a.address_text));
+            if (overlaps(a.address, b.address))
+                r.error_at(a.line, fmt::format("address {} overlaps {} (line {}): one socket would take the "
+                                               "other's connections", a.address_text, b.address_text, b.line));
+        }
     for (auto& site : c.sites) {
         check_root(site, c.source, r);
         if (!site.access_log.empty() && !site.access_log.starts_with('/'))
@@ -128,7 +135,7 @@ void validate(Config& c, const Reader& r) {
                                                      c.admin.address_text));
         c.admin.address = *a;
         for (const auto& l : c.listen)
-            if (l.address_text == c.admin.address_text)
+            if (overlaps(l.address, c.admin.address))
                 r.error_at(c.admin.line, fmt::format("[admin] address {} is also a [[listen]] address", l.address_text));
     }
     if (c.limits.max_uri >= c.limits.header_buffer_size)

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <cctype>
+#include <climits>
+#include <string>
 
 namespace uringd::config::detail {
 
@@ -14,28 +16,93 @@ void Reader::error(const toml::node& n, std::string_view msg) const {
     error_at(static_cast<int>(n.source().begin.line), msg);
 }
 
+namespace {
+
+// What a conf file gave, for an error message: `a string "4"`, `an integer 4`, ….
+std::string describe(const toml::node& n) {
+    if (const auto* s = n.as_string()) return fmt::format("a string \"{}\"", s->get());
+    if (const auto* i = n.as_integer()) return fmt::format("an integer {}", i->get());
+    if (const auto* f = n.as_floating_point()) return fmt::format("a number {}", f->get());
+    if (const auto* b = n.as_boolean()) return fmt::format("a boolean {}", b->get());
+    if (n.is_array()) return "an array";
+    if (n.is_table()) return "a table";
+    return "a date or time";
+}
+
+int64_t duration_scale(std::string_view unit) {
+    if (unit == "ms") return 1;
+    if (unit == "s") return 1000;
+    if (unit == "m" || unit == "min") return 60'000;
+    if (unit == "h") return 3'600'000;
+    return 0;
+}
+
+int64_t size_scale(std::string_view unit) {
+    std::string u;
+    for (const char c : unit) u += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (u.empty() || u == "b") return 1;
+    if (u == "k" || u == "kb" || u == "kib") return int64_t{1} << 10;
+    if (u == "m" || u == "mb" || u == "mib") return int64_t{1} << 20;
+    if (u == "g" || u == "gb" || u == "gib") return int64_t{1} << 30;
+    return 0;
+}
+
+}  // namespace
+
+void Reader::type_error(const toml::node& n, std::string_view expected) const {
+    if (key_.empty()) error(n, fmt::format("expected {}, got {}", expected, describe(n)));
+    error(n, fmt::format("{}: expected {}, got {}", key_, expected, describe(n)));
+}
+
+uint32_t Reader::in_range(const toml::node& n, int64_t v, uint32_t min, uint32_t max, std::string_view given) const {
+    if (v < min || v > max) {
+        const std::string what = given.empty() ? std::to_string(v) : fmt::format("{} ({})", given, v);
+        error(n, fmt::format("{}{}value {} out of range [{}, {}]", key_, key_.empty() ? "" : ": ", what, min, max));
+    }
+    return static_cast<uint32_t>(v);
+}
+
 uint32_t Reader::u32(const toml::node& n, uint32_t min, uint32_t max) const {
     // Check the type first: value<int64_t>() converts a float, and 1e24 does not fit.
-    if (!n.is_integer()) error(n, "expected an integer");
-    const auto v = n.value<int64_t>();
-    if (!v) error(n, "expected an integer");
-    if (*v < min || *v > max) error(n, fmt::format("value {} out of range [{}, {}]", *v, min, max));
-    return static_cast<uint32_t>(*v);
+    if (!n.is_integer()) type_error(n, "an integer");
+    return in_range(n, *n.value<int64_t>(), min, max, {});
+}
+
+// An integer as it is, or "<digits><unit>" scaled by the unit.
+uint32_t Reader::with_unit(const toml::node& n, uint32_t min, uint32_t max, std::string_view expected,
+                           int64_t (*scale)(std::string_view unit)) const {
+    if (n.is_integer()) return in_range(n, *n.value<int64_t>(), min, max, {});
+    if (!n.is_string()) type_error(n, expected);
+    const std::string text = *n.value<std::string>();
+    std::size_t digits = 0;
+    while (digits < text.size() && digits < 12 && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+    const int64_t unit = digits == 0 ? 0 : scale(std::string_view(text).substr(digits));
+    if (unit == 0) type_error(n, expected);
+    const int64_t v = std::stoll(text.substr(0, digits));
+    return in_range(n, v > INT64_MAX / unit ? INT64_MAX : v * unit, min, max, text);
+}
+
+uint32_t Reader::duration_ms(const toml::node& n, uint32_t min, uint32_t max) const {
+    return with_unit(n, min, max, "milliseconds or a duration such as \"500ms\", \"60s\", \"5m\"", duration_scale);
+}
+
+uint32_t Reader::size(const toml::node& n, uint32_t min, uint32_t max) const {
+    return with_unit(n, min, max, "bytes or a size such as \"16k\", \"1m\"", size_scale);
 }
 
 bool Reader::boolean(const toml::node& n) const {
-    if (!n.is_boolean()) error(n, "expected true or false");
+    if (!n.is_boolean()) type_error(n, "true or false");
     return *n.value<bool>();
 }
 
 std::string Reader::string(const toml::node& n) const {
-    if (!n.is_string()) error(n, "expected a string");
+    if (!n.is_string()) type_error(n, "a string");
     return *n.value<std::string>();
 }
 
 std::vector<std::string> Reader::strings(const toml::node& n) const {
     const auto* arr = n.as_array();
-    if (!arr) error(n, "expected an array of strings");
+    if (!arr) type_error(n, "an array of strings");
     std::vector<std::string> out;
     for (const auto& e : *arr) out.push_back(string(e));
     return out;
@@ -50,7 +117,7 @@ std::string Reader::header_value(const toml::node& n) const {
 
 std::vector<HeaderField> Reader::header_fields(const toml::node& n) const {
     const auto* table = n.as_table();
-    if (!table) error(n, "expected a table of header = \"value\"");
+    if (!table) type_error(n, "a table of header = \"value\"");
     // uringd writes these itself; a second copy would break framing or caching.
     static constexpr std::string_view kOwn[] = {"content-length", "transfer-encoding", "connection", "keep-alive",
                                                 "upgrade", "trailer", "content-range", "date", "etag",
@@ -72,7 +139,7 @@ std::vector<HeaderField> Reader::header_fields(const toml::node& n) const {
 
 std::vector<CacheControlRule> Reader::cache_control_rules(const toml::node& n) const {
     const auto* arr = n.as_array();
-    if (!arr) error(n, "expected an array of { match = \"…\", value = \"…\" }");
+    if (!arr) type_error(n, "an array of { match = \"…\", value = \"…\" }");
     std::vector<CacheControlRule> out;
     for (const auto& e : *arr) {
         const auto* t = e.as_table();
@@ -88,7 +155,7 @@ std::vector<CacheControlRule> Reader::cache_control_rules(const toml::node& n) c
 
 std::vector<ErrorPage> Reader::error_pages(const toml::node& n) const {
     const auto* table = n.as_table();
-    if (!table) error(n, "expected a table of status = \"/path\"");
+    if (!table) type_error(n, "a table of status = \"/path\"");
     std::vector<ErrorPage> out;
     for (const auto& [key, value] : *table) {
         const std::string k(key.str());
@@ -111,7 +178,7 @@ std::size_t Reader::choice(const toml::node& n, std::string_view choices) const 
         if (rest.substr(0, bar) == v) return index;
         rest = bar == std::string_view::npos ? std::string_view{} : rest.substr(bar + 1);
     }
-    error(n, fmt::format("expected one of {}, got \"{}\"", choices, v));
+    error(n, fmt::format("{}{}expected one of {}, got \"{}\"", key_, key_.empty() ? "" : ": ", choices, v));
 }
 
 namespace {
@@ -147,7 +214,7 @@ const Directive<RingConfig> kRing[] = {
     {"sqpoll_shared", "false", "with sqpoll on: all workers share one SQPOLL thread (IORING_SETUP_ATTACH_WQ)",
      [](RingConfig& c, const toml::node& n, const Reader& r) { c.sqpoll_shared = r.boolean(n); }},
     {"sqpoll_idle_ms", "1000", "SQPOLL thread idle time before it sleeps",
-     [](RingConfig& c, const toml::node& n, const Reader& r) { c.sqpoll_idle_ms = r.u32(n, 1, 60000); }},
+     [](RingConfig& c, const toml::node& n, const Reader& r) { c.sqpoll_idle_ms = r.duration_ms(n, 1, 60000); }},
     {"entries", "1024", "submission queue entries per ring (completion queue is 4x)",
      [](RingConfig& c, const toml::node& n, const Reader& r) { c.entries = r.u32(n, 64, 32768); }},
     {"recv_buffers", "256", "provided receive buffers per worker (a power of two)",
@@ -156,17 +223,17 @@ const Directive<RingConfig> kRing[] = {
          if (c.recv_buffers & (c.recv_buffers - 1)) r.error(n, "must be a power of two");
      }},
     {"recv_buffer_size", "4096", "bytes per provided receive buffer",
-     [](RingConfig& c, const toml::node& n, const Reader& r) { c.recv_buffer_size = r.u32(n, 512, 1 << 20); }},
+     [](RingConfig& c, const toml::node& n, const Reader& r) { c.recv_buffer_size = r.size(n, 512, 1 << 20); }},
     {"fixed_buffers", "128", "registered response buffers per worker (held only while a response is sent)",
      [](RingConfig& c, const toml::node& n, const Reader& r) { c.fixed_buffers = r.u32(n, 4, 16384); }},
     {"fixed_buffer_size", "131072", "bytes per registered buffer; files that fit after the head go out in one send",
-     [](RingConfig& c, const toml::node& n, const Reader& r) { c.fixed_buffer_size = r.u32(n, 4096, 1 << 24); }},
+     [](RingConfig& c, const toml::node& n, const Reader& r) { c.fixed_buffer_size = r.size(n, 4096, 1 << 24); }},
     {"send_zc_threshold", "0", "responses from a registered buffer at least this large use SEND_ZC; 0 = never (see docs)",
-     [](RingConfig& c, const toml::node& n, const Reader& r) { c.send_zc_threshold = r.u32(n, 0, kMax); }},
+     [](RingConfig& c, const toml::node& n, const Reader& r) { c.send_zc_threshold = r.size(n, 0, kMax); }},
     {"large_body", "\"splice\"", "bodies larger than a registered buffer: splice (file → pipe → socket) or read (READ_FIXED + SEND)",
      [](RingConfig& c, const toml::node& n, const Reader& r) { c.large_body_splice = r.choice(n, "splice|read") == 0; }},
     {"pipe_size", "262144", "splice pipe capacity (F_SETPIPE_SZ); bounded by /proc/sys/fs/pipe-max-size",
-     [](RingConfig& c, const toml::node& n, const Reader& r) { c.pipe_size = r.u32(n, 4096, 1 << 28); }},
+     [](RingConfig& c, const toml::node& n, const Reader& r) { c.pipe_size = r.size(n, 4096, 1 << 28); }},
     {"iowq_max_bounded", "0", "cap on io-wq workers for file I/O per worker ring; 0 = kernel default",
      [](RingConfig& c, const toml::node& n, const Reader& r) { c.iowq_max_bounded = r.u32(n, 0, 4096); }},
     {"iowq_max_unbounded", "0", "cap on io-wq workers for socket splices per worker ring; 0 = kernel default",
@@ -177,32 +244,32 @@ const Directive<LimitsConfig> kLimits[] = {
     {"max_connections", "4096", "open connections per worker; when full, accepting pauses until one closes",
      [](LimitsConfig& c, const toml::node& n, const Reader& r) { c.max_connections = r.u32(n, 1, 1 << 20); }},
     {"header_buffer_size", "16384", "request line + headers must fit (else 414/431)",
-     [](LimitsConfig& c, const toml::node& n, const Reader& r) { c.header_buffer_size = r.u32(n, 1024, 1 << 20); }},
+     [](LimitsConfig& c, const toml::node& n, const Reader& r) { c.header_buffer_size = r.size(n, 1024, 1 << 20); }},
     {"max_uri", "8192", "longest request target (else 414)",
-     [](LimitsConfig& c, const toml::node& n, const Reader& r) { c.max_uri = r.u32(n, 64, 1 << 20); }},
+     [](LimitsConfig& c, const toml::node& n, const Reader& r) { c.max_uri = r.size(n, 64, 1 << 20); }},
     {"max_body", "65536", "request bodies (on any method) are read and discarded up to this size (else 413)",
-     [](LimitsConfig& c, const toml::node& n, const Reader& r) { c.max_body = r.u32(n, 0, kMax); }},
+     [](LimitsConfig& c, const toml::node& n, const Reader& r) { c.max_body = r.size(n, 0, kMax); }},
     {"max_ranges", "16", "ranges one request may ask for (at most 64); more get the whole file with 200",
      [](LimitsConfig& c, const toml::node& n, const Reader& r) { c.max_ranges = r.u32(n, 1, 64); }},
     {"header_timeout_ms", "10000", "time to receive a whole request head (slowloris guard)",
-     [](LimitsConfig& c, const toml::node& n, const Reader& r) { c.header_timeout_ms = r.u32(n, 100, 3600000); }},
+     [](LimitsConfig& c, const toml::node& n, const Reader& r) { c.header_timeout_ms = r.duration_ms(n, 100, 3600000); }},
     {"keepalive_timeout_ms", "60000", "idle time allowed between requests on a connection",
-     [](LimitsConfig& c, const toml::node& n, const Reader& r) { c.keepalive_timeout_ms = r.u32(n, 100, 3600000); }},
+     [](LimitsConfig& c, const toml::node& n, const Reader& r) { c.keepalive_timeout_ms = r.duration_ms(n, 100, 3600000); }},
     {"send_timeout_ms", "60000", "a response that makes no progress for this long is abandoned",
-     [](LimitsConfig& c, const toml::node& n, const Reader& r) { c.send_timeout_ms = r.u32(n, 100, 3600000); }},
+     [](LimitsConfig& c, const toml::node& n, const Reader& r) { c.send_timeout_ms = r.duration_ms(n, 100, 3600000); }},
     {"drain_timeout_ms", "30000", "on SIGTERM, in-flight responses get this long to finish",
-     [](LimitsConfig& c, const toml::node& n, const Reader& r) { c.drain_timeout_ms = r.u32(n, 0, 3600000); }},
+     [](LimitsConfig& c, const toml::node& n, const Reader& r) { c.drain_timeout_ms = r.duration_ms(n, 0, 3600000); }},
 };
 
 const Directive<CacheConfig> kCache[] = {
     {"max_entries", "1024", "open files (and failed opens) remembered per worker, least recently used out first",
      [](CacheConfig& c, const toml::node& n, const Reader& r) { c.max_entries = r.u32(n, 1, 1 << 20); }},
     {"valid_ms", "1000", "an entry older than this is opened and checked again (a renamed-over file shows up)",
-     [](CacheConfig& c, const toml::node& n, const Reader& r) { c.valid_ms = r.u32(n, 0, 3600000); }},
+     [](CacheConfig& c, const toml::node& n, const Reader& r) { c.valid_ms = r.duration_ms(n, 0, 3600000); }},
     {"small_file_max", "16384", "files up to this size are kept in memory whole: one send per request; 0 = never",
-     [](CacheConfig& c, const toml::node& n, const Reader& r) { c.small_file_max = r.u32(n, 0, 1 << 24); }},
+     [](CacheConfig& c, const toml::node& n, const Reader& r) { c.small_file_max = r.size(n, 0, 1 << 24); }},
     {"body_budget", "16777216", "bytes of kept file bodies per worker",
-     [](CacheConfig& c, const toml::node& n, const Reader& r) { c.body_budget = r.u32(n, 0, kMax); }},
+     [](CacheConfig& c, const toml::node& n, const Reader& r) { c.body_budget = r.size(n, 0, kMax); }},
 };
 
 const Directive<AdminConfig> kAdmin[] = {
@@ -225,9 +292,15 @@ const Directive<LogConfig> kLog[] = {
 
 const Directive<TlsConfig> kTls[] = {
     {"certificate", "\"\"", "PEM certificate chain (leaf first) for TLS listeners; relative to this file",
-     [](TlsConfig& c, const toml::node& n, const Reader& r) { c.certificate = r.string(n); }},
+     [](TlsConfig& c, const toml::node& n, const Reader& r) {
+         c.certificate = r.string(n);
+         c.certificate_line = Reader::line(n);
+     }},
     {"key", "\"\"", "PEM private key (ECDSA or RSA) of that certificate",
-     [](TlsConfig& c, const toml::node& n, const Reader& r) { c.key = r.string(n); }},
+     [](TlsConfig& c, const toml::node& n, const Reader& r) {
+         c.key = r.string(n);
+         c.key_line = Reader::line(n);
+     }},
     {"min_version", "\"1.2\"", "oldest TLS version accepted: 1.2|1.3 (only AEAD suites are offered)",
      [](TlsConfig& c, const toml::node& n, const Reader& r) {
          c.min_version = r.choice(n, "1.2|1.3") == 0 ? "1.2" : "1.3";
@@ -237,7 +310,7 @@ const Directive<TlsConfig> kTls[] = {
     {"session_tickets", "true", "TLS session resumption with stateless tickets",
      [](TlsConfig& c, const toml::node& n, const Reader& r) { c.session_tickets = r.boolean(n); }},
     {"handshake_timeout_ms", "10000", "a TLS handshake not finished in this time is dropped",
-     [](TlsConfig& c, const toml::node& n, const Reader& r) { c.handshake_timeout_ms = r.u32(n, 100, 3600000); }},
+     [](TlsConfig& c, const toml::node& n, const Reader& r) { c.handshake_timeout_ms = r.duration_ms(n, 100, 3600000); }},
 };
 
 const Directive<CertificateConfig> kCertificate[] = {
@@ -247,9 +320,15 @@ const Directive<CertificateConfig> kCertificate[] = {
          if (c.server_names.empty()) r.error(n, "server_names must not be empty");
      }},
     {"certificate", "(required)", "PEM certificate chain for those names",
-     [](CertificateConfig& c, const toml::node& n, const Reader& r) { c.certificate = r.string(n); }},
+     [](CertificateConfig& c, const toml::node& n, const Reader& r) {
+         c.certificate = r.string(n);
+         c.certificate_line = Reader::line(n);
+     }},
     {"key", "(required)", "PEM private key for that certificate",
-     [](CertificateConfig& c, const toml::node& n, const Reader& r) { c.key = r.string(n); }},
+     [](CertificateConfig& c, const toml::node& n, const Reader& r) {
+         c.key = r.string(n);
+         c.key_line = Reader::line(n);
+     }},
 };
 
 const Directive<ListenConfig> kListen[] = {
@@ -268,7 +347,10 @@ const Directive<ListenConfig> kListen[] = {
 
 const Directive<SiteConfig> kSite[] = {
     {"root", "(required)", "directory served; nothing outside it is ever opened (openat2 RESOLVE_BENEATH)",
-     [](SiteConfig& c, const toml::node& n, const Reader& r) { c.root = r.string(n); }},
+     [](SiteConfig& c, const toml::node& n, const Reader& r) {
+         c.root = r.string(n);
+         c.root_line = Reader::line(n);
+     }},
     {"index", "[\"index.html\"]", "files tried, in order, for a request naming a directory",
      [](SiteConfig& c, const toml::node& n, const Reader& r) {
          c.index = r.strings(n);

@@ -16,8 +16,17 @@ public:
     explicit Reader(const std::string& source) : source_(source) {}
     [[noreturn]] void error(const toml::node& n, std::string_view msg) const;
     [[noreturn]] void error_at(int line, std::string_view msg) const;
+    static int line(const toml::node& n) { return static_cast<int>(n.source().begin.line); }
+
+    // The key whose value is being read, named in type errors.
+    void set_key(std::string_view key) const { key_ = key; }
+    [[noreturn]] void type_error(const toml::node& n, std::string_view expected) const;
 
     uint32_t u32(const toml::node& n, uint32_t min, uint32_t max) const;
+    // Milliseconds: an integer, or a string with a unit: "500ms", "60s", "5m", "1h".
+    uint32_t duration_ms(const toml::node& n, uint32_t min, uint32_t max) const;
+    // Bytes: an integer, or a string with a unit: "16k", "1m", "1g" (or KiB, MiB, GiB).
+    uint32_t size(const toml::node& n, uint32_t min, uint32_t max) const;
     bool boolean(const toml::node& n) const;
     std::string string(const toml::node& n) const;
     std::vector<std::string> strings(const toml::node& n) const;
@@ -31,7 +40,12 @@ public:
     std::size_t choice(const toml::node& n, std::string_view choices) const;
 
 private:
+    uint32_t in_range(const toml::node& n, int64_t v, uint32_t min, uint32_t max, std::string_view given) const;
+    uint32_t with_unit(const toml::node& n, uint32_t min, uint32_t max, std::string_view expected,
+                       int64_t (*scale)(std::string_view unit)) const;
+
     const std::string& source_;
+    mutable std::string_view key_;
 };
 
 template <typename T>

@@ -47,7 +47,8 @@ void open_access_logs(server::ServerContext& ctx) {
 
 std::unique_ptr<server::ServerContext> build_context(const config::Config& conf) {
     auto ctx = std::make_unique<server::ServerContext>(
-        server::ServerContext{conf, {}, server::open_sites(conf), server::load_tls(conf), decide_ktls(conf)});
+        server::ServerContext{conf, {}, server::open_sites(conf), nullptr, decide_ktls(conf)});
+    if (auto set = server::load_tls(conf)) ctx->tls = std::make_unique<server::TlsStore>(std::move(set));
     for (const auto& l : conf.listen)
         if (l.tls) {
             ctx->https_port = l.address.port();

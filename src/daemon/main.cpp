@@ -1,9 +1,11 @@
 // uringd: load the conf, start one pinned io_uring worker per CPU, serve until
 // SIGTERM/SIGINT (reloading on SIGHUP, reopening logs on SIGUSR1), drain, exit 0.
+#include "cert_watch.hpp"
 #include "cli.hpp"
 #include "generation.hpp"
 #include "notify.hpp"
 #include "privileges.hpp"
+#include "serve_command.hpp"
 #include "signals.hpp"
 #include "workers.hpp"
 
@@ -14,9 +16,11 @@
 #include <uringd/tls/ktls.hpp>
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 namespace {
 
@@ -35,6 +39,17 @@ void raise_fd_limit() {
         lim.rlim_cur = lim.rlim_max;
         setrlimit(RLIMIT_NOFILE, &lim);
     }
+}
+
+// Root's pinned memory is not charged to RLIMIT_MEMLOCK, but after the switch to
+// [server] user a reload's rings and buffers are: lift the limit while still root,
+// as the systemd unit's LimitMEMLOCK=infinity does.
+void raise_memlock_limit(const config::ServerConfig& conf) {
+    if (geteuid() != 0 || conf.user.empty()) return;
+    const rlimit unlimited{RLIM_INFINITY, RLIM_INFINITY};
+    if (setrlimit(RLIMIT_MEMLOCK, &unlimited) < 0)
+        spdlog::warn("cannot lift RLIMIT_MEMLOCK ({}): a reload as user {} needs its rings and buffers to fit "
+                     "in the current limit (ulimit -l)", std::strerror(errno), conf.user);
 }
 
 // SIGHUP: a new generation on the same sockets, or the running one kept (and why).
@@ -61,8 +76,18 @@ void reload(const std::string& path, config::Config& running, daemon::Generation
     }
 }
 
+// How long the main thread sleeps between looks: the watchdog's half-interval, and
+// at most a second while certificate files are watched.
+int wake_interval_ms(const daemon::Notifier& notifier, const daemon::CertificateWatcher& certificates) {
+    const int watchdog = notifier.watchdog_interval_ms();
+    if (!certificates.active()) return watchdog;
+    return watchdog > 0 ? std::min(watchdog, 1000) : 1000;
+}
+
+// `path` is re-read on SIGHUP; empty for `uringd serve`, whose conf has no file.
 int serve(config::Config conf, const std::string& path) {
     raise_fd_limit();
+    raise_memlock_limit(conf.server);
     const sigset_t signals = daemon::block_signals();
     const daemon::Notifier notifier;
     // Bind (maybe below 1024), create every ring and register its buffers (pinned
@@ -71,22 +96,29 @@ int serve(config::Config conf, const std::string& path) {
     // kept here for the generations that reloads start.
     const daemon::Listeners sockets = daemon::open_listeners(conf);
     daemon::Generation current = daemon::start_generation(conf, sockets);
+    daemon::hand_over_files(conf);
     daemon::drop_privileges(conf.server);
     current.workers->start();
     spdlog::info("uringd {} ready: {}", URINGD_VERSION, daemon::describe(current));
+    if (current.ctx->tls) spdlog::info("certificates: {}", current.ctx->tls->current()->summary());
     notifier.ready(daemon::describe(current));  // every worker is accepting by now
     std::vector<std::thread> retiring;
+    daemon::CertificateWatcher certificates(conf);
     for (;;) {
-        const int sig = daemon::wait_signal(signals, notifier.watchdog_interval_ms());
+        const int sig = daemon::wait_signal(signals, wake_interval_ms(notifier, certificates));
         if (sig == 0) {
-            notifier.watchdog();
+            if (notifier.watchdog_interval_ms() > 0) notifier.watchdog();  // (the wake may be the watcher's)
+            if (current.ctx->tls) certificates.poll(conf, *current.ctx->tls);
         } else if (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT) {
             break;
         } else if (sig == SIGUSR1) {
             if (current.ctx->access_log) current.ctx->access_log->reopen();
+        } else if (sig == SIGHUP && path.empty()) {
+            spdlog::warn("SIGHUP: nothing to reload (uringd serve has no conf file)");
         } else if (sig == SIGHUP) {
             notifier.reloading();
             reload(path, conf, current, sockets, retiring);
+            certificates = daemon::CertificateWatcher(conf);  // the files as this generation loaded them
             notifier.ready(daemon::describe(current));
         }
     }
@@ -100,9 +132,29 @@ int serve(config::Config conf, const std::string& path) {
 
 }  // namespace
 
+// `uringd serve DIR`: the same server, with a conf built in memory.
+int serve_folder(const daemon::ServeOptions& opts) {
+    const daemon::ServeSetup setup(opts);
+    config::Config conf = config::load_text(setup.conf_text(), "uringd serve");
+    server::load_tls(conf);
+    log::init(conf.log.level);
+    for (const auto& url : setup.urls())
+        std::printf("uringd: serving %s on %s (Ctrl-C to stop)\n", conf.sites[0].root.c_str(), url.c_str());
+    std::fflush(stdout);
+    return serve(std::move(conf), "");
+}
+
 int main(int argc, char** argv) {
     const auto opts = daemon::parse_args(argc, argv);
     if (!opts) return 2;
+    if (opts->serve) {
+        try {
+            return serve_folder(*opts->serve);
+        } catch (const std::exception& e) {
+            log::fatal(e.what());
+            return 1;
+        }
+    }
     if (opts->help) {
         daemon::print_usage();
         return 0;
@@ -115,16 +167,18 @@ int main(int argc, char** argv) {
         const config::Config conf = config::load_file(opts->conf_path);
         if (opts->test_only) {
             server::load_tls(conf);  // certificates are loaded, and so checked, by -t too
+            if (opts->dump) {  // as nginx -T: the verdict on stderr, the configuration on stdout
+                std::fprintf(stderr, "uringd: configuration file %s test is successful\n", opts->conf_path.c_str());
+                std::fputs(config::effective_text(conf).c_str(), stdout);
+                return 0;
+            }
             std::printf("uringd: configuration file %s test is successful\n", opts->conf_path.c_str());
             return 0;
         }
         log::init(conf.log.level);
         return serve(conf, opts->conf_path);
-    } catch (const config::ConfigError& e) {
-        std::fprintf(stderr, "uringd: %s\n", e.what());
-        return 1;
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "uringd: %s\n", e.what());
+    } catch (const std::exception& e) {  // ConfigError included: "FILE:LINE: key: …"
+        log::fatal(e.what());
         return 1;
     }
 }

@@ -53,6 +53,17 @@ void verify(const Ids& want) {
 
 }  // namespace
 
+void hand_over_files(const config::Config& conf) {
+    if (geteuid() != 0 || conf.server.user.empty()) return;
+    const Ids ids = lookup(conf.server);
+    for (const auto& site : conf.sites) {
+        const std::string& path = site.access_log;
+        if (path.empty() || path.starts_with("/dev/")) continue;
+        if (::chown(path.c_str(), ids.uid, ids.gid) < 0)
+            throw_errno(errno, fmt::format("access log \"{}\": giving it to user {}", path, conf.server.user));
+    }
+}
+
 void drop_privileges(const config::ServerConfig& conf) {
     if (geteuid() != 0) {
         if (!conf.user.empty()) spdlog::info("[server] user \"{}\" ignored: not started as root", conf.user);

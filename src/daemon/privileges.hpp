@@ -10,4 +10,9 @@ namespace uringd::daemon {
 // allow_root = true. Not root: `user` is ignored (logged). Throws uringd::Error.
 void drop_privileges(const config::ServerConfig& conf);
 
+// As root with [server] user: the files the server reopens after the switch (access
+// logs, on SIGUSR1 and at every reload) are given to that user, or the first reload
+// would fail with "Permission denied" on a file root created. Throws uringd::Error.
+void hand_over_files(const config::Config& conf);
+
 }  // namespace uringd::daemon

@@ -65,6 +65,12 @@ std::vector<std::vector<UniqueFd>> open_listeners(const config::Config& conf) {
     for (const auto& l : conf.listen) addresses.push_back(l.address);
     if (conf.admin.enabled) addresses.push_back(conf.admin.address);  // always last
     const auto activated = activated_sockets(addresses);
+    for (const auto& a : addresses) {
+        const bool given = std::any_of(activated.begin(), activated.end(), [&a](const auto& s) {
+            return s.first.length == a.length && std::memcmp(&s.first.storage, &a.storage, a.length) == 0;
+        });
+        if (!given) net::check_address_free(a);
+    }
     std::vector<std::vector<UniqueFd>> out(worker_count(conf));
     for (std::size_t i = 0; i < out.size(); ++i) {
         net::ListenOptions lo;

@@ -14,18 +14,46 @@ void append_escaped(std::string& out, std::string_view s) {
     }
 }
 
+// Length of the well-formed UTF-8 sequence at the start of `s` (RFC 3629: no
+// overlongs, no surrogates, nothing above U+10FFFF), or 0.
+std::size_t utf8_sequence(std::string_view s) {
+    const auto b = [&s](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+    const unsigned char c = b(0);
+    std::size_t n = 0;
+    unsigned char lo = 0x80, hi = 0xbf;  // the second byte's range
+    if (c >= 0xc2 && c <= 0xdf) n = 2;
+    else if (c >= 0xe0 && c <= 0xef) n = 3, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+    else if (c >= 0xf0 && c <= 0xf4) n = 4, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+    if (n == 0 || s.size() < n || b(1) < lo || b(1) > hi) return 0;
+    for (std::size_t i = 2; i < n; ++i)
+        if (b(i) < 0x80 || b(i) > 0xbf) return 0;
+    return n;
+}
+
 void append_json_string(std::string& out, std::string_view s) {
     out += '"';
-    for (const char ch : s) {
+    for (std::size_t i = 0; i < s.size();) {
+        const char ch = s[i];
         const auto u = static_cast<unsigned char>(ch);
         if (ch == '"' || ch == '\\') {
             out += '\\';
             out += ch;
-        } else if (u < 0x20 || u >= 0x7f) {
-            out += fmt::format("\\u{:04x}", u);  // bytes, not UTF-8: each one visible
+        } else if (u < 0x20 || u == 0x7f) {
+            out += fmt::format("\\u{:04x}", u);
+        } else if (u >= 0x80) {
+            const std::size_t n = utf8_sequence(s.substr(i));
+            if (n == 0) {
+                out += "\\ufffd";  // not UTF-8: the line stays valid JSON text
+                ++i;
+            } else {
+                out += s.substr(i, n);
+                i += n;
+            }
+            continue;
         } else {
             out += ch;
         }
+        ++i;
     }
     out += '"';
 }
@@ -71,7 +99,16 @@ void append_json(std::string& out, const AccessRecord& r) {
     append_json_string(out, r.referer);
     out += ",\"user_agent\":";
     append_json_string(out, r.user_agent);
-    out += fmt::format(",\"duration_ms\":{}}}\n", r.duration_ms);
+    out += fmt::format(",\"duration_us\":{}", r.duration_us);
+    if (!r.tls_version.empty()) {
+        out += ",\"tls_version\":";
+        append_json_string(out, r.tls_version);
+        out += ",\"tls_cipher\":";
+        append_json_string(out, r.tls_cipher);
+        out += ",\"alpn\":";
+        append_json_string(out, r.alpn);
+    }
+    out += "}\n";
 }
 
 }  // namespace uringd::http

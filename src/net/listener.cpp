@@ -33,6 +33,18 @@ UniqueFd open_listener(const SocketAddress& addr, const ListenOptions& opts) {
     return fd;
 }
 
+void check_address_free(const SocketAddress& addr) {
+    UniqueFd fd(::socket(addr.family(), SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!fd) throw_errno(errno, fmt::format("listen {}: socket", addr.to_string()));
+    set_int(fd.get(), SOL_SOCKET, SO_REUSEADDR, 1, addr, "SO_REUSEADDR");  // TIME_WAIT is no owner
+    if (addr.family() == AF_INET6) set_int(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, 0, addr, "IPV6_V6ONLY");
+    if (::bind(fd.get(), addr.get(), addr.length) == 0) return;
+    if (errno == EADDRINUSE)
+        fail("listen {}: bind: Address already in use (another process listens there: is uringd already "
+             "running?)", addr.to_string());
+    throw_errno(errno, fmt::format("listen {}: bind", addr.to_string()));
+}
+
 void tune_accepted(int fd) {
     const int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);

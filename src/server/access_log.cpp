@@ -16,6 +16,11 @@ namespace {
 constexpr std::size_t kRecordHead = 6;  // u32 length, u16 file
 
 UniqueFd open_log(const std::string& path) {
+    // The server's own standard streams, shared (not reopened): a reopened
+    // /dev/stdout gets its own file offset and overwrites what stderr writes to the
+    // same file.
+    if (path == "/dev/stdout") return UniqueFd(::fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3));
+    if (path == "/dev/stderr") return UniqueFd(::fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3));
     return UniqueFd(::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640));
 }
 

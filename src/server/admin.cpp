@@ -60,7 +60,12 @@ void Worker::log_access(const Connection& c) {
     r.version_minor = req.version_minor;
     r.status = c.status_code;
     r.bytes = c.body_bytes;
-    r.duration_ms = now_ms_ - c.request_ms;
+    r.duration_us = clock::monotonic_us() - c.request_us;
+    if (c.tls) {
+        r.tls_version = c.tls->version();
+        r.tls_cipher = c.tls->cipher();
+        r.alpn = c.tls->alpn();
+    }
     log_line_.clear();
     if (site.conf.access_log_json) http::append_json(log_line_, r);
     else http::append_combined(log_line_, r);

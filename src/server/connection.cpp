@@ -1,5 +1,6 @@
 // Receiving and parsing: multishot recv into provided buffers, bytes copied into the
 // connection's input area, llhttp over them, one request at a time.
+#include <uringd/base/clock.hpp>
 #include <uringd/server/worker.hpp>
 
 #include <algorithm>
@@ -173,7 +174,7 @@ void Worker::handle_request(Connection& c) {
     c.keep_alive = req.keep_alive && !draining_ && !req.expect_continue;  // its body is never read
     c.http10_keep_alive = c.keep_alive && req.version_minor == 0;
     c.site = 0;
-    c.request_ms = now_ms_;
+    if (ctx_.access_log) c.request_us = clock::monotonic_us();
     if (is_admin(c)) return serve_admin(c);
     const std::string_view sni = c.tls ? c.tls->server_name() : std::string_view{};
     const Route route = route_request(ctx_, {req, sni, conf_.listen[c.listener].https_redirect}, c.target);

@@ -44,9 +44,11 @@ std::unique_ptr<tls::ContextSet> load_tls(const config::Config& conf) {
     tls::ContextOptions o;
     o.min_version = conf.tls.min_version == "1.3" ? TLS1_3_VERSION : TLS1_2_VERSION;
     o.session_tickets = conf.tls.session_tickets;
-    o.certificates.push_back({conf.tls.certificate, conf.tls.key, {}, fmt::format("{}:{}", conf.source, conf.tls.line)});
+    o.certificates.push_back(
+        {conf.tls.certificate, conf.tls.key, {}, fmt::format("{}:{}", conf.source, conf.tls.certificate_line)});
     for (const auto& c : conf.certificates)
-        o.certificates.push_back({c.certificate, c.key, c.server_names, fmt::format("{}:{}", conf.source, c.line)});
+        o.certificates.push_back(
+            {c.certificate, c.key, c.server_names, fmt::format("{}:{}", conf.source, c.certificate_line)});
     return std::make_unique<tls::ContextSet>(o);
 }
 

@@ -220,7 +220,8 @@ void Worker::start_connection(UniqueFd fd, uint32_t listener) {
     c.listener = listener;
     if (ctx_.access_log) remember_peer(c);
     if (listener_tls_[listener]) {
-        c.tls = std::make_unique<tls::Session>(ctx_.tls->default_context());
+        c.tls_set = ctx_.tls->current();
+        c.tls = std::make_unique<tls::Session>(c.tls_set->default_context());
         if (ctx_.ktls) c.tls->enable_ktls(c.fd.get(), tls::ktls::socket_hooks());
         c.state = ConnState::Handshaking;
         set_timer(c, Timer::Handshake);
@@ -392,6 +393,7 @@ void Worker::finish_close_if_done(Connection& c) {
     c.parser.reset();
     c.recv_armed = c.peer_eof = false;
     c.tls.reset();
+    c.tls_set.reset();  // after the session: its SSL_CTX belongs to the set
     c.sending_handshake = c.close_notify_sent = c.input_failed = c.input_cut = false;
     c.spill = {};
     c.spilled = false;

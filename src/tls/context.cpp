@@ -2,7 +2,9 @@
 #include <uringd/base/host_name.hpp>
 #include <uringd/tls/context.hpp>
 
+#include <openssl/bn.h>
 #include <openssl/err.h>
+#include <openssl/x509.h>
 
 #include <cstring>
 
@@ -64,6 +66,35 @@ SslCtxPtr make_context(const CertificateOptions& c, const ContextOptions& o) {
 }
 
 }  // namespace
+
+std::string ContextSet::summary() const {
+    std::string out;
+    for (const auto& e : entries_) {
+        X509* cert = SSL_CTX_get0_certificate(e.ctx.get());
+        if (!cert) continue;
+        char subject[256] = {};
+        X509_NAME_oneline(X509_get_subject_name(cert), subject, sizeof subject);
+        std::string serial = "?";
+        if (BIGNUM* bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), nullptr)) {
+            if (char* hex = BN_bn2hex(bn)) {
+                serial = hex;
+                OPENSSL_free(hex);
+            }
+            BN_free(bn);
+        }
+        std::string not_after = "?";
+        if (BIO* bio = BIO_new(BIO_s_mem())) {
+            if (ASN1_TIME_print(bio, X509_get0_notAfter(cert)) == 1) {
+                char* data = nullptr;
+                const long len = BIO_get_mem_data(bio, &data);
+                not_after.assign(data, static_cast<std::size_t>(len));
+            }
+            BIO_free(bio);
+        }
+        out += fmt::format("{}{} serial {} not after {}", out.empty() ? "" : "; ", subject, serial, not_after);
+    }
+    return out;
+}
 
 ContextSet::ContextSet(const ContextOptions& opts) {
     if (opts.certificates.empty()) fail("TLS needs at least one certificate");

@@ -17,6 +17,7 @@ import unittest
 # memory in quarantine), so tests bound them only in plain builds.
 SANITIZED = any(v in os.environ for v in ("ASAN_OPTIONS", "TSAN_OPTIONS"))
 BIN = os.environ.get("URINGD_BIN", os.path.join(os.path.dirname(__file__), "../../build/uringd"))
+ROOT_DIR = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))  # the repository
 
 SIZES = {"empty.bin": 0, "1k.bin": 1024, "64k.bin": 65536, "100k.bin": 100_000,
          "1m.bin": 1 << 20, "64m.bin": 64 << 20}

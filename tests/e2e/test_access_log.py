@@ -9,7 +9,7 @@ import signal
 import tempfile
 import time
 
-from harness import ServerTest, main
+from harness import ServerTest, curl, main
 
 DIR = tempfile.mkdtemp(prefix="uringd-logs-")
 atexit.register(shutil.rmtree, DIR, True)
@@ -56,13 +56,28 @@ class AccessLog(ServerTest):
 
     def test_json_and_sites_apart(self):
         before = len(lines(COMBINED, 0)) if os.path.exists(COMBINED) else 0
-        self.request("/hello.txt?a=1", headers='Host: j.test\r\nUser-Agent: x\u00e9"y\r\n')
-        rec = json.loads(lines(JSONL, 1)[-1])
+        # UTF-8 as UTF-8 (the line is valid UTF-8 JSON); a stray byte as U+FFFD.
+        self.raw('GET /hello.txt?a=1 HTTP/1.1\r\nHost: j.test\r\nUser-Agent: x\u00e9"y\u20ac\r\n'
+                 'Referer: r\xe9\r\nConnection: close\r\n\r\n'.encode("utf-8").replace(b"r\xc3\xa9", b"r\xe9"))
+        lines(JSONL, 1)  # written by the log thread: wait for it
+        with open(JSONL, "rb") as f:
+            raw_line = f.read().splitlines()[-1]
+        rec = json.loads(raw_line.decode("utf-8"))  # strict: fails on a byte that is not UTF-8
         self.assertEqual((rec["host"], rec["method"], rec["uri"], rec["status"], rec["bytes"], rec["protocol"]),
                          ("j.test", "GET", "/hello.txt?a=1", 200, 6, "HTTP/1.1"))
         self.assertEqual(rec["remote"], "127.0.0.1")
-        self.assertEqual(rec["user_agent"], 'x\u00e9"y')  # the byte 0xE9 as \\u00e9: each byte stays visible
-        self.assertIn("duration_ms", rec)
+        self.assertEqual(rec["user_agent"], 'x\u00e9"y\u20ac')
+        self.assertEqual(rec["referer"], "r\ufffd")
+        self.assertIsInstance(rec["duration_us"], int)
+        self.assertGreaterEqual(rec["duration_us"], 0)
+        self.assertNotIn("tls_version", rec)
+        # Over TLS the line says how the connection was protected.
+        port = self.server.tls_port
+        curl("-k", "--resolve", f"j.test:{port}:127.0.0.1", f"https://j.test:{port}/hello.txt?tls")
+        rec = json.loads(lines(JSONL, 2)[-1])
+        self.assertEqual(rec["uri"], "/hello.txt?tls")
+        self.assertEqual((rec["tls_version"], rec["alpn"]), ("TLSv1.3", "http/1.1"))
+        self.assertTrue(rec["tls_cipher"].startswith("TLS_"))
         time.sleep(0.3)
         self.assertEqual(len(lines(COMBINED, 0)) if os.path.exists(COMBINED) else 0, before)
 

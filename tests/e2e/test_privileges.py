@@ -60,6 +60,50 @@ class Privileges(unittest.TestCase):
         finally:
             server.cleanup()
 
+    def test_reload_and_reopen_after_the_switch_with_access_logs(self):
+        # The log file is created as root, before the switch: it must be nobody's, or
+        # the first SIGHUP (which opens it again) fails with "Permission denied".
+        import signal
+        import time
+        logs = "/tmp/uringd-e2e-logs-%d" % os.getpid()
+        os.makedirs(logs, exist_ok=True)
+        os.chmod(logs, 0o777)
+        log = os.path.join(logs, "access.log")
+        # Small rings: where uringd cannot lift RLIMIT_MEMLOCK (no CAP_SYS_RESOURCE, as
+        # on the development machines), both generations must fit in 8 MiB as nobody.
+        server = Server('[server]\nuser = "nobody"\n[io_uring]\nfixed_buffers = 8\nfixed_buffer_size = 65536\n'
+                        'recv_buffers = 64\nentries = 256\n', workers=1)
+        os.chmod(server.dir, 0o755)
+        os.chmod(server.key, 0o644)  # a reload reads it again as nobody (docs/operations.md)
+        with open(server.conf) as f:
+            text = f.read().replace(f'root = "{server.root}"\n', f'root = "{server.root}"\naccess_log = "{log}"\n')
+        with open(server.conf, "w") as f:
+            f.write(text)
+        try:
+            server.start()
+            self.assertEqual(os.stat(log).st_uid, 65534)
+            for _ in range(2):
+                server.proc.send_signal(signal.SIGHUP)
+                deadline = time.time() + 10
+                while server.read_log().count("reloaded") < _ + 1 and time.time() < deadline:
+                    time.sleep(0.1)
+            self.assertEqual(server.read_log().count("reloaded"), 2, server.read_log())
+            self.assertNotIn("reload failed", server.read_log())
+            os.rename(log, log + ".1")  # logrotate's move, then SIGUSR1 to reopen
+            server.proc.send_signal(signal.SIGUSR1)
+            time.sleep(0.3)
+            curl(server.url("/index.html"))
+            deadline = time.time() + 5
+            while not os.path.exists(log) and time.time() < deadline:
+                time.sleep(0.1)
+            time.sleep(0.5)
+            with open(log) as f:
+                self.assertIn("GET /index.html", f.read())
+            self.assertEqual(server.stop(), 0)
+        finally:
+            server.cleanup()
+            __import__("shutil").rmtree(logs, ignore_errors=True)
+
     def run_conf(self, server_keys):
         server = Server()
         try:

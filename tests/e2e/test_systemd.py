@@ -41,6 +41,37 @@ class Notify(unittest.TestCase):
             sock.close()
             server.cleanup()
 
+    def test_journal_lines_carry_priorities_and_no_timestamp(self):
+        # systemd names the stream it connected to stderr in JOURNAL_STREAM (dev:ino);
+        # the harness's log file stands in for it.
+        import re
+        server = Server('[server]\nuser = "nobody-who-is-not-there"\n')  # one error line at start
+        open(server.log_path, "w").close()
+        st = os.stat(server.log_path)
+        server.env = {"JOURNAL_STREAM": f"{st.st_dev}:{st.st_ino}"}
+        try:
+            with self.assertRaises(RuntimeError):  # refused: the user does not exist
+                server.start()
+            lines = [line for line in server.read_log().splitlines() if line]
+            self.assertTrue(lines)
+            for line in lines:
+                if line.startswith("<3>uringd: "):  # the reason it did not start
+                    self.assertIn('no such user', line)
+                    continue
+                self.assertRegex(line, r"^<[2-7]>(info|warning|error|critical|debug) \[\d+\] ")
+                self.assertIsNone(re.search(r"\d{4}-\d\d-\d\dT", line), line)
+        finally:
+            server.cleanup()
+        # A stream that is not the journal's keeps the timestamps.
+        server = Server()
+        server.env = {"JOURNAL_STREAM": "1:1"}
+        try:
+            server.start()
+            self.assertRegex(server.read_log(), r"\d{4}-\d\d-\d\dT[\d:.]+ info ")
+            self.assertEqual(server.stop(), 0)
+        finally:
+            server.cleanup()
+
     def test_without_notify_socket_nothing_changes(self):
         server = Server()
         try:

@@ -17,3 +17,13 @@ line=$(grep 'Overall exposure level' <<<"$out")
 echo "unit: $line"
 score=$(sed -E 's/.*: ([0-9.]+) .*/\1/' <<<"$line")
 awk -v s="$score" 'BEGIN { exit !(s < 5.0) }' || { echo "$out"; echo "unit: exposure $score is not OK (< 5.0)"; exit 1; }
+
+# ExecReload, as systemd runs it (in order, stopping at the first failure): with a
+# conf that is refused, the reload fails and no SIGHUP is sent.
+mapfile -t reload < <(sed -n 's/^ExecReload=//p' "$work/uringd.service")
+[[ ${#reload[@]} -ge 2 && ${reload[0]} == "$bin -t -c /etc/uringd/uringd.conf" ]] ||
+  { echo "unit: ExecReload must check the conf before signalling: ${reload[*]}"; exit 1; }
+printf '[server]\nworkers = "4"\n' > "$work/bad.conf"
+check=${reload[0]//\/etc\/uringd\/uringd.conf/$work/bad.conf}
+if out=$($check 2>&1); then echo "unit: ExecReload's check passed a refused conf"; exit 1; fi
+echo "unit: a refused conf fails the reload: $out"

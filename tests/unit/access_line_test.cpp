@@ -16,7 +16,7 @@ AccessRecord sample() {
     r.user_agent = "ua\\";
     r.status = 200;
     r.bytes = 2326;
-    r.duration_ms = 3;
+    r.duration_us = 3125;
     return r;
 }
 
@@ -34,5 +34,37 @@ TEST(AccessLine, Json) {
     EXPECT_EQ(out,
               "{\"time\":\"2000-10-10T13:55:36Z\",\"remote\":\"10.0.0.1\",\"host\":\"h\",\"method\":\"GET\","
               "\"uri\":\"/a b\\\"c\",\"protocol\":\"HTTP/1.1\",\"status\":200,\"bytes\":2326,\"referer\":\"\","
-              "\"user_agent\":\"ua\\\\\",\"duration_ms\":3}\n");
+              "\"user_agent\":\"ua\\\\\",\"duration_us\":3125}\n");
+}
+
+TEST(AccessLine, JsonKeepsUtf8AndReplacesOtherBytes) {
+    AccessRecord r = sample();
+    std::string out;
+    r.target = "/caf\xc3\xa9/\xe2\x82\xac/\xf0\x9f\x98\x80";  // é, €, 😀 stay as they are
+    append_json(out, r);
+    EXPECT_NE(out.find("\"uri\":\"/caf\xc3\xa9/\xe2\x82\xac/\xf0\x9f\x98\x80\""), std::string::npos) << out;
+    for (const char* bad : {"\xff", "\xc3", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe2\x82"}) {
+        out.clear();
+        r.target = std::string("/a") + bad + "b";
+        append_json(out, r);
+        EXPECT_NE(out.find("\"uri\":\"/a\\ufffd"), std::string::npos) << out;
+        EXPECT_NE(out.find("b\",\"protocol\""), std::string::npos) << out;
+    }
+    out.clear();
+    r.target = "/\x01\x7f\t";
+    append_json(out, r);
+    EXPECT_NE(out.find("\"uri\":\"/\\u0001\\u007f\\u0009\""), std::string::npos) << out;
+}
+
+TEST(AccessLine, JsonNamesTheTlsOfTheConnection) {
+    AccessRecord r = sample();
+    r.tls_version = "TLSv1.3";
+    r.tls_cipher = "TLS_AES_128_GCM_SHA256";
+    r.alpn = "http/1.1";
+    std::string out;
+    append_json(out, r);
+    EXPECT_NE(out.find(",\"duration_us\":3125,\"tls_version\":\"TLSv1.3\",\"tls_cipher\":\"TLS_AES_128_GCM_SHA256\","
+                       "\"alpn\":\"http/1.1\"}\n"),
+              std::string::npos)
+        << out;
 }

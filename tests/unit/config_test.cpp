@@ -57,31 +57,61 @@ TEST_F(ConfigTest, UnknownSection) {
     EXPECT_EQ(error_of(base() + "[nope]\nx = 1\n"), "test.conf:5: unknown section or key \"nope\"");
 }
 
-TEST_F(ConfigTest, WrongType) {
-    EXPECT_EQ(error_of(base() + "[server]\nworkers = \"two\"\n"), "test.conf:6: expected an integer");
+TEST_F(ConfigTest, WrongTypeNamesTheKeyAndWhatWasGiven) {
+    EXPECT_EQ(error_of(base() + "[server]\nworkers = \"4\"\n"),
+              "test.conf:6: workers: expected an integer, got a string \"4\"");
     // Found by fuzz_config: a float was converted (UB for 1e24) before its type was checked.
-    EXPECT_EQ(error_of(base() + "[io_uring]\nentries = 1e24\n"), "test.conf:6: expected an integer");
-    EXPECT_EQ(error_of(base() + "[io_uring]\nentries = 64.0\n"), "test.conf:6: expected an integer");
-    EXPECT_EQ(error_of(base() + "[io_uring]\nsqpoll = true\n"), "test.conf:6: expected a string");
+    EXPECT_EQ(error_of(base() + "[io_uring]\nentries = 1e24\n"),
+              "test.conf:6: entries: expected an integer, got a number 1e+24");
+    EXPECT_EQ(error_of(base() + "[io_uring]\nentries = 64.0\n"),
+              "test.conf:6: entries: expected an integer, got a number 64");
+    EXPECT_EQ(error_of(base() + "[io_uring]\nsqpoll = true\n"), "test.conf:6: sqpoll: expected a string, got a boolean true");
+    EXPECT_EQ(error_of(base() + "[log]\nlevel = [\"info\"]\n"), "test.conf:6: level: expected a string, got an array");
+    EXPECT_EQ(error_of(base() + "[server]\n\n\nincoming_cpu = \"yes\"\n"),
+              "test.conf:8: incoming_cpu: expected true or false, got a string \"yes\"");
+    EXPECT_EQ(error_of(base() + "[[site]]\nroot = 1\n"), "test.conf:6: root: expected a string, got an integer 1");
+}
+
+TEST_F(ConfigTest, DurationsAndSizesTakeUnits) {
+    const Config c = load_text(base() + "[limits]\nsend_timeout_ms = \"60s\"\nheader_timeout_ms = \"500ms\"\n"
+                               "keepalive_timeout_ms = \"2m\"\ndrain_timeout_ms = \"1h\"\nmax_body = \"1m\"\n"
+                               "header_buffer_size = \"32KiB\"\nmax_uri = 4096\n[cache]\nbody_budget = \"64M\"\n",
+                               dir_ + "/test.conf");
+    EXPECT_EQ(c.limits.send_timeout_ms, 60000u);
+    EXPECT_EQ(c.limits.header_timeout_ms, 500u);
+    EXPECT_EQ(c.limits.keepalive_timeout_ms, 120000u);
+    EXPECT_EQ(c.limits.drain_timeout_ms, 3600000u);
+    EXPECT_EQ(c.limits.max_body, 1u << 20);
+    EXPECT_EQ(c.limits.header_buffer_size, 32u << 10);
+    EXPECT_EQ(c.limits.max_uri, 4096u);
+    EXPECT_EQ(c.cache.body_budget, 64u << 20);
+    for (const char* bad : {"\"5x\"", "\"s\"", "\"-5s\"", "\"1.5s\"", "\" 5s\"", "true"})
+        EXPECT_NE(error_of(base() + "[limits]\nsend_timeout_ms = " + bad + "\n").find("test.conf:6: send_timeout_ms: expected"),
+                  std::string::npos)
+            << bad;
+    EXPECT_EQ(error_of(base() + "[limits]\nsend_timeout_ms = \"2h\"\n"),
+              "test.conf:6: send_timeout_ms: value 2h (7200000) out of range [100, 3600000]");
+    EXPECT_EQ(error_of(base() + "[limits]\nmax_body = \"99999999999999g\"\n").substr(0, 40),
+              "test.conf:6: max_body: expected bytes or");
 }
 
 TEST_F(ConfigTest, OutOfRangeAndChoices) {
     EXPECT_EQ(error_of(base() + "[limits]\nmax_connections = 0\n"),
-              "test.conf:6: value 0 out of range [1, 1048576]");
+              "test.conf:6: max_connections: value 0 out of range [1, 1048576]");
     EXPECT_EQ(error_of(base() + "[io_uring]\nsqpoll = \"maybe\"\n"),
-              "test.conf:6: expected one of auto|on|off, got \"maybe\"");
+              "test.conf:6: sqpoll: expected one of auto|on|off, got \"maybe\"");
     EXPECT_EQ(error_of(base() + "[io_uring]\nrecv_buffers = 100\n"), "test.conf:6: must be a power of two");
 }
 
 TEST_F(ConfigTest, MissingRoot) {
     const std::string msg = error_of("[[listen]]\naddress = \":80\"\n[[site]]\nroot = \"/nonexistent/x\"\n");
-    EXPECT_EQ(msg, "test.conf:3: root \"/nonexistent/x\": No such file or directory");
+    EXPECT_EQ(msg, "test.conf:4: root \"/nonexistent/x\": No such file or directory");  // the key's line
 }
 
 TEST_F(ConfigTest, RootThatIsAFile) {
     std::ofstream(dir_ + "/f") << "x";
     EXPECT_EQ(error_of("[[listen]]\naddress = \":80\"\n[[site]]\nroot = \"" + dir_ + "/f\"\n"),
-              "test.conf:3: root \"" + dir_ + "/f\": not a directory");
+              "test.conf:4: root \"" + dir_ + "/f\": not a directory");
 }
 
 TEST_F(ConfigTest, SiteWithoutRootAndNoListen) {
@@ -164,8 +194,12 @@ TEST_F(ConfigTest, TlsListenerNeedsCertificate) {
     const std::string conf = "[[listen]]\naddress = \":443\"\ntls = true\n[[site]]\nroot = \"" + dir_ + "\"\n";
     EXPECT_EQ(error_of(conf), "test.conf:1: a tls listener needs [tls] certificate and key");
     EXPECT_EQ(error_of(conf + "[tls]\ncertificate = \"/nonexistent.pem\"\nkey = \"/nonexistent.key\"\n"),
-              "test.conf:6: certificate \"/nonexistent.pem\": No such file or directory");
-    EXPECT_EQ(error_of(conf + "[tls]\nmin_version = \"1.1\"\n"), "test.conf:7: expected one of 1.2|1.3, got \"1.1\"");
+              "test.conf:7: certificate \"/nonexistent.pem\": No such file or directory");
+    std::ofstream(dir_ + "/c") << "x";
+    EXPECT_EQ(error_of(conf + "[tls]\ncertificate = \"" + dir_ + "/c\"\n\nkey = \"/nonexistent.key\"\n").substr(0, 40),
+              "test.conf:9: key \"/nonexistent.key\": No ");
+    EXPECT_EQ(error_of(conf + "[tls]\nmin_version = \"1.1\"\n"),
+              "test.conf:7: min_version: expected one of 1.2|1.3, got \"1.1\"");
 }
 
 TEST_F(ConfigTest, CertificateBlocks) {

@@ -19,6 +19,11 @@ struct SocketAddress {
     uint16_t port() const;
 };
 
+// True when one socket bound to `a` would take connections meant for `b` or the
+// other way round: same port, and the same host or a wildcard covering the other
+// ("[::]" is dual-stack, so it covers IPv4 too).
+bool overlaps(const SocketAddress& a, const SocketAddress& b);
+
 // Numeric addresses only (no DNS at start-up). An empty host means all IPv6 and
 // IPv4 addresses ("[::]" dual-stack).
 std::optional<SocketAddress> parse_address(std::string_view text);

@@ -1,6 +1,7 @@
 #pragma once
-// Logging goes through spdlog to stderr (journald adds its own timestamps when
-// run under systemd). Use the spdlog free functions: spdlog::info(...) etc.
+// Logging goes through spdlog to stderr. Under systemd (stderr is the stream named by
+// JOURNAL_STREAM) each line starts with its syslog priority ("<3>") and carries no
+// timestamp: journald adds both, so `journalctl -p err` works. Use the spdlog free functions: spdlog::info(...) etc.
 #include <spdlog/spdlog.h>
 
 #include <string_view>
@@ -11,6 +12,10 @@ namespace uringd::log {
 void init(std::string_view level);
 // Changes the level (a reload).
 void set_level(std::string_view level);
+// True when stderr is the journal stream systemd gave the service (JOURNAL_STREAM).
+bool stderr_is_journal();
+// The one line a failed start prints: "uringd: <message>", an error to journald.
+void fatal(std::string_view message);
 
 // Lets a message through at most once per `interval_ms` per limiter; counts the rest.
 class RateLimit {

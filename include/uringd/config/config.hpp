@@ -66,6 +66,7 @@ struct TlsConfig {
     bool session_tickets = true;
     uint32_t handshake_timeout_ms = 10000;
     int line = 0;  // of [tls], for errors
+    int certificate_line = 0, key_line = 0;
 };
 
 // Further certificates, chosen by SNI ([[certificate]] blocks).
@@ -74,6 +75,7 @@ struct CertificateConfig {
     std::string certificate;
     std::string key;
     int line = 0;
+    int certificate_line = 0, key_line = 0;
 };
 
 struct CacheConfig {
@@ -133,6 +135,7 @@ struct SiteConfig {
     std::vector<CacheControlRule> cache_control;
     std::vector<ErrorPage> error_pages;
     int line = 0;
+    int root_line = 0;
 };
 
 struct Config {
@@ -156,6 +159,10 @@ struct Config {
 Config load_file(const std::string& path);
 // Same, from text (`source` names it in errors); roots are still checked on disk.
 Config load_text(std::string_view text, const std::string& source);
+
+// The configuration `conf` was loaded from, re-read, with every key of every section:
+// its value in the file or its default (`uringd -T`).
+std::string effective_text(const Config& conf);
 
 // One line per directive: "section.key = default  # doc", for docs and tests.
 struct DirectiveInfo {

@@ -15,7 +15,9 @@ struct AccessRecord {
     uint8_t version_minor = 1;
     int status = 0;
     uint64_t bytes = 0;  // body bytes sent
-    int64_t duration_ms = 0;
+    int64_t duration_us = 0;  // from the request's last byte to the response's
+    // Over TLS (empty otherwise): "TLSv1.3", the cipher suite, the ALPN protocol.
+    std::string_view tls_version, tls_cipher, alpn;
 };
 
 // 127.0.0.1 - - [10/Oct/2000:13:55:36 +0000] "GET / HTTP/1.1" 200 2326 "ref" "ua"\n
@@ -23,7 +25,9 @@ struct AccessRecord {
 void append_combined(std::string& out, const AccessRecord& r);
 // {"time":"2000-10-10T13:55:36Z","remote":…,"host":…,"method":…,"uri":…,
 //  "protocol":"HTTP/1.1","status":200,"bytes":2326,"referer":…,"user_agent":…,
-//  "duration_ms":0}\n
+//  "duration_us":125[,"tls_version":…,"tls_cipher":…,"alpn":…]}\n
+// Strings are valid UTF-8: UTF-8 in the request is kept, any other byte above 0x7e
+// becomes U+FFFD, control characters \u00XX.
 void append_json(std::string& out, const AccessRecord& r);
 
 }  // namespace uringd::http

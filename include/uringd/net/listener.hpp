@@ -15,6 +15,12 @@ struct ListenOptions {
 // Throws uringd::Error naming the address on failure.
 UniqueFd open_listener(const SocketAddress& addr, const ListenOptions& opts);
 
+// SO_REUSEPORT lets any socket of the same user join a port and take a share of its
+// connections, so a second server started by mistake would serve silently. Binding
+// once without it, before our own sockets exist, finds any other listener there.
+// Throws uringd::Error ("address already in use") when the address is taken.
+void check_address_free(const SocketAddress& addr);
+
 // Per accepted connection: TCP_NODELAY (responses are written whole; no Nagle delay).
 void tune_accepted(int fd);
 

@@ -10,6 +10,7 @@
 #include <uringd/http/range.hpp>
 #include <uringd/http/response.hpp>
 #include <uringd/ring/buffers.hpp>
+#include <uringd/tls/context.hpp>
 #include <uringd/tls/session.hpp>
 
 #include <linux/stat.h>
@@ -63,14 +64,16 @@ struct Connection {
     // was complete, and what its head said.
     std::array<char, 48> peer{};
     uint8_t peer_len = 0;
-    int64_t request_ms = 0;
+    int64_t request_us = 0;
     uint16_t status_code = 0;
     uint64_t body_bytes = 0;
     bool recv_armed = false;
     bool peer_eof = false;
     bool keep_alive = true;
 
-    // TLS (null on plain listeners): the session, and what is left to send of it.
+    // TLS (null on plain listeners): the certificate set the session was made from
+    // (kept alive for it), the session, and what is left to send of it.
+    std::shared_ptr<const tls::ContextSet> tls_set;
     std::unique_ptr<tls::Session> tls;
     bool sending_handshake = false;  // the buffer holds handshake records on their way out
     bool close_notify_sent = false;

@@ -8,8 +8,8 @@
 #include <uringd/server/metrics.hpp>
 #include <uringd/tls/context.hpp>
 
+#include <atomic>
 #include <memory>
-
 #include <vector>
 
 namespace uringd::server {
@@ -28,11 +28,25 @@ struct Site {
     std::string_view cache_control_for(std::string_view path) const;
 };
 
+// The certificates new TLS connections use: replaced as a whole by the main thread
+// when the files change on disk (CertificateWatcher), read by the workers at each
+// accept. A connection keeps the set it started with (its SSL_CTX and SNI callback
+// point into it) until it closes.
+class TlsStore {
+public:
+    explicit TlsStore(std::shared_ptr<const tls::ContextSet> first) : set_(std::move(first)) {}
+    std::shared_ptr<const tls::ContextSet> current() const { return set_.load(std::memory_order_acquire); }
+    void replace(std::shared_ptr<const tls::ContextSet> next) { set_.store(std::move(next), std::memory_order_release); }
+
+private:
+    std::atomic<std::shared_ptr<const tls::ContextSet>> set_;
+};
+
 struct ServerContext {
     config::Config conf;
     http::MimeTypes mime;
     std::vector<Site> sites;
-    std::unique_ptr<tls::ContextSet> tls;  // null without TLS listeners
+    std::unique_ptr<TlsStore> tls;  // null without TLS listeners
     bool ktls = false;  // offer TLS connections' write keys to the kernel
     uint16_t https_port = 443;  // where https_redirect listeners send clients
     std::unique_ptr<Metrics> metrics;  // one WorkerStats per worker, written by its worker

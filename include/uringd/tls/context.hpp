@@ -41,6 +41,8 @@ public:
     SSL_CTX* default_context() const { return entries_.front().ctx.get(); }
     // The context whose server_names match `name` (case-insensitive), or null.
     SSL_CTX* find(std::string_view name) const;
+    // "subject CN=…, serial …, not after …" of each certificate, for logs.
+    std::string summary() const;
 
 private:
     struct Entry {
