@@ -2,8 +2,8 @@
 # Builds the Debian package: build-deb/uringd_<version>_amd64.deb
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install-deps.sh >/dev/null
-cmake -S . -B build-deb -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr >/dev/null
-cmake --build build-deb --target uringd >/dev/null
+bash scripts/install-deps.sh build >/dev/null
+cmake -S . -B build-deb -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr -DURINGD_TESTS=OFF >/dev/null
+cmake --build build-deb --target uringd conf_manual >/dev/null
 (cd build-deb && cpack -G DEB >/dev/null)
 ls build-deb/uringd_*.deb

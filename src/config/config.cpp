@@ -25,6 +25,8 @@ void apply_table(const toml::table& table, std::string_view section, std::span<c
         const Directive<T>* d = nullptr;
         for (const auto& candidate : dirs)
             if (candidate.key == key.str()) d = &candidate;
+        if (!d && key.str() == "include")
+            r.error(node, "include must come before the first [section] (in TOML a key belongs to the table above it)");
         if (!d) r.error(node, fmt::format("unknown key \"{}\" in [{}]", key.str(), section));
         r.set_key(d->key);
         d->apply(target, node, r);
@@ -51,6 +53,7 @@ std::vector<T> apply_array(const toml::node& node, std::string_view section,
         const auto& table = *element.as_table();
         T item;
         item.line = line_of(table);
+        if constexpr (requires { item.source; }) item.source = r.source();
         apply_table(table, section, dirs, item, r);
         if (!table.contains(required))
             r.error_at(item.line, fmt::format("[[{}]] needs \"{}\"", section, required));
@@ -64,8 +67,8 @@ std::string directory_of(const std::string& path) {
     return slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
 }
 
-void check_root(SiteConfig& site, const std::string& conf_path, const Reader& r) {
-    if (!site.root.starts_with('/')) site.root = directory_of(conf_path) + "/" + site.root;
+void check_root(SiteConfig& site, const Reader& r) {
+    if (!site.root.starts_with('/')) site.root = directory_of(site.source) + "/" + site.root;
     const int fd = ::open(site.root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) {
         const int err = errno;
@@ -86,10 +89,11 @@ void check_readable(std::string& path, const std::string& conf_path, int line, s
 
 void validate_tls(Config& c, const Reader& r) {
     for (auto& cert : c.certificates) {
-        if (cert.key.empty()) r.error_at(cert.line, "[[certificate]] needs \"key\"");
-        if (cert.server_names.empty()) r.error_at(cert.line, "[[certificate]] needs \"server_names\"");
-        check_readable(cert.certificate, c.source, cert.certificate_line, "certificate", r);
-        check_readable(cert.key, c.source, cert.key_line, "key", r);
+        const Reader cr(cert.source);  // errors name the file that declared it
+        if (cert.key.empty()) cr.error_at(cert.line, "[[certificate]] needs \"key\"");
+        if (cert.server_names.empty()) cr.error_at(cert.line, "[[certificate]] needs \"server_names\"");
+        check_readable(cert.certificate, cert.source, cert.certificate_line, "certificate", cr);
+        check_readable(cert.key, cert.source, cert.key_line, "key", cr);
     }
     if (!c.has_tls_listener()) return;
     int listener_line = 0;
@@ -105,10 +109,11 @@ void validate(Config& c, const Reader& r) {
     if (c.listen.empty()) r.error_at(1, "no [[listen]] block: nothing to serve on");
     if (c.sites.empty()) r.error_at(1, "no [[site]] block: nothing to serve");
     // A connection names its site in one byte (and so does the cache key).
-    if (c.sites.size() > 255) r.error_at(c.sites[255].line, "at most 255 [[site]] blocks");
+    if (c.sites.size() > 255) Reader(c.sites[255].source).error_at(c.sites[255].line, "at most 255 [[site]] blocks");
     for (std::size_t i = 1; i < c.sites.size(); ++i)
         if (c.sites[i].server_names.empty())
-            r.error_at(c.sites[i].line, "[[site]] needs server_names (only the first, the default, may omit them)");
+            Reader(c.sites[i].source)
+                .error_at(c.sites[i].line, "[[site]] needs server_names (only the first, the default, may omit them)");
     for (std::size_t i = 0; i < c.listen.size(); ++i)
         for (std::size_t j = 0; j < i; ++j) {
             const ListenConfig &a = c.listen[i], &b = c.listen[j];
@@ -118,10 +123,10 @@ void validate(Config& c, const Reader& r) {
                 r.error_at(a.line, fmt::format("address {} overlaps {} (line {}): one socket would take the "
                                                "other's connections", a.address_text, b.address_text, b.line));
         }
-    for (auto& site : c.sites) {
-        check_root(site, c.source, r);
+    for (auto& site : c.sites) {  // paths are relative to the file that declared the site
+        check_root(site, Reader(site.source));
         if (!site.access_log.empty() && !site.access_log.starts_with('/'))
-            site.access_log = directory_of(c.source) + "/" + site.access_log;
+            site.access_log = directory_of(site.source) + "/" + site.access_log;
     }
     for (const auto& l : c.listen) {
         if (!l.https_redirect) continue;
@@ -140,6 +145,24 @@ void validate(Config& c, const Reader& r) {
     }
     if (c.limits.max_uri >= c.limits.header_buffer_size)
         r.error_at(1, "limits.max_uri must be smaller than limits.header_buffer_size");
+}
+
+// An included file holds [[site]] and [[certificate]] blocks only; its errors name it.
+void read_included(const std::string& path, Config& c) {
+    const toml::table root = detail::parse_file(path);
+    const Reader r(path);
+    for (const auto& [key, node] : root) {
+        const auto k = key.str();
+        if (k == "site") {
+            auto more = apply_array(node, k, detail::site_directives(), "root", r);
+            c.sites.insert(c.sites.end(), more.begin(), more.end());
+        } else if (k == "certificate") {
+            auto more = apply_array(node, k, detail::certificate_directives(), "certificate", r);
+            c.certificates.insert(c.certificates.end(), more.begin(), more.end());
+        } else {
+            r.error(node, fmt::format("\"{}\": an included file holds only [[site]] and [[certificate]] blocks", k));
+        }
+    }
 }
 
 Config build(const toml::table& root, const std::string& source) {
@@ -164,8 +187,11 @@ Config build(const toml::table& root, const std::string& source) {
             c.certificates = apply_array(node, k, detail::certificate_directives(), "certificate", r);
         else if (k == "listen") c.listen = apply_array(node, k, detail::listen_directives(), "address", r);
         else if (k == "site") c.sites = apply_array(node, k, detail::site_directives(), "root", r);
+        else if (k == "include") c.included = detail::expand_include(node, r);
         else r.error(node, fmt::format("unknown section or key \"{}\"", k));
     }
+    // Included sites come after the conf's own: the first site stays the default.
+    for (const auto& file : c.included) read_included(file, c);
     validate(c, r);
     return c;
 }
@@ -173,22 +199,10 @@ Config build(const toml::table& root, const std::string& source) {
 }  // namespace
 
 Config load_text(std::string_view text, const std::string& source) {
-    toml::table root;
-    try {
-        root = toml::parse(text, source);
-    } catch (const toml::parse_error& e) {
-        throw ConfigError(fmt::format("{}:{}: {}", source, e.source().begin.line, e.description()));
-    }
-    return build(root, source);
+    return build(detail::parse_text(text, source), source);
 }
 
-Config load_file(const std::string& path) {
-    std::ifstream in(path);
-    if (!in) throw ConfigError(fmt::format("{}: cannot read: {}", path, std::strerror(errno)));
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return load_text(ss.str(), path);
-}
+Config load_file(const std::string& path) { return build(detail::parse_file(path), path); }
 
 bool Config::has_tls_listener() const {
     for (const auto& l : listen)

@@ -14,6 +14,7 @@ namespace uringd::config::detail {
 class Reader {
 public:
     explicit Reader(const std::string& source) : source_(source) {}
+    const std::string& source() const { return source_; }
     [[noreturn]] void error(const toml::node& n, std::string_view msg) const;
     [[noreturn]] void error_at(int line, std::string_view msg) const;
     static int line(const toml::node& n) { return static_cast<int>(n.source().begin.line); }
@@ -55,6 +56,14 @@ struct Directive {
     std::string_view doc;
     void (*apply)(T&, const toml::node&, const Reader&);
 };
+
+// TOML text or a file, parsed; a syntax error is a ConfigError naming FILE:LINE.
+toml::table parse_text(std::string_view text, const std::string& source);
+toml::table parse_file(const std::string& path);
+// `include = "sites.d/*.conf"` (or an array of such): the files, sorted within each
+// pattern; relative to the including file. A pattern without wildcards must name a
+// file; one with wildcards may match nothing.
+std::vector<std::string> expand_include(const toml::node& n, const Reader& r);
 
 std::span<const Directive<ServerConfig>> server_directives();
 std::span<const Directive<RingConfig>> ring_directives();

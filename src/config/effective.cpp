@@ -33,27 +33,29 @@ void section(toml::table& out, const toml::table& file, std::string_view name,
     out.insert_or_assign(name, std::move(t));
 }
 
+// [[name]] blocks from the conf and then from each file it includes, in load order.
 template <typename T>
-void blocks(toml::table& out, const toml::table& file, std::string_view name,
+void blocks(toml::table& out, const std::vector<toml::table>& files, std::string_view name,
             std::span<const detail::Directive<T>> dirs) {
-    const auto* given = file.get_as<toml::array>(name);
-    if (!given) return;
     toml::array arr;
-    for (const auto& element : *given) {
-        toml::table t = *element.as_table();
-        fill_defaults(t, dirs);
-        arr.push_back(std::move(t));
+    for (const auto& file : files) {
+        const auto* given = file.get_as<toml::array>(name);
+        if (!given) continue;
+        for (const auto& element : *given) {
+            toml::table t = *element.as_table();
+            fill_defaults(t, dirs);
+            arr.push_back(std::move(t));
+        }
     }
-    out.insert_or_assign(name, std::move(arr));
+    if (!arr.empty()) out.insert_or_assign(name, std::move(arr));
 }
 
 }  // namespace
 
 std::string effective_text(const Config& conf) {
-    std::ifstream in(conf.source);
-    std::stringstream text;
-    text << in.rdbuf();
-    const toml::table file = toml::parse(text.str(), conf.source);
+    std::vector<toml::table> files{detail::parse_file(conf.source)};
+    for (const auto& path : conf.included) files.push_back(detail::parse_file(path));
+    const toml::table& file = files.front();
     toml::table out;
     section(out, file, "server", detail::server_directives());
     section(out, file, "io_uring", detail::ring_directives());
@@ -62,11 +64,13 @@ std::string effective_text(const Config& conf) {
     section(out, file, "log", detail::log_directives());
     section(out, file, "admin", detail::admin_directives());
     section(out, file, "tls", detail::tls_directives());
-    blocks(out, file, "certificate", detail::certificate_directives());
-    blocks(out, file, "listen", detail::listen_directives());
-    blocks(out, file, "site", detail::site_directives());
+    blocks(out, files, "certificate", detail::certificate_directives());
+    blocks(out, {file}, "listen", detail::listen_directives());
+    blocks(out, files, "site", detail::site_directives());
     std::ostringstream os;
-    os << fmt::format("# {}: every key, as given or by default\n", conf.source) << out << '\n';
+    os << fmt::format("# {}: every key, as given or by default\n", conf.source);
+    for (const auto& path : conf.included) os << fmt::format("# with the blocks of {}\n", path);
+    os << out << '\n';
     return os.str();
 }
 

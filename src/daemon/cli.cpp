@@ -70,6 +70,7 @@ std::optional<Options> parse_args(int argc, char** argv) {
         else if (a == "-t") o.test_only = true;
         else if (a == "-T") o.test_only = o.dump = true;
         else if (a == "--version" || a == "-v") o.version = true;
+        else if (a == "--conf-manual" && i + 1 < argc) o.conf_manual = argv[++i];
         else if (a == "-h" || a == "--help") o.help = true;
         else {
             usage_error("unknown argument \"%s\"", argv[i]);

@@ -24,6 +24,7 @@ struct Options {
     bool dump = false;  // -T: check, then print the effective configuration
     bool version = false;
     bool help = false;
+    std::string conf_manual;  // --conf-manual FILE: write uringd.conf(5) there (the build does)
     std::optional<ServeOptions> serve;
 };
 

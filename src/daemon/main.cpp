@@ -163,6 +163,14 @@ int main(int argc, char** argv) {
         print_version();
         return 0;
     }
+    if (!opts->conf_manual.empty()) {  // for the build: man/uringd.conf.5 from the directive table
+        std::FILE* f = std::fopen(opts->conf_manual.c_str(), "w");
+        if (!f || std::fputs(config::conf_manual().c_str(), f) < 0 || std::fclose(f) != 0) {
+            log::fatal(fmt::format("{}: {}", opts->conf_manual, std::strerror(errno)));
+            return 1;
+        }
+        return 0;
+    }
     try {
         const config::Config conf = config::load_file(opts->conf_path);
         if (opts->test_only) {

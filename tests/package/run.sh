@@ -36,6 +36,13 @@ chroot "$r" uringd -t -c /etc/uringd/uringd.conf
 chroot "$r" getent passwd uringd >/dev/null && echo "package: system user uringd exists"
 [[ ! -e $r/etc/systemd/system/multi-user.target.wants/uringd.service ]] && echo "package: service not enabled"
 [[ $(stat -c %a "$r/etc/uringd/key.pem") == 640 ]]
+# What a Debian admin looks for: both manual pages, the docs, the ACME hook, sites.d.
+for f in usr/share/man/man8/uringd.8 usr/share/man/man5/uringd.conf.5 usr/share/doc/uringd/certificates.md \
+         usr/share/uringd/acme-deploy-hook.sh etc/uringd/sites.d; do
+  [[ -e $r/$f ]] || { echo "package: /$f is missing"; exit 1; }
+done
+grep -q '^\.B header_timeout_ms' "$r/usr/share/man/man5/uringd.conf.5"
+echo "package: man pages (uringd(8), uringd.conf(5)), docs, ACME hook and sites.d installed"
 chroot "$r" /usr/sbin/uringd -c /etc/uringd/uringd.conf > "$r/tmp/uringd.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 50); do grep -q 'ready:' "$r/tmp/uringd.log" && break; sleep 0.1; done

@@ -257,3 +257,63 @@ TEST_F(ConfigTest, AtMost255Sites) {
         text += "[[site]]\nroot = \"" + dir_ + "\"\nserver_names = [\"s" + std::to_string(i) + ".test\"]\n";
     EXPECT_EQ(error_of(text), "test.conf:767: at most 255 [[site]] blocks");
 }
+
+TEST_F(ConfigTest, IncludeAddsSitesAfterTheConfsOwnInOrder) {
+    mkdir((dir_ + "/sites.d").c_str(), 0755);
+    mkdir((dir_ + "/www-b").c_str(), 0755);
+    std::ofstream(dir_ + "/sites.d/20-b.conf") << "[[site]]\nserver_names = [\"b.test\"]\nroot = \"../www-b\"\n";
+    std::ofstream(dir_ + "/sites.d/10-a.conf") << "[[site]]\nserver_names = [\"a.test\"]\nroot = \"" << dir_ << "\"\n"
+                                              << "access_log = \"a.log\"\n";
+    std::ofstream(dir_ + "/sites.d/README") << "not a conf";
+    const std::string main = dir_ + "/main.conf";
+    std::ofstream(main) << "include = \"sites.d/*.conf\"\n" << base();
+    const Config c = load_file(main);
+    ASSERT_EQ(c.sites.size(), 3u);
+    EXPECT_TRUE(c.sites[0].server_names.empty());  // the conf's own, still the default
+    EXPECT_EQ(c.sites[1].server_names[0], "a.test");
+    EXPECT_EQ(c.sites[2].server_names[0], "b.test");
+    EXPECT_EQ(c.sites[2].root, dir_ + "/sites.d/../www-b");  // relative to the file that names it
+    EXPECT_EQ(c.sites[1].access_log, dir_ + "/sites.d/a.log");
+    EXPECT_EQ(c.included, (std::vector<std::string>{dir_ + "/sites.d/10-a.conf", dir_ + "/sites.d/20-b.conf"}));
+    const std::string dump = effective_text(c);
+    EXPECT_NE(dump.find("# with the blocks of " + dir_ + "/sites.d/20-b.conf"), std::string::npos);
+    EXPECT_NE(dump.find("'b.test'"), std::string::npos) << dump;
+}
+
+TEST_F(ConfigTest, IncludeErrorsNameTheIncludedFile) {
+    mkdir((dir_ + "/sites.d").c_str(), 0755);
+    const std::string main = dir_ + "/main.conf";
+    auto error_in = [&](const std::string& included, const std::string& include_line) {
+        std::ofstream(dir_ + "/sites.d/x.conf") << included;
+        std::ofstream(main) << include_line << base();
+        try {
+            load_file(main);
+        } catch (const ConfigError& e) {
+            return std::string(e.what());
+        }
+        return std::string();
+    };
+    const std::string x = dir_ + "/sites.d/x.conf";
+    EXPECT_EQ(error_in("[[site]]\nserver_names = [\"x\"]\n\nroot = 5\n", "include = \"sites.d/*.conf\"\n"),
+              x + ":4: root: expected a string, got an integer 5");
+    EXPECT_EQ(error_in("[[site]]\nserver_names = [\"x\"]\nroot = \"/nonexistent\"\n", "include = [\"sites.d/x.conf\"]\n"),
+              x + ":3: root \"/nonexistent\": No such file or directory");
+    EXPECT_EQ(error_in("[[site]]\nroot = \"/tmp\"\n", "include = \"sites.d/*.conf\"\n"),
+              x + ":1: [[site]] needs server_names (only the first, the default, may omit them)");
+    EXPECT_EQ(error_in("[server]\nworkers = 2\n", "include = \"sites.d/*.conf\"\n"),
+              x + ":1: \"server\": an included file holds only [[site]] and [[certificate]] blocks");
+    EXPECT_EQ(error_in("[[site]\n", "include = \"sites.d/*.conf\"\n").substr(0, x.size() + 3), x + ":1:");
+    EXPECT_EQ(error_in("", "include = \"sites.d/missing.conf\"\n"),
+              main + ":1: include \"" + dir_ + "/sites.d/missing.conf\": No such file or directory");
+    EXPECT_EQ(error_in("", "include = \"nothing.d/*.conf\"\n"), "");  // a glob may match nothing
+    EXPECT_EQ(error_in("", "include = 3\n"), main + ":1: include: expected a path or glob, or an array of them, got an integer 3");
+    // TOML puts a key after [[site]] into that site: say where include belongs.
+    std::ofstream(main) << base() << "include = \"sites.d/*.conf\"\n";
+    try {
+        load_file(main);
+        ADD_FAILURE() << "loaded";
+    } catch (const ConfigError& e) {
+        EXPECT_EQ(std::string(e.what()), main + ":5: include must come before the first [section] (in TOML a key "
+                                                "belongs to the table above it)");
+    }
+}

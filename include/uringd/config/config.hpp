@@ -74,6 +74,7 @@ struct CertificateConfig {
     std::vector<std::string> server_names;
     std::string certificate;
     std::string key;
+    std::string source;  // the file that declared it (the conf, or one it includes)
     int line = 0;
     int certificate_line = 0, key_line = 0;
 };
@@ -134,12 +135,14 @@ struct SiteConfig {
     std::vector<HeaderField> headers;
     std::vector<CacheControlRule> cache_control;
     std::vector<ErrorPage> error_pages;
+    std::string source;  // the file that declared it (the conf, or one it includes)
     int line = 0;
     int root_line = 0;
 };
 
 struct Config {
     std::string source;  // the conf file's path
+    std::vector<std::string> included;  // files `include` named, in the order read
     ServerConfig server;
     RingConfig io_uring;
     LimitsConfig limits;
@@ -172,5 +175,7 @@ struct DirectiveInfo {
     std::string_view doc;
 };
 std::vector<DirectiveInfo> directives();
+// The uringd.conf(5) manual page (roff), from directives().
+std::string conf_manual();
 
 }  // namespace uringd::config
