@@ -309,6 +309,8 @@ const Directive<TlsConfig> kTls[] = {
      [](TlsConfig& c, const toml::node& n, const Reader& r) { c.ktls = static_cast<Ktls>(r.choice(n, "auto|required|off")); }},
     {"session_tickets", "true", "TLS session resumption with stateless tickets",
      [](TlsConfig& c, const toml::node& n, const Reader& r) { c.session_tickets = r.boolean(n); }},
+    {"ocsp_stapling", "true", "staple the CA's OCSP answer for certificates that name a responder (asked off the workers, renewed before it expires)",
+     [](TlsConfig& c, const toml::node& n, const Reader& r) { c.ocsp_stapling = r.boolean(n); }},
     {"handshake_timeout_ms", "10000", "a TLS handshake not finished in this time is dropped",
      [](TlsConfig& c, const toml::node& n, const Reader& r) { c.handshake_timeout_ms = r.duration_ms(n, 100, 3600000); }},
 };

@@ -34,16 +34,16 @@ std::vector<CertificateWatcher::Signature> CertificateWatcher::look() const {
     return out;
 }
 
-void CertificateWatcher::poll(const config::Config& conf, server::TlsStore& store) {
-    if (!active()) return;
+bool CertificateWatcher::poll(const config::Config& conf, server::TlsStore& store) {
+    if (!active()) return false;
     const std::vector<Signature> now = look();
     if (now == loaded_) {
         changed_.clear();
-        return;
+        return false;
     }
     if (now != changed_) {  // first sight of this state: let the writer finish
         changed_ = now;
-        return;
+        return false;
     }
     loaded_ = now;
     changed_.clear();
@@ -51,8 +51,10 @@ void CertificateWatcher::poll(const config::Config& conf, server::TlsStore& stor
         std::shared_ptr<const tls::ContextSet> next = server::load_tls(conf);
         spdlog::info("certificate files changed: new handshakes use {}", next->summary());
         store.replace(std::move(next));
+        return true;
     } catch (const std::exception& e) {
         spdlog::error("certificate files changed but cannot be used, still serving the previous ones: {}", e.what());
+        return false;
     }
 }
 

@@ -20,8 +20,9 @@ public:
 
     bool active() const { return !paths_.empty(); }
     // Called about once a second from the main thread. A change is acted on once two
-    // polls in a row agree, so a file being written is not read half-way.
-    void poll(const config::Config& conf, server::TlsStore& store);
+    // polls in a row agree, so a file being written is not read half-way. True when
+    // the store got a new set.
+    bool poll(const config::Config& conf, server::TlsStore& store);
 
 private:
     struct Signature {

@@ -4,6 +4,7 @@
 #include "cli.hpp"
 #include "generation.hpp"
 #include "notify.hpp"
+#include "ocsp_stapler.hpp"
 #include "privileges.hpp"
 #include "serve_command.hpp"
 #include "signals.hpp"
@@ -104,11 +105,16 @@ int serve(config::Config conf, const std::string& path) {
     notifier.ready(daemon::describe(current));  // every worker is accepting by now
     std::vector<std::thread> retiring;
     daemon::CertificateWatcher certificates(conf);
+    daemon::OcspStapler stapler;
+    const auto staple_current = [&] {
+        stapler.watch(current.ctx->tls && conf.tls.ocsp_stapling ? current.ctx->tls->current() : nullptr);
+    };
+    staple_current();
     for (;;) {
         const int sig = daemon::wait_signal(signals, wake_interval_ms(notifier, certificates));
         if (sig == 0) {
             if (notifier.watchdog_interval_ms() > 0) notifier.watchdog();  // (the wake may be the watcher's)
-            if (current.ctx->tls) certificates.poll(conf, *current.ctx->tls);
+            if (current.ctx->tls && certificates.poll(conf, *current.ctx->tls)) staple_current();
         } else if (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT) {
             break;
         } else if (sig == SIGUSR1) {
@@ -119,6 +125,7 @@ int serve(config::Config conf, const std::string& path) {
             notifier.reloading();
             reload(path, conf, current, sockets, retiring);
             certificates = daemon::CertificateWatcher(conf);  // the files as this generation loaded them
+            staple_current();
             notifier.ready(daemon::describe(current));
         }
     }

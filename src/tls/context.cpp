@@ -42,6 +42,18 @@ int select_certificate(SSL* ssl, int*, void* arg) {
     return SSL_TLSEXT_ERR_OK;
 }
 
+// A client asked for the certificate's status: hand it the staple, if there is one.
+int staple_status(SSL* ssl, void* arg) {
+    const auto* staple = static_cast<const ContextSet::Staple*>(arg);
+    const std::shared_ptr<const std::string> der = staple->der.load(std::memory_order_acquire);
+    if (!der) return SSL_TLSEXT_ERR_NOACK;
+    auto* copy = static_cast<unsigned char*>(OPENSSL_malloc(der->size()));
+    if (!copy) return SSL_TLSEXT_ERR_NOACK;
+    std::memcpy(copy, der->data(), der->size());
+    SSL_set_tlsext_status_ocsp_resp(ssl, copy, static_cast<long>(der->size()));  // OpenSSL frees it
+    return SSL_TLSEXT_ERR_OK;
+}
+
 SslCtxPtr make_context(const CertificateOptions& c, const ContextOptions& o) {
     SslCtxPtr ctx(SSL_CTX_new(TLS_server_method()));
     if (!ctx) fail("{}: SSL_CTX_new: {}", c.origin, openssl_errors());
@@ -98,14 +110,22 @@ std::string ContextSet::summary() const {
 
 ContextSet::ContextSet(const ContextOptions& opts) {
     if (opts.certificates.empty()) fail("TLS needs at least one certificate");
-    for (const auto& c : opts.certificates) entries_.push_back({make_context(c, opts), c.server_names});
+    for (const auto& c : opts.certificates)
+        entries_.push_back({make_context(c, opts), c.server_names, std::make_unique<Staple>()});
     // Every context carries the SNI callback: a handshake starts on the default one.
     for (auto& e : entries_) {
         // The macro form casts through void(*)(void); do the same explicitly.
         SSL_CTX_callback_ctrl(e.ctx.get(), SSL_CTRL_SET_TLSEXT_SERVERNAME_CB,
                               reinterpret_cast<void (*)()>(&select_certificate));
         SSL_CTX_set_tlsext_servername_arg(e.ctx.get(), this);
+        SSL_CTX_callback_ctrl(e.ctx.get(), SSL_CTRL_SET_TLSEXT_STATUS_REQ_CB,
+                              reinterpret_cast<void (*)()>(&staple_status));
+        SSL_CTX_set_tlsext_status_arg(e.ctx.get(), e.staple.get());
     }
+}
+
+void ContextSet::set_staple(std::size_t i, std::shared_ptr<const std::string> der) const {
+    entries_[i].staple->der.store(std::move(der), std::memory_order_release);
 }
 
 SSL_CTX* ContextSet::find(std::string_view name) const {

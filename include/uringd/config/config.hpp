@@ -64,6 +64,7 @@ struct TlsConfig {
     std::string min_version = "1.2";  // "1.2" | "1.3"
     Ktls ktls = Ktls::Auto;
     bool session_tickets = true;
+    bool ocsp_stapling = true;
     uint32_t handshake_timeout_ms = 10000;
     int line = 0;  // of [tls], for errors
     int certificate_line = 0, key_line = 0;

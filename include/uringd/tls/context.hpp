@@ -4,6 +4,7 @@
 // workers' SSL objects).
 #include <openssl/ssl.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -44,10 +45,21 @@ public:
     // "subject CN=…, serial …, not after …" of each certificate, for logs.
     std::string summary() const;
 
+    std::size_t size() const { return entries_.size(); }
+    SSL_CTX* context(std::size_t i) const { return entries_[i].ctx.get(); }
+    // The OCSP response stapled for clients that ask for one (RFC 6066 §8), null for
+    // none. Set from the stapling thread, read by workers during handshakes.
+    void set_staple(std::size_t i, std::shared_ptr<const std::string> der) const;
+
+    struct Staple {
+        std::atomic<std::shared_ptr<const std::string>> der;
+    };
+
 private:
     struct Entry {
         SslCtxPtr ctx;
         std::vector<std::string> names;
+        std::unique_ptr<Staple> staple;  // the status callback's argument: its address stays
     };
     std::vector<Entry> entries_;
 };
