@@ -45,7 +45,8 @@ TEST(AccessLine, JsonKeepsUtf8AndReplacesOtherBytes) {
     EXPECT_NE(out.find("\"uri\":\"/caf\xc3\xa9/\xe2\x82\xac/\xf0\x9f\x98\x80\""), std::string::npos) << out;
     for (const char* bad : {"\xff", "\xc3", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe2\x82"}) {
         out.clear();
-        r.target = std::string("/a") + bad + "b";
+        const std::string target = std::string("/a") + bad + "b";  // r.target views it
+        r.target = target;
         append_json(out, r);
         EXPECT_NE(out.find("\"uri\":\"/a\\ufffd"), std::string::npos) << out;
         EXPECT_NE(out.find("b\",\"protocol\""), std::string::npos) << out;
