@@ -215,7 +215,8 @@ FramingStep ChunkedScanner::scan(std::string_view bytes) {
 }
 
 Verdict ChunkedScanner::on_byte(char c) {
-    if ((s_ == S::Size || s_ == S::Ext || s_ == S::ExtQuoted || s_ == S::ExtEscape) && ++line_ > limits_.max_line)
+    if ((s_ == S::Size || s_ == S::ExtBws || s_ == S::Ext || s_ == S::ExtQuoted || s_ == S::ExtEscape) &&
+        ++line_ > limits_.max_line)
         return bad("chunk extension too long");
     switch (s_) {
     case S::Size: {
@@ -227,14 +228,26 @@ Verdict ChunkedScanner::on_byte(char c) {
         }
         if (digits_ == 0) return bad("malformed chunk size");
         if (c == '\r') return line_end();
-        // chunk-ext = *( BWS ";" BWS name [ BWS "=" BWS value ] ): checked as a
-        // character class (tokens, separators, quoted strings); its meaning is ignored.
-        if (c == ';' || c == ' ' || c == '\t') {
+        // chunk-ext = *( BWS ";" BWS name [ BWS "=" BWS value ] ): whitespace after
+        // the size only before a ';'; after that, checked as a character class
+        // (tokens, separators, quoted strings), its meaning ignored.
+        if (c == ';') {
             s_ = S::Ext;
+            return Verdict::NeedMore;
+        }
+        if (c == ' ' || c == '\t') {
+            s_ = S::ExtBws;
             return Verdict::NeedMore;
         }
         return bad("malformed chunk size");
     }
+    case S::ExtBws:
+        if (c == ';') {
+            s_ = S::Ext;
+            return Verdict::NeedMore;
+        }
+        if (c == ' ' || c == '\t') return Verdict::NeedMore;
+        return bad(c == '\r' ? "whitespace after a chunk size without an extension" : "malformed chunk size");
     case S::Ext:
         if (c == '\r') return line_end();
         if (c == '"') {

@@ -47,6 +47,8 @@ SMUGGLING = [
     b"GET / HTTP/1.1\r\nHost: a\r\n\n",
     b"GET /a\tb HTTP/1.1\r\nHost: a\r\n\r\n",
     b"GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n",
+    CHUNKED + b"5\r\nhello\r\n0 ample\r\n\r\n",  # found by fuzz_request: BWS after a size must lead to ';'
+    b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: \r\n\r\n",
 ]
 REQUESTS += [s + NEXT for s in SMUGGLING]
 

@@ -6,6 +6,7 @@
 // boundaries). Choices it shares with uringd's documented rules: CRLF only (no bare
 // LF), no obs-fold, obs-text allowed in values and the target, empty lines before a
 // request-line ignored, Transfer-Encoding only as a single final "chunked".
+#include <algorithm>
 #include <cctype>
 #include <cstddef>
 #include <optional>
@@ -160,9 +161,12 @@ inline std::vector<Message> frame_requests(std::string_view in) {
             if (b != Body::Ok) break;
         } else if (!f.content_length.empty()) {
             if (f.content_length.size() != 1 || f.content_length[0].empty()) break;
+            // 1*DIGIT, any number of leading zeros; at most 18 digits of value.
+            const std::string& text = f.content_length[0];
+            const std::size_t first = std::min(text.find_first_not_of('0'), text.size());
             unsigned long long n = 0;
-            bool ok = f.content_length[0].size() <= 18;
-            for (char c : f.content_length[0]) ok = ok && c >= '0' && c <= '9', n = n * 10 + (c - '0');
+            bool ok = text.size() - first <= 18;
+            for (char c : text) ok = ok && c >= '0' && c <= '9', n = n * 10 + static_cast<unsigned>(c - '0');
             if (!ok) break;
             if (in.size() - pos < n) {
                 out.push_back({head_end, in.size(), false});

@@ -65,7 +65,7 @@ public:
     uint64_t data_bytes() const { return data_total_; }
 
 private:
-    enum class S : uint8_t { Size, Ext, ExtQuoted, ExtEscape, SizeLf, Data, DataCr, DataLf, Trailers, Done, Bad };
+    enum class S : uint8_t { Size, ExtBws, Ext, ExtQuoted, ExtEscape, SizeLf, Data, DataCr, DataLf, Trailers, Done, Bad };
     FramingStep::Verdict on_byte(char c);
     FramingStep::Verdict line_end();
     FramingStep::Verdict bad(const char* why, Error e = Error::Malformed);
