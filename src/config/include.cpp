@@ -11,6 +11,12 @@
 
 namespace uringd::config::detail {
 
+namespace {
+
+constexpr off_t kMaxIncluded = 1 << 20;
+
+}  // namespace
+
 toml::table parse_text(std::string_view text, const std::string& source) {
     try {
         return toml::parse(text, source);
@@ -64,8 +70,15 @@ std::vector<std::string> expand_include(const toml::node& n, const Reader& r) {
         for (std::size_t i = 0; i < g.gl_pathc; ++i) files.emplace_back(g.gl_pathv[i]);
         globfree(&g);
     }
-    for (const auto& f : files)
+    for (const auto& f : files) {
         if (f == from) r.error(n, fmt::format("include \"{}\": a file cannot include itself", f));
+        // Only regular files of a sane size: a glob over /dev or /proc must not read
+        // forever.
+        struct stat st{};
+        if (::stat(f.c_str(), &st) < 0) r.error(n, fmt::format("include \"{}\": {}", f, std::strerror(errno)));
+        if (!S_ISREG(st.st_mode)) r.error(n, fmt::format("include \"{}\": not a regular file", f));
+        if (st.st_size > kMaxIncluded) r.error(n, fmt::format("include \"{}\": larger than 1 MiB", f));
+    }
     return files;
 }
 

@@ -306,6 +306,8 @@ TEST_F(ConfigTest, IncludeErrorsNameTheIncludedFile) {
     EXPECT_EQ(error_in("", "include = \"sites.d/missing.conf\"\n"),
               main + ":1: include \"" + dir_ + "/sites.d/missing.conf\": No such file or directory");
     EXPECT_EQ(error_in("", "include = \"nothing.d/*.conf\"\n"), "");  // a glob may match nothing
+    EXPECT_EQ(error_in("", "include = \"/dev/zer[o]\"\n"), main + ":1: include \"/dev/zero\": not a regular file");
+    EXPECT_EQ(error_in("", "include = \"/dev/null\"\n"), main + ":1: include \"/dev/null\": not a regular file");
     EXPECT_EQ(error_in("", "include = 3\n"), main + ":1: include: expected a path or glob, or an array of them, got an integer 3");
     // TOML puts a key after [[site]] into that site: say where include belongs.
     std::ofstream(main) << base() << "include = \"sites.d/*.conf\"\n";
