@@ -11,11 +11,14 @@ import subprocess
 import threading
 import time
 
-from harness import ResponseReader, ServerTest, free_port, main, metrics_total, raise_nofile, scrape_metrics
+from harness import SANITIZED, ResponseReader, ServerTest, free_port, main, metrics_total, raise_nofile, scrape_metrics
 
 CONNECTIONS = int(os.environ.get("SLOW_CONNECTIONS", "1000"))
 SECONDS = int(os.environ.get("SLOW_SECONDS", "16"))
-P99_LIMIT_MS = 200
+# The bound is for the optimised build; under ASan/TSan (-O1, instrumented) the
+# attackers' TLS handshakes take longer, and only failures and cuts are judged
+# strictly (a latency bound there says nothing about the product).
+P99_LIMIT_MS = 200 if not SANITIZED else 1000
 
 
 class NormalClient(threading.Thread):
