@@ -60,6 +60,11 @@ bool parse_serve(int argc, char** argv, int i, ServeOptions& s) {
 std::optional<Options> parse_args(int argc, char** argv) {
     Options o;
     if (argc > 1 && std::string_view(argv[1]) == "serve") {
+        for (int i = 2; i < argc; ++i)
+            if (std::string_view(argv[i]) == "-h" || std::string_view(argv[i]) == "--help") {
+                o.help = true;
+                return o;
+            }
         o.serve.emplace();
         if (!parse_serve(argc, argv, 2, *o.serve)) return std::nullopt;
         return o;

@@ -111,6 +111,9 @@ class Serve(unittest.TestCase):
         r = run(self.site, "--listen", "nowhere")
         self.assertEqual(r.returncode, 1)
         self.assertIn("nowhere", r.stderr)
+        r = run("--help")
+        self.assertEqual(r.returncode, 0)
+        self.assertIn("uringd serve [DIR]", r.stdout)
         for bad in (["--tls-cert", "c.pem"], ["--bogus"], ["a", "b"], ["--listen"],
                     ["--tls-self-signed", "--tls-cert", "c", "--tls-key", "k"]):
             r = run(*bad)
