@@ -1,3 +1,5 @@
+#include "openssl_ptr.hpp"
+
 #include <uringd/base/error.hpp>
 #include <uringd/tls/context.hpp>
 #include <uringd/tls/ocsp.hpp>
@@ -12,17 +14,12 @@ namespace uringd::tls {
 
 namespace {
 
-template <auto Free>
-struct Deleter {
-    template <typename T>
-    void operator()(T* p) const { Free(p); }
-};
-using Request = std::unique_ptr<OCSP_REQUEST, Deleter<OCSP_REQUEST_free>>;
-using Response = std::unique_ptr<OCSP_RESPONSE, Deleter<OCSP_RESPONSE_free>>;
-using Basic = std::unique_ptr<OCSP_BASICRESP, Deleter<OCSP_BASICRESP_free>>;
-using CertId = std::unique_ptr<OCSP_CERTID, Deleter<OCSP_CERTID_free>>;
-using Store = std::unique_ptr<X509_STORE, Deleter<X509_STORE_free>>;
-using Bio = std::unique_ptr<BIO, Deleter<BIO_free_all>>;
+using Request = detail::Owned<OCSP_REQUEST, OCSP_REQUEST_free>;
+using Response = detail::Owned<OCSP_RESPONSE, OCSP_RESPONSE_free>;
+using Basic = detail::Owned<OCSP_BASICRESP, OCSP_BASICRESP_free>;
+using CertId = detail::Owned<OCSP_CERTID, OCSP_CERTID_free>;
+using Store = detail::Owned<X509_STORE, X509_STORE_free>;
+using Bio = detail::Owned<BIO, BIO_free_all>;
 
 struct Url {
     std::string host, port, path;

@@ -1,3 +1,5 @@
+#include "openssl_ptr.hpp"
+
 #include <uringd/base/error.hpp>
 #include <uringd/tls/self_signed.hpp>
 
@@ -15,15 +17,10 @@ namespace uringd::tls {
 
 namespace {
 
-template <auto Free>
-struct Deleter {
-    template <typename T>
-    void operator()(T* p) const { Free(p); }
-};
-using Key = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY_free>>;
-using Cert = std::unique_ptr<X509, Deleter<X509_free>>;
-using Bio = std::unique_ptr<BIO, Deleter<BIO_free>>;
-using Ext = std::unique_ptr<X509_EXTENSION, Deleter<X509_EXTENSION_free>>;
+using Key = detail::Owned<EVP_PKEY, EVP_PKEY_free>;
+using Cert = detail::Owned<X509, X509_free>;
+using Bio = detail::Owned<BIO, BIO_free>;
+using Ext = detail::Owned<X509_EXTENSION, X509_EXTENSION_free>;
 
 [[noreturn]] void openssl_fail(const char* what) {
     char reason[256] = "unknown error";

@@ -213,18 +213,7 @@ class ServerTest(unittest.TestCase):
 
     def raw(self, data, timeout=5, tls=False):
         """Sends `data`, returns everything until the server closes (or timeout)."""
-        with self.connect(timeout, tls) as s:
-            try:
-                s.sendall(data)
-            except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
-                pass  # the server stopped reading: what it sent is still read below
-            chunks = []
-            try:
-                while chunk := s.recv(65536):
-                    chunks.append(chunk)
-            except (socket.timeout, ConnectionResetError):
-                pass
-            return b"".join(chunks)
+        return self.exchange(data, timeout, tls)[0]
 
     def request(self, path, method="GET", headers="Host: t\r\n", version="HTTP/1.1"):
         return self.raw(f"{method} {path} {version}\r\n{headers}Connection: close\r\n\r\n".encode("latin-1"))
