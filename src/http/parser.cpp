@@ -134,7 +134,7 @@ void RequestParser::next_request() {
     field_ = value_ = {};
     retained_end_ = nullptr;
     body_seen_ = 0;
-    started_ = url_done_ = host_seen_twice_ = headers_done_ = user_error_ = chunked_body_ = false;
+    started_ = url_done_ = host_seen_twice_ = te_seen_ = headers_done_ = user_error_ = chunked_body_ = false;
     phase_ = Phase::Head;
     head_.reset();
     chunked_.reset();
@@ -201,6 +201,8 @@ int RequestParser::on_header_value_complete(llhttp_t* p) {
     if (iequals(s.field_, "host")) {
         if (!r.host.data()) r.host = value.data() ? value : std::string_view("", 0);
         else s.host_seen_twice_ = true;
+    } else if (iequals(s.field_, "transfer-encoding")) {
+        s.te_seen_ = true;  // checked as a whole list at the end of the head
     }
     s.field_ = s.value_ = {};
     return 0;
@@ -232,6 +234,7 @@ int RequestParser::check_headers() {
 // RFC 9112 §6.1 and §6.3: chunked must be the final coding, once; an HTTP/1.0
 // request with Transfer-Encoding has faulty framing; other codings are not ours.
 int RequestParser::check_transfer_encoding() {
+    if (!te_seen_) return 0;  // the common case: no second pass over the fields
     bool present = false, chunked_last = false, other = false;
     int chunked = 0;
     for (std::size_t i = 0; i < req_.header_count; ++i) {

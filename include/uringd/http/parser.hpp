@@ -98,6 +98,7 @@ private:
     bool started_ = false;
     bool url_done_ = false;
     bool host_seen_twice_ = false;
+    bool te_seen_ = false;
     bool headers_done_ = false;
     bool user_error_ = false;
 };
