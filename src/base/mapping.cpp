@@ -13,6 +13,15 @@ Mapping::Mapping(std::size_t bytes) : size_(bytes) {
     data_ = p;
 }
 
+Mapping Mapping::of_file(int fd, std::size_t bytes) {
+    Mapping m;
+    void* p = ::mmap(nullptr, bytes, PROT_READ, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED) throw_errno(errno, fmt::format("mmap a {}-byte file", bytes));
+    m.data_ = p;
+    m.size_ = bytes;
+    return m;
+}
+
 Mapping::~Mapping() {
     if (data_) ::munmap(data_, size_);
 }

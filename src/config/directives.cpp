@@ -186,12 +186,18 @@ namespace {
 constexpr uint32_t kMax = 0xffffffffu;
 
 const Directive<ServerConfig> kServer[] = {
-    {"workers", "0", "worker threads, each pinned to one CPU; 0 = one per CPU in the affinity mask",
+    {"workers", "0", "worker threads; 0 = one per CPU in the affinity mask",
      [](ServerConfig& c, const toml::node& n, const Reader& r) { c.workers = r.u32(n, 0, 1024); }},
     {"incoming_cpu", "false",
      "steer each new connection to the worker pinned to the CPU that took its SYN (SO_INCOMING_CPU); "
      "false = the kernel hashes connections over workers",
      [](ServerConfig& c, const toml::node& n, const Reader& r) { c.incoming_cpu = r.boolean(n); }},
+    {"pin_workers", "\"auto\"",
+     "bind each worker thread to one CPU: auto|on|off (auto = on only with incoming_cpu, which needs it; "
+     "unpinned workers move to an idle core when another process shares theirs)",
+     [](ServerConfig& c, const toml::node& n, const Reader& r) {
+         c.pin_workers = static_cast<PinWorkers>(r.choice(n, "auto|on|off"));
+     }},
     {"user", "\"\"", "started as root: switch to this user once the listeners are bound and certificates read (as nginx's `user`)",
      [](ServerConfig& c, const toml::node& n, const Reader& r) { c.user = r.string(n); }},
     {"group", "\"\"", "group for that switch; empty = the user's own group",
@@ -230,8 +236,10 @@ const Directive<RingConfig> kRing[] = {
      [](RingConfig& c, const toml::node& n, const Reader& r) { c.fixed_buffer_size = r.size(n, 4096, 1 << 24); }},
     {"send_zc_threshold", "0", "responses from a registered buffer at least this large use SEND_ZC; 0 = never (see docs)",
      [](RingConfig& c, const toml::node& n, const Reader& r) { c.send_zc_threshold = r.size(n, 0, kMax); }},
-    {"large_body", "\"splice\"", "bodies larger than a registered buffer: splice (file → pipe → socket) or read (READ_FIXED + SEND)",
-     [](RingConfig& c, const toml::node& n, const Reader& r) { c.large_body_splice = r.choice(n, "splice|read") == 0; }},
+    {"large_body", "\"mmap\"", "bodies larger than a registered buffer, over plain TCP and kTLS: mmap (SEND from the mapped file; kTLS splices), splice (file → pipe → socket) or read (READ_FIXED + SEND)",
+     [](RingConfig& c, const toml::node& n, const Reader& r) {
+         c.large_body = static_cast<LargeBody>(r.choice(n, "splice|read|mmap"));
+     }},
     {"pipe_size", "262144", "splice pipe capacity (F_SETPIPE_SZ); bounded by /proc/sys/fs/pipe-max-size",
      [](RingConfig& c, const toml::node& n, const Reader& r) { c.pipe_size = r.size(n, 4096, 1 << 28); }},
     {"iowq_max_bounded", "0", "cap on io-wq workers for file I/O per worker ring; 0 = kernel default",

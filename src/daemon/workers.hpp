@@ -13,7 +13,7 @@ namespace uringd::daemon {
 
 class WorkerGroup {
 public:
-    // Starts one worker per CPU (or conf.server.workers), each pinned, with the sockets
+    // Starts one worker per CPU (or conf.server.workers), pinned when pins_workers, with the sockets
     // open_listeners made for it; returns once all are accepting. Throws uringd::Error
     // (after stopping the started ones) on failure.
     WorkerGroup(const server::ServerContext& ctx, std::vector<std::vector<UniqueFd>> listeners);
@@ -48,6 +48,9 @@ private:
 
 // The CPUs this process may run on (sched_getaffinity), in order.
 std::vector<int> allowed_cpus();
+
+// Whether each worker thread is bound to one CPU ([server] pin_workers).
+bool pins_workers(const config::ServerConfig& server);
 
 // How many workers the configuration asks for (0 = one per allowed CPU).
 unsigned worker_count(const config::Config& conf);

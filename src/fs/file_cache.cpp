@@ -86,6 +86,18 @@ bool FileCache::wants_body(const CachedFile& f) const {
            f.st.stx_size <= limits_.body_budget;
 }
 
+const char* FileCache::mapping(CachedFile* f) {
+    if (f->mapped.data()) return f->mapped.data();
+    if (f->map_failed || !f->fd || f->st.stx_size == 0) return nullptr;
+    try {
+        f->mapped = Mapping::of_file(f->fd.get(), f->st.stx_size);
+    } catch (const std::exception&) {
+        f->map_failed = true;
+        return nullptr;
+    }
+    return f->mapped.data();
+}
+
 bool FileCache::keep_body(CachedFile* f, std::span<const char> body) {
     if (!wants_body(*f) || body.size() != f->st.stx_size) return false;
     f->body.assign(body.begin(), body.end());

@@ -148,11 +148,60 @@ void Worker::on_send(Connection& c, int res, uint32_t flags, const ring::Tag& t)
 }
 
 // The next piece of a large body: a chunk through a registered buffer (user-space
-// TLS, or large_body = "read"), or splice rounds.
+// TLS, or large_body = "read"), sends from the file's mapping (plain TCP with
+// large_body = "mmap"), or splice rounds.
 void Worker::continue_body(Connection& c) {
-    if (!userspace_tls(c) && conf_.io_uring.large_body_splice) return start_splice(c);
+    const auto how = conf_.io_uring.large_body;
+    if (!userspace_tls(c) && how != config::LargeBody::Read) {
+        if (how == config::LargeBody::Mmap && !c.tls && start_mapped(c)) return;
+        return start_splice(c);
+    }
     if (!c.buf && !take_buffer(c, Pending::Chunk)) return;
     read_tls_chunk(c);
+}
+
+// One SEND per piece straight from the page cache's mapping: no pipe, no io-wq
+// thread, and MSG_WAITALL lets the kernel wait for socket room itself (internal
+// poll) instead of a completion per refusal. The FileRef keeps the mapping alive
+// until the last completion; a file cut short faults in the kernel's copy (EFAULT),
+// never in this process.
+constexpr uint64_t kMappedPiece = 2u << 20;
+
+bool Worker::start_mapped(Connection& c) {
+    if (!fs::FileCache::mapping(c.fref.entry())) return false;  // splice instead
+    c.buf.reset();  // the head is on the socket; the body does not need the buffer
+    c.file_short = c.body_failed = false;
+    c.state = ConnState::Splicing;
+    submit_mapped_send(c);
+    return true;
+}
+
+void Worker::submit_mapped_send(Connection& c) {
+    const char* base = c.fref->mapped.data();
+    const uint64_t end = c.fref->mapped.size();
+    if (c.body_off >= end) return on_mapped_send(c, -EFAULT);  // grew after the mapping: not ours to send
+    const auto n = static_cast<unsigned>(std::min({c.body_left, kMappedPiece, end - c.body_off}));
+    io_uring_sqe* sqe = ring_.sqe();
+    io_uring_prep_send(sqe, c.fd.get(), base + c.body_off, n, MSG_NOSIGNAL | MSG_WAITALL);
+    io_uring_sqe_set_data64(sqe, tag(c, Op::SendMapped));
+    ++c.inflight;
+    set_timer(c, Timer::Send);
+}
+
+void Worker::on_mapped_send(Connection& c, int res) {
+    if (c.state == ConnState::Closing) return;
+    if (res == -EFAULT) {
+        if (resource_errors_.allow(now_ms_))
+            spdlog::warn("worker {}: \"{}\" shrank during the transfer; closing", opts_.index, c.open_path);
+        fs::FileCache::invalidate(c.fref.entry());
+        return begin_close(c);
+    }
+    if (res <= 0) return begin_close(c);
+    c.body_off += static_cast<uint64_t>(res);
+    c.body_left -= static_cast<uint64_t>(res);
+    counters_.bytes_copy += static_cast<uint64_t>(res);
+    if (c.body_left == 0) return next_part_or_done(c);
+    submit_mapped_send(c);
 }
 
 void Worker::start_splice(Connection& c) {

@@ -174,6 +174,7 @@ void Worker::dispatch_connection(Connection& c, const ring::Tag& t, const io_uri
     case Op::Statx: return on_statx(c, cqe.res);
     case Op::SpliceIn:
     case Op::SpliceOut: return on_splice(c, t.op, cqe.res);
+    case Op::SendMapped: return on_mapped_send(c, cqe.res);
     case Op::Writable: return on_writable(c, cqe.res);
     default: return;
     }

@@ -64,9 +64,6 @@ class Bodies(ServerTest):
         self.assertEqual(curl(self.server.url("/.well-known/acme.txt")).stdout, b"challenge\n")
 
 
-if __name__ == "__main__":
-    main()
-
 
 class CachedFiles(ServerTest):
     """The open-file cache: changes on disk show up after [cache] valid_ms."""
@@ -124,3 +121,17 @@ class CachedFiles(ServerTest):
         r = curl(self.server.url("/shrinks.bin"))
         self.assertEqual(len(r.stdout), 1 << 20)
         self.assert_still_serving()
+
+
+# The same bodies and the same cut-short file, with splice rounds instead of sends
+# from the file's mapping (the default).
+class SplicedBodies(Bodies):
+    conf_extra = '[io_uring]\nlarge_body = "splice"\n'
+
+
+class SplicedCachedFiles(CachedFiles):
+    conf_extra = CachedFiles.conf_extra + '[io_uring]\nlarge_body = "splice"\n'
+
+
+if __name__ == "__main__":
+    main()

@@ -27,7 +27,9 @@ def open_and_ask(port, timeout):
 
 class OutOfDescriptors(unittest.TestCase):
     def setUp(self):
-        self.server = Server("[server]\nworkers = 1\n[cache]\nvalid_ms = 100\n")
+        # Splice, so large bodies need pipes and running out of descriptors shows in
+        # them too (the default mapped sends need none).
+        self.server = Server("[server]\nworkers = 1\n[cache]\nvalid_ms = 100\n[io_uring]\nlarge_body = \"splice\"\n")
         self.server.wrapper = ["prlimit", "--nofile=64:64", "--"]
         self.addCleanup(self.server.cleanup)
         self.server.start()

@@ -37,17 +37,30 @@ class Lifecycle(unittest.TestCase):
         self.addCleanup(s.cleanup)
         return s.start()
 
-    def test_one_pinned_worker_with_its_own_ring_per_cpu(self):
+    def test_one_worker_with_its_own_ring_per_cpu(self):
+        # Unpinned by default (pin_workers = "auto" without incoming_cpu): the
+        # scheduler may move each worker to any allowed CPU.
         s = self.start()
         cpus = sorted(os.sched_getaffinity(0))
         tids = worker_tids(s.pid)
         self.assertEqual(len(tids), len(cpus))
         self.assertEqual(ring_fds(s.pid), len(cpus))
-        pinned = sorted(next(iter(os.sched_getaffinity(t))) for t in tids)
         for t in tids:
-            self.assertEqual(len(os.sched_getaffinity(t)), 1)
-        self.assertEqual(pinned, cpus)
+            self.assertEqual(sorted(os.sched_getaffinity(t)), cpus)
         self.assertEqual(s.stop(), 0)
+
+    def test_pinned_workers_one_per_cpu(self):
+        for extra in ('[server]\npin_workers = "on"\n', '[server]\nincoming_cpu = true\n'):
+            with self.subTest(extra=extra):
+                s = self.start(extra)
+                cpus = sorted(os.sched_getaffinity(0))
+                tids = worker_tids(s.pid)
+                self.assertEqual(len(tids), len(cpus))
+                for t in tids:
+                    self.assertEqual(len(os.sched_getaffinity(t)), 1)
+                self.assertEqual(sorted(next(iter(os.sched_getaffinity(t))) for t in tids), cpus)
+                self.assertEqual(curl(s.url("/index.html")).stdout, b"<h1>home</h1>\n")
+                self.assertEqual(s.stop(), 0)
 
     def test_worker_count_is_configurable(self):
         s = self.start(workers=3)
@@ -61,7 +74,8 @@ class Lifecycle(unittest.TestCase):
                             ('[io_uring]\nsqpoll = "on"\n', "sqpoll"),
                             ('[io_uring]\nsqpoll = "on"\nsqpoll_shared = true\n', "sqpoll(shared)"),
                             ('[io_uring]\nsend_zc_threshold = 16384\n', "defer_taskrun"),
-                            ('[io_uring]\nlarge_body = "read"\n', "defer_taskrun")):
+                            ('[io_uring]\nlarge_body = "read"\n', "defer_taskrun"),
+                            ('[io_uring]\nlarge_body = "splice"\n', "defer_taskrun")):
             with self.subTest(extra=extra):
                 s = self.start(extra)
                 self.assertIn(mode, s.read_log())

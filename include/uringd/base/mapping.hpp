@@ -1,5 +1,6 @@
 #pragma once
-// Owning anonymous memory mapping (page-aligned, zero-filled, unmapped on destruction).
+// Owning memory mapping, unmapped on destruction: anonymous (page-aligned,
+// zero-filled) or a read-only shared view of a file.
 #include <cstddef>
 #include <span>
 #include <utility>
@@ -11,6 +12,9 @@ public:
     Mapping() = default;
     // Throws uringd::Error when mmap fails.
     explicit Mapping(std::size_t bytes);
+    // The first `bytes` of the file, read-only, shared with the page cache. Throws
+    // uringd::Error when mmap fails.
+    static Mapping of_file(int fd, std::size_t bytes);
     Mapping(Mapping&& o) noexcept
         : data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)) {}
     Mapping& operator=(Mapping&& o) noexcept {

@@ -4,6 +4,7 @@
 // older than `valid_ms` are treated as misses and re-opened (so a file replaced by
 // rename is served fresh after that long); failed opens are cached too (negative
 // entries). Bounded by entry count and by bytes of cached bodies, LRU.
+#include <uringd/base/mapping.hpp>
 #include <uringd/base/unique_fd.hpp>
 #include <uringd/fs/file.hpp>
 #include <uringd/http/date.hpp>
@@ -37,6 +38,8 @@ struct CachedFile {
     std::string last_modified;
     std::string_view content_type;  // set by the server; points into its immutable MIME table
     std::vector<char> body;  // the whole file once loaded (small files only)
+    Mapping mapped;          // the file mapped read-only, made on first use (large_body = "mmap")
+    bool map_failed = false; // mmap refused once (address space, map count): not tried again
     bool body_loaded = false;
     int64_t validated_ms = 0;
     uint32_t refs = 0;       // connections using fd right now
@@ -92,6 +95,9 @@ public:
     // Keeps a small file's body (if it fits the limits); false when not kept.
     bool keep_body(CachedFile* f, std::span<const char> body);
     bool wants_body(const CachedFile& f) const;
+    // The file's read-only mapping, made on first use; null when mmap fails (the
+    // caller sends another way). Valid while a FileRef holds the entry.
+    static const char* mapping(CachedFile* f);
     // The file changed under us (short read): the next lookup opens it again.
     static void invalidate(CachedFile* f) { f->validated_ms = kInvalidated; }
 

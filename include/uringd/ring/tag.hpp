@@ -20,6 +20,7 @@ enum class Op : uint8_t {
     Cancel,      // result ignored
     Wake,        // the worker's eventfd (cross-thread messages)
     Writable,    // POLLOUT on a socket that refused a non-blocking splice
+    SendMapped,  // a body piece sent from the file's mapping
 };
 
 inline constexpr uint32_t kMaxSlots = 1u << 24;

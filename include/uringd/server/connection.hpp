@@ -32,7 +32,7 @@ enum class ConnState : uint8_t {
     WaitingBuffer,  // parked until a registered buffer is free
     Reading,        // READ_FIXED of a small body in flight
     Sending,        // SEND / SEND_ZC of a registered buffer in flight
-    Splicing,       // file → pipe → socket
+    Splicing,       // the body leaves from the file: splice rounds or mapped sends
     Lingering,      // response done, write side shut: discard input until EOF
     Closing,        // cancelled; waiting for inflight == 0
 };

@@ -164,6 +164,9 @@ private:
     void continue_body(Connection& c);
     void read_tls_chunk(Connection& c);
     void on_send(Connection& c, int res, uint32_t flags, const ring::Tag& t);
+    bool start_mapped(Connection& c);
+    void submit_mapped_send(Connection& c);
+    void on_mapped_send(Connection& c, int res);
     void start_splice(Connection& c);
     void submit_splice_round(Connection& c);
     void on_splice(Connection& c, ring::Op op, int res);
