@@ -14,7 +14,9 @@ import tempfile
 import time
 
 import measure
+import mix
 import report
+import servers as servers_mod
 from servers import CPUS, PEERS, VARIANTS, Uringd
 
 SIZES = {"1k": 1024, "16k": 16384, "64k": 65536, "1m": 1 << 20, "64m": 64 << 20}
@@ -40,14 +42,14 @@ def make_site(work):
     subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
                     "-nodes", "-days", "2", "-subj", "/CN=localhost", "-keyout", key, "-out", cert],
                    check=True, capture_output=True)
-    return site, cert, key
+    return site, cert, key, mix.make(site)
 
 
 def workloads(quick):
     """(name, kind, proto, size, conns): kind is keepalive | newconn | rate."""
     if quick:
         return [("http 1k c16", "keepalive", "http", "1k", 16), ("https 1k c16", "keepalive", "https", "1k", 16),
-                ("http 1m c16", "keepalive", "http", "1m", 16),
+                ("http 1m c16", "keepalive", "http", "1m", 16), ("http mix c1024", "mix", "http", "mix", 1024),
                 ("https new-conn 1k c16", "newconn", "https", "1k", 16),
                 ("http 1k c16 fixed-rate", "rate", "http", "1k", 16)]
     out = []
@@ -57,16 +59,19 @@ def workloads(quick):
                 out.append((f"{proto} {size} c{conns}", "keepalive", proto, size, conns))
     out.append(("https new-conn 1k c16", "newconn", "https", "1k", 16))
     out.append(("https new-conn 1k c256", "newconn", "https", "1k", 256))
+    # The page-load mix (mix.py) over many keep-alive connections.
+    for proto in ("http", "https"):
+        out.append((f"{proto} mix c1024", "mix", proto, "mix", 1024))
     for proto in ("http", "https"):
         out.append((f"{proto} 1k c64 fixed-rate", "rate", proto, "1k", 64))
     return out
 
 
-def run_one(server, wl, seconds, rate):
+def run_one(server, wl, seconds, rate, mix_script):
     name, kind, proto, size, conns = wl
     port = server.http_port if proto == "http" else server.https_port
     host = "127.0.0.1" if proto == "http" else "localhost"
-    url = f"{proto}://{host}:{port}/{size}.bin"
+    url = f"{proto}://{host}:{port}/" + ("" if kind == "mix" else f"{size}.bin")
     pids = server.pids()
     perf = measure.SyscallCounter(pids)
     time.sleep(0.2)
@@ -75,6 +80,10 @@ def run_one(server, wl, seconds, rate):
         r = measure.run_h2load_fixed_rate(url.replace("localhost", "127.0.0.1"), conns, rate, seconds)
         requests, errors = r["requests"], max(0, r["failed"])
         bytes_ = requests * SIZES[size]
+        lat = (r["p50"], r["p99"], r["p999"])
+    elif kind == "mix":
+        r = measure.run_wrk(url, conns, seconds, script=mix_script)
+        requests, bytes_, errors = r["requests"], r["bytes"], r["errors"] + r["non2xx"]
         lat = (r["p50"], r["p99"], r["p999"])
     else:
         headers = ("Connection: close",) if kind == "newconn" else ()
@@ -116,6 +125,21 @@ def idle_memory(server, n):
             s.close()
 
 
+def make_servers(names, args, work, site, cert, key):
+    servers = []
+    for n in names:
+        ports = (free_port(), free_port())
+        if n == "uringd-base":
+            servers.append(Uringd(work, site, cert, key, *ports, binary=os.path.abspath(args.baseline),
+                                  label=n))
+        elif n in VARIANTS:
+            servers.append(Uringd(work, site, cert, key, *ports, binary=os.path.abspath(args.uringd),
+                                  extra=VARIANTS[n], label=n))
+        else:
+            servers.append(PEERS[n](work, site, cert, key, *ports))
+    return servers
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--uringd", required=True)
@@ -128,55 +152,61 @@ def main():
     ap.add_argument("--rate", type=int, default=20000, help="total req/s for fixed-rate runs")
     ap.add_argument("--servers", default="", help="comma list (default: uringd, its variants and all peers)")
     ap.add_argument("--only", default="", help="comma list of substrings: run only workloads whose name has one")
+    ap.add_argument("--layout", default="box,alone",
+                    help="comma list: box (servers and load generator share every CPU), alone (the server "
+                         "pinned with one worker to the last CPU, the load generator on the others)")
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "results"))
     args = ap.parse_args()
     if args.quick:
-        args.rounds, args.seconds, args.rate = 1, 3, 5000
+        args.rounds, args.seconds, args.rate, args.layout = 1, 3, 5000, "box"
 
     work = tempfile.mkdtemp(prefix="uringd-bench-")
-    site, cert, key = make_site(work)
+    site, cert, key, mix_paths = make_site(work)
+    mix_script = mix.wrk_script(work, mix_paths, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                              "wrk_report.lua"))
     names = args.servers.split(",") if args.servers else (
         ["uringd", "nginx", "h2o", "lighttpd"] if args.quick else list(VARIANTS) + list(PEERS))
     if args.baseline and "uringd-base" not in names:
         names.insert(1, "uringd-base")
-    servers = []
-    for n in names:
-        ports = (free_port(), free_port())
-        if n == "uringd-base":
-            servers.append(Uringd(work, site, cert, key, *ports, binary=os.path.abspath(args.baseline),
-                                  label=n))
-        elif n in VARIANTS:
-            servers.append(Uringd(work, site, cert, key, *ports, binary=os.path.abspath(args.uringd),
-                                  extra=VARIANTS[n], label=n))
-        else:
-            servers.append(PEERS[n](work, site, cert, key, *ports))
-    rows, memory = [], {}
+    wls = [w for w in workloads(args.quick) if not args.only or any(o in w[0] for o in args.only.split(","))]
+    layouts = args.layout.split(",")
+    rows, memory, encodings = [], {}, {}
+    total = len(wls) * args.rounds * len(names) * len(layouts)
+    done = 0
     try:
-        for s in servers:
-            s.start()
-        for s in servers:  # warm caches and connection paths once
-            measure.run_wrk(f"http://127.0.0.1:{s.http_port}/1k.bin", 16, 1)
-        wls = [w for w in workloads(args.quick) if not args.only or any(o in w[0] for o in args.only.split(","))]
-        total = len(wls) * args.rounds * len(servers)
-        done = 0
-        for wl in wls:
-            for rnd in range(args.rounds):
-                for s in servers:  # interleaved: A B C D, A B C D, ...
-                    row = run_one(s, wl, args.seconds, args.rate)
-                    row["round"] = rnd
-                    rows.append(row)
-                    done += 1
-                    print(f"[{done}/{total}] {wl[0]:26} {s.name:22} {row['rps']:10.0f} req/s "
-                          f"{row['cpu_us_per_req']:7.2f} us/req  p99 {row['p99_ms']:7.2f} ms  "
-                          f"err {row['errors']}", flush=True)
-        for s in servers:
-            memory[s.name] = idle_memory(s, 200 if args.quick else 2000)
-        for s in servers:
-            memory[s.name + " peak"] = measure.peak_rss_kib(s.pids())
+        for layout in layouts:
+            servers_mod.set_layout(layout)
+            measure.CLIENT_PREFIX = servers_mod.client_prefix()
+            suffix = "" if layout == "box" else f" [{layout}]"
+            servers = make_servers(names, args, work, site, cert, key)
+            try:
+                for s in servers:
+                    s.start()
+                for s in servers:  # warm caches and connection paths once
+                    measure.run_wrk(f"http://127.0.0.1:{s.http_port}/1k.bin", 16, 1)
+                    encodings[s.name] = mix.encodings(f"http://127.0.0.1:{s.http_port}", mix_paths)
+                for wl in wls:
+                    for rnd in range(args.rounds):
+                        for s in servers:  # interleaved: A B C D, A B C D, ...
+                            row = run_one(s, wl, args.seconds, args.rate, mix_script)
+                            row["workload"] += suffix
+                            row["round"] = rnd
+                            rows.append(row)
+                            done += 1
+                            print(f"[{done}/{total}] {row['workload']:34} {s.name:22} {row['rps']:10.0f} req/s "
+                                  f"{row['cpu_us_per_req']:7.2f} us/req  p99 {row['p99_ms']:7.2f} ms  "
+                                  f"err {row['errors']}", flush=True)
+                if layout == layouts[0]:
+                    for s in servers:
+                        memory[s.name] = idle_memory(s, 200 if args.quick else 2000)
+                    for s in servers:
+                        memory[s.name + " peak"] = measure.peak_rss_kib(s.pids())
+            finally:
+                for s in servers:
+                    s.stop()
     finally:
-        for s in servers:
-            s.stop()
         subprocess.run(["rm", "-rf", work])
+    memory["mix encodings"] = encodings
     stamp = datetime.datetime.now().strftime("%Y-%m-%d-%H%M") + ("-quick" if args.quick else "")
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, stamp + ".memory.json"), "w") as f:
@@ -184,7 +214,7 @@ def main():
     paths = report.write(args.out, stamp, rows, memory, args, CPUS)
     print("\n".join(paths))
     # The harness is healthy when every server answered every run without errors.
-    expected = len(servers) * len(wls) * args.rounds
+    expected = total
     bad = [r for r in rows if r["errors"] or r["rps"] <= 0]
     for r in bad:
         print(f"bench: {r['server']} / {r['workload']}: {r['errors']} errors, {r['rps']:.0f} req/s", file=sys.stderr)

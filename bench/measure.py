@@ -71,9 +71,13 @@ class SyscallCounter:
         return None  # perf unavailable here
 
 
-def run_wrk(url, conns, seconds, threads=1, headers=()):
-    cmd = ["wrk", "-t", str(threads), "-c", str(conns), "-d", f"{seconds}s", "--timeout", "10s",
-           "-s", os.path.join(HERE, "wrk_report.lua")]
+# Put before every load generator's command (the layout's taskset), by bench.py.
+CLIENT_PREFIX = []
+
+
+def run_wrk(url, conns, seconds, threads=1, headers=(), script=None):
+    cmd = CLIENT_PREFIX + ["wrk", "-t", str(threads), "-c", str(conns), "-d", f"{seconds}s", "--timeout", "10s",
+                           "-s", script or os.path.join(HERE, "wrk_report.lua")]
     for h in headers:
         cmd += ["-H", h]
     env = dict(os.environ, OPENSSL_CONF=os.path.join(HERE, "openssl-tls13-aes128.cnf"))
@@ -100,7 +104,7 @@ def run_h2load_fixed_rate(url, conns, rate, seconds):
     """h2load --h1 at a fixed total request rate; latency percentiles from its log."""
     log = tempfile.NamedTemporaryFile(prefix="h2load-", suffix=".log", delete=False)
     per_conn = max(1, rate // conns)
-    cmd = ["h2load", "--h1", "-c", str(conns), "--rps", str(per_conn), "-D", str(seconds),
+    cmd = CLIENT_PREFIX + ["h2load", "--h1", "-c", str(conns), "--rps", str(per_conn), "-D", str(seconds),
            "--log-file", log.name, url]
     env = dict(os.environ, OPENSSL_CONF=os.path.join(HERE, "openssl-tls13-aes128.cnf"))
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60, env=env).stdout

@@ -1,5 +1,7 @@
 """Results: a Markdown table of medians with min-max per workload and server, the
-uringd/best-peer ratios, a CSV of every run, and a gnuplot PNG of the ratios."""
+uringd/best-peer ratios, a CSV of every run, and a PNG (matplotlib) with one panel
+per metric and layout: every server's bar relative to the best in its row, labelled
+with its absolute value."""
 import csv
 import os
 import platform
@@ -58,29 +60,37 @@ def write(out_dir, stamp, rows, memory, args, cpus):
     # bytes are counted but the request is not.
     ratios = []
     for wl in workloads:
-        u = {k: med(rows, "uringd", wl, k) for k in ("rps", "mbps", "cpu_us_per_req", "cpu_ms_per_mib")}
+        u = {k: med(rows, "uringd", wl, k) for k in ("rps", "mbps", "cpu_us_per_req", "cpu_ms_per_mib", "p99_ms")}
         b = {"rps": best(wl, "rps", max), "mbps": best(wl, "mbps", max),
-             "cpu_us_per_req": best(wl, "cpu_us_per_req", min), "cpu_ms_per_mib": best(wl, "cpu_ms_per_mib", min)}
+             "cpu_us_per_req": best(wl, "cpu_us_per_req", min), "cpu_ms_per_mib": best(wl, "cpu_ms_per_mib", min),
+             "p99_ms": best(wl, "p99_ms", min)}
         r = {k: (u[k] / b[k] if u[k] and b[k] else None) for k in u}
+        gen = med(rows, "uringd", wl, "loadgen_cpu_pct")
         if r["rps"] is not None or r["mbps"] is not None:
-            ratios.append((wl, r["rps"], r["mbps"], r["cpu_us_per_req"], r["cpu_ms_per_mib"]))
+            ratios.append((wl, r["rps"], r["mbps"], r["cpu_us_per_req"], r["cpu_ms_per_mib"], r["p99_ms"],
+                           gen))
 
     with open(base + ".md", "w") as f:
         f.write(f"# Benchmark {stamp}\n\n")
-        f.write(f"Machine: {machine()}. Workers/threads per server: {cpus}. "
+        f.write(f"Machine: {machine()}. Layouts: *box* (no suffix) = every server with {cpus} workers/threads "
+                "sharing all CPUs with the load generator; *[alone]* = the server with one worker pinned "
+                "(taskset) to the last CPU, the load generator on the others. "
                 f"{args.rounds} round(s) × {args.seconds} s per run, servers interleaved; "
                 "medians with (min–max). TLS: 1.3, TLS_AES_128_GCM_SHA256 for every server (client side "
                 "OPENSSL_CONF). Server CPU is the whole thread group's utime+stime "
                 "(io_uring's kernel threads included); syscalls from `perf stat -e raw_syscalls:sys_enter`. "
                 "loadgen CPU % is wrk/h2load's own (100 % = one core: the generator is the limit).\n\n")
         f.write("## uringd / best peer\n\nEach column against the best peer for that column (≥ 1 better for "
-                "req/s and MB/s, ≤ 1 better for CPU). A row with 0 req/s had no request finish inside the run.\n\n"
-                "| workload | req/s | MB/s | CPU per request | CPU per MiB |\n| --- | --- | --- | --- | --- |\n")
+                "req/s and MB/s, ≤ 1 better for CPU and p99). A row with 0 req/s had no request finish inside the run. "
+                "loadgen % is the load generator's CPU in uringd's runs: at ≥ 95 % the generator, not the "
+                "server, is the limit, and CPU per request decides.\n\n"
+                "| workload | req/s | MB/s | CPU per request | CPU per MiB | p99 | loadgen % |\n"
+                "| --- | --- | --- | --- | --- | --- | --- |\n")
 
         def fmt(v):
             return "n/a" if v is None else f"{v:.2f}"
-        for wl, *vals in ratios:
-            f.write(f"| {wl} | " + " | ".join(fmt(v) for v in vals) + " |\n")
+        for wl, *vals, gen in ratios:
+            f.write(f"| {wl} | " + " | ".join(fmt(v) for v in vals) + f" | {gen or 0:.0f} |\n")
         for wl in workloads:
             f.write(f"\n## {wl}\n\n| server | " + " | ".join(m[1] for m in METRICS) + " | errors |\n")
             f.write("| --- |" + " --- |" * (len(METRICS) + 1) + "\n")
@@ -92,32 +102,69 @@ def write(out_dir, stamp, rows, memory, args, cpus):
                 "| --- | --- | --- |\n")
         for s in servers:
             f.write(f"| {s} | {memory.get(s, 0):.0f} | {memory.get(s + ' peak', 0)} |\n")
+        enc = memory.get("mix encodings")
+        if enc:
+            f.write("\n## Mix: what the text files came back as\n\nEach server's answer to the mix's text files "
+                    "with `Accept-Encoding: br;q=1, gzip;q=0.8` (Debian's nginx has no brotli module and h2o 2.2 sends only .gz; "
+                    "lighttpd compresses once into mod_deflate's cache):\n\n")
+            for s, seen in enc.items():
+                f.write(f"- {s}: " + ", ".join(f"{k} × {v}" for k, v in sorted(seen.items())) + "\n")
 
     png = base + ".png"
-    if ratios:
-        data = base + ".ratios.dat"
-        with open(data, "w") as f:
-            for i, (wl, rr, mr, cr, cm) in enumerate(ratios):
-                f.write(f'{i} "{wl}" {rr or 0:.3f} {cm or cr or 0:.3f}\n')
-        script = f"""
-set terminal pngcairo size 1400,700 noenhanced
-set output '{png}'
-set title 'uringd / best peer (req/s: higher is better; server CPU per MiB sent: lower is better)'
-set style data histograms
-set style histogram clustered gap 1
-set style fill solid 0.8
-set xtics rotate by -40
-set yrange [0:*]
-set grid ytics
-set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2
-plot '{data}' using 3:xtic(2) title 'req/s ratio', '' using 4 title 'CPU per MiB ratio'
-"""
-        try:
-            subprocess.run(["gnuplot"], input=script, text=True, check=True, capture_output=True)
-        except (OSError, subprocess.CalledProcessError) as e:
-            print(f"gnuplot: {e}")
-        os.unlink(data)
+    plot(png, rows, servers, workloads, stamp)
     return [p for p in (base + ".md", base + ".csv", png) if os.path.exists(p)]
+
+
+# (key, title, higher is better, label format) for the PNG's panels.
+PANELS = [("rps", "requests per second: higher is better", True, "{:.0f}"),
+          ("cpu_us_per_req", "server CPU per request (µs): lower is better", False, "{:.1f}"),
+          ("p99_ms", "p99 latency (ms): lower is better", False, "{:.2f}")]
+
+
+def plot(png, rows, servers, workloads, stamp):
+    """One panel per metric and CPU layout. A bar is a server's median over the best
+    median of its row (1 = the best; the best is the tallest for req/s, the shortest
+    for CPU and latency), and carries the absolute median above it."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("report: no matplotlib (python3-matplotlib), no PNG")
+        return
+    layouts = list(dict.fromkeys(w.split(" [")[1][:-1] if " [" in w else "box" for w in workloads))
+    fig, axes = plt.subplots(len(PANELS) * len(layouts), 1, figsize=(max(14, len(workloads) // len(layouts) * 1.1),
+                                                                       5.5 * len(PANELS) * len(layouts)),
+                             squeeze=False)
+    colors = {s: plt.cm.tab10(i % 10) for i, s in enumerate(servers)}
+    width = 0.8 / max(1, len(servers))
+    for li, layout in enumerate(layouts):
+        wls = [w for w in workloads if (("[" + layout + "]") in w) == (layout != "box")]
+        for pi, (key, title, higher, label) in enumerate(PANELS):
+            ax = axes[li * len(PANELS) + pi][0]
+            for wi, wl in enumerate(wls):
+                vals = {s: med(rows, s, wl, key) for s in servers}
+                good = [v for v in vals.values() if v]
+                if not good:
+                    continue
+                ref = max(good) if higher else min(good)
+                for si, s in enumerate(servers):
+                    v = vals[s]
+                    if not v:
+                        continue
+                    x = wi + (si - (len(servers) - 1) / 2) * width
+                    ax.bar(x, v / ref, width, color=colors[s], label=s if wi == 0 else None)
+                    ax.text(x, v / ref, label.format(v), rotation=90, ha="center", va="bottom", fontsize=7)
+            ax.set_xticks(range(len(wls)))
+            ax.set_xticklabels([w.split(" [")[0] for w in wls], rotation=30, ha="right", fontsize=8)
+            ax.axhline(1, color="grey", linestyle="--", linewidth=0.8)
+            ax.set_ylabel("÷ best in row")
+            ax.set_title(f"{title} — layout: {layout} ({stamp})", fontsize=10)
+            ax.legend(fontsize=8, ncol=len(servers), loc="upper right")
+            ax.margins(y=0.25)
+    fig.tight_layout()
+    fig.savefig(png, dpi=90)
+    plt.close(fig)
 
 
 def load_csv(path):

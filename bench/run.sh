@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-peers=(nginx-light h2o lighttpd lighttpd-mod-openssl wrk nghttp2-client linux-perf gnuplot-nox)
+peers=(nginx-light h2o lighttpd lighttpd-mod-openssl lighttpd-mod-deflate brotli wrk nghttp2-client linux-perf python3-matplotlib)
 missing=()
 for p in "${peers[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -30,4 +30,5 @@ else
   BUILD_TYPE=Release BUILD_DIR=build-release bash scripts/build.sh >/dev/null
   bin=build-release/uringd
 fi
-python3 bench/bench.py --uringd "$bin" "$@"
+# Debian's python3 (matplotlib comes from Debian), not a python3 earlier on PATH.
+/usr/bin/python3 bench/bench.py --uringd "$bin" "$@"

@@ -9,6 +9,28 @@ import time
 
 CPUS = len(os.sched_getaffinity(0))
 
+# The CPU layout: "box" = every server thread and the load generator share every CPU
+# (how bench/run.sh has always measured); "alone" = the server on the last CPU with
+# one worker, the load generator on the others (taskset), so the server's core does
+# nothing else.
+LAYOUT = {"name": "box", "workers": CPUS, "server_cpus": None}
+
+
+def set_layout(name):
+    if name == "alone":
+        cpus = sorted(os.sched_getaffinity(0))
+        LAYOUT.update(name=name, workers=1, server_cpus=str(cpus[-1]))
+    else:
+        LAYOUT.update(name="box", workers=CPUS, server_cpus=None)
+
+
+def client_prefix():
+    """taskset for the load generator in the alone layout (every CPU but the server's)."""
+    if LAYOUT["name"] != "alone":
+        return []
+    others = [c for c in sorted(os.sched_getaffinity(0)) if str(c) != LAYOUT["server_cpus"]]
+    return ["taskset", "-c", ",".join(map(str, others))] if others else []
+
 
 def children_of(pid):
     """PIDs whose parent is `pid` (nginx and lighttpd workers)."""
@@ -40,7 +62,10 @@ class Server:
 
     def start(self):
         self.log = open(os.path.join(self.dir, "server.log"), "w")
-        self.proc = subprocess.Popen(self.command(), stdout=self.log, stderr=subprocess.STDOUT,
+        cmd = self.command()
+        if LAYOUT["server_cpus"] is not None:
+            cmd = ["taskset", "-c", LAYOUT["server_cpus"]] + cmd
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
         deadline = time.time() + 15
         import socket
@@ -84,12 +109,12 @@ class Uringd(Server):
         conf = os.path.join(self.dir, "uringd.conf")
         # Root, like the peers' workers here ("user root" for nginx); a variant's own
         # [server] keys join this table.
-        server = "[server]\nallow_root = true\n"
+        server = f"[server]\nallow_root = true\nworkers = {LAYOUT['workers']}\n"
         extra = self.extra.replace("[server]\n", server, 1) if "[server]\n" in self.extra else server + self.extra
         with open(conf, "w") as f:
             f.write(f'[[listen]]\naddress = "127.0.0.1:{self.http_port}"\n'
                     f'[[listen]]\naddress = "127.0.0.1:{self.https_port}"\ntls = true\n'
-                    f'[[site]]\nroot = "{self.site}"\n'
+                    f'[[site]]\nroot = "{self.site}"\nprecompressed = true\n'
                     f'[tls]\ncertificate = "{self.cert}"\nkey = "{self.key}"\nmin_version = "1.3"\n'
                     f'[limits]\nmax_connections = 8192\n[log]\nlevel = "warn"\n{extra}\n')
         return [self.binary, "-c", conf]
@@ -103,7 +128,7 @@ class Nginx(Server):
         with open(conf, "w") as f:
             f.write(f"""
 user root;
-worker_processes {CPUS};
+worker_processes {LAYOUT['workers']};
 worker_cpu_affinity auto;
 pid {self.dir}/nginx.pid;
 error_log {self.dir}/error.log warn;
@@ -113,7 +138,8 @@ http {{
   sendfile on; tcp_nopush on; tcp_nodelay on;
   keepalive_timeout 60s; keepalive_requests 1000000;
   open_file_cache max=10000 inactive=60s; open_file_cache_valid 60s;
-  types {{ application/octet-stream bin; text/html html; }}
+  include /etc/nginx/mime.types; default_type application/octet-stream;
+  gzip_static on;
   ssl_protocols TLSv1.3; ssl_session_tickets on;
   ssl_certificate {self.cert}; ssl_certificate_key {self.key};
   server {{
@@ -134,7 +160,7 @@ class H2o(Server):
         with open(conf, "w") as f:
             f.write(f"""
 user: root
-num-threads: {CPUS}
+num-threads: {LAYOUT['workers']}
 max-connections: 8192
 pid-file: {self.dir}/h2o.pid
 error-log: {self.dir}/error.log
@@ -149,7 +175,7 @@ listen:
     key-file: {self.key}
     minimum-version: TLSv1.2
     ocsp-update-interval: 0
-file.send-gzip: OFF
+file.send-gzip: ON
 http1-request-timeout: 60
 hosts:
   "*":
@@ -165,13 +191,14 @@ class Lighttpd(Server):
 
     def command(self):
         conf = os.path.join(self.dir, "lighttpd.conf")
+        os.makedirs(os.path.join(self.dir, "deflate-cache"), exist_ok=True)
         with open(conf, "w") as f:
             f.write(f"""
-server.modules = ("mod_openssl")
+server.modules = ("mod_openssl", "mod_deflate")
 server.document-root = "{self.site}"
 server.bind = "127.0.0.1"
 server.port = {self.http_port}
-server.max-worker = {CPUS}
+server.max-worker = {LAYOUT['workers'] if LAYOUT['workers'] > 1 else 0}
 server.max-fds = 16384
 server.max-connections = 8192
 server.max-keep-alive-requests = 1000000
@@ -180,7 +207,15 @@ server.network-backend = "sendfile"
 server.stat-cache-engine = "simple"
 server.errorlog = "{self.dir}/error.log"
 server.pid-file = "{self.dir}/lighttpd.pid"
-mimetype.assign = (".bin" => "application/octet-stream", ".html" => "text/html")
+mimetype.assign = (".bin" => "application/octet-stream", ".html" => "text/html", ".css" => "text/css",
+                   ".js" => "text/javascript", ".json" => "application/json", ".svg" => "image/svg+xml",
+                   ".woff2" => "font/woff2", ".jpg" => "image/jpeg", ".png" => "image/png",
+                   ".webp" => "image/webp")
+# lighttpd has no precompressed siblings; its documented equivalent is mod_deflate
+# with a cache directory (each file compressed once, then served from the cache).
+deflate.cache-dir = "{self.dir}/deflate-cache"
+deflate.allowed-encodings = ("br", "gzip")
+deflate.mimetypes = ("text/", "application/json", "image/svg+xml")
 $SERVER["socket"] == "127.0.0.1:{self.https_port}" {{
   ssl.engine = "enable"
   ssl.pemfile = "{self.cert}"
@@ -196,9 +231,11 @@ PEERS = {"nginx": Nginx, "h2o": H2o, "lighttpd": Lighttpd}
 # uringd variants measured in the same run, so the `auto` defaults follow data.
 VARIANTS = {
     "uringd": "",
+    "uringd-pinned": '[server]\npin_workers = "on"\n',
     "uringd-incoming-cpu": "[server]\nincoming_cpu = true\n",
     "uringd-sqpoll": '[io_uring]\nsqpoll = "on"\n',
     "uringd-sqpoll-shared": '[io_uring]\nsqpoll = "on"\nsqpoll_shared = true\n',
     "uringd-zc": "[io_uring]\nsend_zc_threshold = 16384\n",
     "uringd-read": '[io_uring]\nlarge_body = "read"\n',
+    "uringd-splice": '[io_uring]\nlarge_body = "splice"\n',
 }

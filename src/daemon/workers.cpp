@@ -38,7 +38,7 @@ bool pins_workers(const config::ServerConfig& server) {
     }
     // Measured (bench/results, whole box): with the load generator or any other
     // process sharing the cores, a pinned worker waits behind it while the other core
-    // idles; unpinned workers served 1.2-1.5x the requests. Steering by
+    // idles; unpinned workers served 1.2-1.45x the requests. Steering by
     // SO_INCOMING_CPU only works when the worker runs on that CPU.
     return server.incoming_cpu;
 }
