@@ -258,7 +258,7 @@ void Worker::resume_buffer_waiters() {
         } else if (p == Pending::Part) {
             next_part_or_done(c);
         } else if (p == Pending::Chunk) {
-            read_tls_chunk(c);
+            continue_body(c);  // takes the buffer it waited for, then the next chunk
         } else if (p == Pending::Handshake) {
             c.state = ConnState::Handshaking;
             take_held_input(c);
