@@ -31,6 +31,8 @@ test=(
   slowhttptest testssl.sh gnuplot-nox
   # a real certificate end to end: the ACME test server and client
   pebble lego
+  # behind a real balancer: haproxy in TCP mode sending the PROXY protocol
+  haproxy
 )
 
 case $purpose in

@@ -30,10 +30,11 @@ export TSAN_OPTIONS="log_path=$reports/tsan:halt_on_error=1:second_deadlock_stac
 # Not under sanitizers: the benchmark (timing), the VM (its guest has no sanitizer
 # runtime), the unit-file check and the package (no uringd code runs), the TLS scan
 # (the handshakes it makes are the unit and e2e tests' too, and it takes minutes),
-# the short soak (its RSS bounds are for the plain build).
-exclude='^(bench_quick|vm_ktls|systemd_unit|package_deb|tls_scan|soak_short)$'
+# the short soak (its RSS bounds are for the plain build), the fleet (haproxy's
+# health checks time the nodes; its PROXY protocol path is e2e_test_proxy_protocol's).
+exclude='^(bench_quick|vm_ktls|systemd_unit|package_deb|tls_scan|soak_short|fleet)$'
 select=()
-[[ $kind == thread ]] && select=(-R '^(e2e_test_(lifecycle|reload|socket_activation|systemd|privileges|metrics|access_log|disconnect)|[A-Z].*)$')
+[[ $kind == thread ]] && select=(-R '^(e2e_test_(lifecycle|reload|socket_activation|systemd|privileges|metrics|access_log|disconnect|drain_delay)|[A-Z].*)$')
 status=0
 (cd "$dir" && ctest --output-on-failure -j2 --timeout 900 -E "$exclude" "${select[@]}") || status=1
 

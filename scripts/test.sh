@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs dependencies, builds, and runs every test: the suite with ctest (unit,
-# end-to-end, kTLS VM, benchmark smoke, unit file, package, TLS scan, 30 s soak),
+# end-to-end, kTLS VM, benchmark smoke, unit file, package, TLS scan, 30 s soak,
+# the haproxy fleet in network namespaces),
 # the suite again under ASan+UBSan and the threaded parts under TSan, and each fuzz
 # target for FUZZ_SECONDS (default 60).
 set -euo pipefail

@@ -96,4 +96,44 @@ std::string SocketAddress::to_string() const {
     return std::string(buf) + ":" + std::to_string(ntohs(v4->sin_port));
 }
 
+std::optional<Network> parse_network(std::string_view text) {
+    const auto slash = text.find('/');
+    const std::string host(text.substr(0, slash));
+    Network n;
+    if (::inet_pton(AF_INET, host.c_str(), n.bytes) == 1) n.family = AF_INET;
+    else if (::inet_pton(AF_INET6, host.c_str(), n.bytes) == 1) n.family = AF_INET6;
+    else return std::nullopt;
+    const unsigned max = n.family == AF_INET ? 32 : 128;
+    n.prefix = max;
+    if (slash != std::string_view::npos) {
+        const std::string_view p = text.substr(slash + 1);
+        const auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), n.prefix);
+        if (p.empty() || ec != std::errc{} || end != p.data() + p.size() || n.prefix > max) return std::nullopt;
+    }
+    for (unsigned bit = n.prefix; bit < max; ++bit)
+        if (n.bytes[bit / 8] & (0x80 >> (bit % 8))) return std::nullopt;
+    return n;
+}
+
+bool contains(const Network& net, const sockaddr_storage& peer) {
+    const unsigned char* addr = nullptr;
+    int family = peer.ss_family;
+    if (family == AF_INET) {
+        addr = reinterpret_cast<const unsigned char*>(&reinterpret_cast<const sockaddr_in&>(peer).sin_addr);
+    } else if (family == AF_INET6) {
+        const auto& a6 = reinterpret_cast<const sockaddr_in6&>(peer).sin6_addr;
+        addr = a6.s6_addr;
+        if (IN6_IS_ADDR_V4MAPPED(&a6)) {
+            family = AF_INET;
+            addr += 12;
+        }
+    }
+    if (!addr || family != net.family) return false;
+    const unsigned whole = net.prefix / 8, rest = net.prefix % 8;
+    if (std::memcmp(addr, net.bytes, whole) != 0) return false;
+    if (rest == 0) return true;
+    const auto mask = static_cast<unsigned char>(0xFF << (8 - rest));
+    return (addr[whole] & mask) == (net.bytes[whole] & mask);
+}
+
 }  // namespace uringd

@@ -129,6 +129,11 @@ void validate(Config& c, const Reader& r) {
             site.access_log = directory_of(site.source) + "/" + site.access_log;
     }
     for (const auto& l : c.listen) {
+        if (l.proxy_protocol && l.proxy_from.empty())
+            r.error_at(l.line, "proxy_protocol needs proxy_from: the networks of the balancers that send the "
+                               "header (anyone else could claim any client address)");
+        if (!l.proxy_protocol && !l.proxy_from.empty())
+            r.error_at(l.line, "proxy_from is set but proxy_protocol is not");
         if (!l.https_redirect) continue;
         if (l.tls) r.error_at(l.line, "https_redirect is for plain listeners (this one has tls = true)");
         if (!c.has_tls_listener()) r.error_at(l.line, "https_redirect needs a tls listener to send clients to");

@@ -267,6 +267,8 @@ const Directive<LimitsConfig> kLimits[] = {
      [](LimitsConfig& c, const toml::node& n, const Reader& r) { c.send_timeout_ms = r.duration_ms(n, 100, 3600000); }},
     {"drain_timeout_ms", "30000", "on SIGTERM, in-flight responses get this long to finish",
      [](LimitsConfig& c, const toml::node& n, const Reader& r) { c.drain_timeout_ms = r.duration_ms(n, 0, 3600000); }},
+    {"drain_delay_ms", "0", "on SIGTERM, first answer /healthz with 503 and close connections after each response while still accepting, for this long (a load balancer's check interval × fall), then drain",
+     [](LimitsConfig& c, const toml::node& n, const Reader& r) { c.drain_delay_ms = r.duration_ms(n, 0, 600000); }},
 };
 
 const Directive<CacheConfig> kCache[] = {
@@ -353,6 +355,16 @@ const Directive<ListenConfig> kListen[] = {
      [](ListenConfig& c, const toml::node& n, const Reader& r) { c.tls = r.boolean(n); }},
     {"https_redirect", "false", "answer every request with a redirect to the same host and path over https (301, or 308 for methods other than GET/HEAD)",
      [](ListenConfig& c, const toml::node& n, const Reader& r) { c.https_redirect = r.boolean(n); }},
+    {"proxy_protocol", "false", "every connection starts with a PROXY protocol header (v1 or v2, as haproxy's send-proxy[-v2]), read before TLS; its client address is the one logged. Needs proxy_from",
+     [](ListenConfig& c, const toml::node& n, const Reader& r) { c.proxy_protocol = r.boolean(n); }},
+    {"proxy_from", "[]", "networks (\"10.0.0.0/8\", \"::1\") whose connections may send that header; any other connection is closed",
+     [](ListenConfig& c, const toml::node& n, const Reader& r) {
+         for (const auto& s : r.strings(n)) {
+             const auto net = parse_network(s);
+             if (!net) r.error(n, fmt::format("proxy_from: invalid network \"{}\" (expected an address or address/prefix)", s));
+             c.proxy_from.push_back(*net);
+         }
+     }},
 };
 
 const Directive<SiteConfig> kSite[] = {

@@ -10,6 +10,7 @@
 #include "signals.hpp"
 #include "workers.hpp"
 
+#include <uringd/base/clock.hpp>
 #include <uringd/base/log.hpp>
 #include <uringd/config/config.hpp>
 #include <uringd/ring/ring.hpp>
@@ -85,6 +86,20 @@ int wake_interval_ms(const daemon::Notifier& notifier, const daemon::Certificate
     return watchdog > 0 ? std::min(watchdog, 1000) : 1000;
 }
 
+// A stop begins: /healthz answers 503 and responses close their connections, while
+// the workers keep accepting for `delay_ms`, so a load balancer's health check takes
+// this node out before its listeners close. A second SIGTERM/SIGINT ends the wait.
+void announce_stop(const daemon::Generation& current, const sigset_t& signals, uint32_t delay_ms) {
+    current.ctx->stopping->store(true, std::memory_order_relaxed);
+    if (delay_ms == 0) return;
+    spdlog::info("stopping: /healthz answers 503; still serving for {} ms (drain_delay_ms)", delay_ms);
+    const int64_t end = clock::monotonic_ms() + delay_ms;
+    for (int64_t left = delay_ms; left > 0; left = end - clock::monotonic_ms()) {
+        const int sig = daemon::wait_signal(signals, static_cast<int>(left));
+        if (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT) return;
+    }
+}
+
 // `path` is re-read on SIGHUP; empty for `uringd serve`, whose conf has no file.
 int serve(config::Config conf, const std::string& path) {
     raise_fd_limit();
@@ -130,6 +145,7 @@ int serve(config::Config conf, const std::string& path) {
         }
     }
     notifier.stopping();
+    announce_stop(current, signals, conf.limits.drain_delay_ms);
     spdlog::info("draining: no new connections; in-flight responses get {} ms", conf.limits.drain_timeout_ms);
     current.workers->drain_and_join();
     for (auto& t : retiring) t.join();

@@ -80,7 +80,9 @@ void Worker::publish_metrics() {
                           counters_.tls_ktls,       cache_.hits(),          cache_.misses(),
                           ctx_.access_log ? ctx_.access_log->dropped(opts_.index) : 0,
                           counters_.timed_out_handshake, counters_.timed_out_header,
-                          counters_.timed_out_keepalive, counters_.timed_out_send, counters_.spills};
+                          counters_.timed_out_keepalive, counters_.timed_out_send, counters_.spills,
+                          counters_.proxy_ok, counters_.proxy_untrusted, counters_.proxy_invalid,
+                          counters_.proxy_timed_out};
     ctx_.metrics->publish(opts_.index, n, responses_);
 }
 
@@ -90,17 +92,23 @@ void Worker::serve_admin(Connection& c) {
         return respond_simple(c, http::Status::MethodNotAllowed);
     const std::string_view path = req.target.substr(0, req.target.find('?'));
     std::string body;
+    http::Status status = http::Status::Ok;
     if (path == "/metrics" && ctx_.metrics) {
         publish_metrics();  // this worker's numbers are current; the others' at most a tick old
         body = ctx_.metrics->render();
     } else if (path == "/healthz") {
-        body = "ok\n";
+        // A balancer's health check: 503 from the moment a stop begins, so the node
+        // is taken out while it still serves (drain_delay_ms).
+        const bool stopping = draining_ || ctx_.stopping->load(std::memory_order_relaxed);
+        body = stopping ? "draining\n" : "ok\n";
+        if (stopping) status = http::Status::ServiceUnavailable;
     } else {
         return respond_simple(c, http::Status::NotFound);
     }
     c.simple_status = http::Status::ServiceUnavailable;  // if it must park: a scrape can be retried
     if (!take_buffer(c, Pending::Simple)) return;
     http::ResponseHead head;
+    head.status = status;
     head.date = date_.get(clock::wall_seconds());
     head.content_type = path == "/metrics" ? "text/plain; version=0.0.4; charset=utf-8" : "text/plain";
     head.content_length = body.size();

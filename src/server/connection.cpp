@@ -43,8 +43,8 @@ void Worker::on_recv(Connection& c, int res, uint32_t flags) {
             spdlog::debug("worker {}: slot {}: too much pipelined input", opts_.index, c.slot);
             c.input_cut = true;
         }
-        if (c.input_failed) {  // a TLS record that failed: nothing more to say to this peer
-            spdlog::debug("worker {}: slot {}: TLS failure", opts_.index, c.slot);
+        if (c.input_failed) {  // a TLS record or PROXY header that failed: nothing more to say
+            spdlog::debug("worker {}: slot {}: input failed while {}", opts_.index, c.slot, to_string(c.state));
             return begin_close(c);
         }
         if (c.state == ConnState::Idle) process_input(c);
@@ -64,7 +64,7 @@ void Worker::on_recv(Connection& c, int res, uint32_t flags) {
     // may have only shut its write side); a reset ends everything.
     c.peer_eof = true;
     const bool idle = c.state == ConnState::Idle || c.state == ConnState::Lingering ||
-                      c.state == ConnState::Handshaking;
+                      c.state == ConnState::Handshaking || c.state == ConnState::ProxyHeader;
     if (res < 0 || idle) begin_close(c);
 }
 
@@ -110,6 +110,7 @@ bool Worker::append_input(Connection& c, uint16_t bid, uint32_t len) {
 }
 
 uint32_t Worker::consume_input(Connection& c, std::span<const char> data) {
+    if (c.state == ConnState::ProxyHeader) return consume_proxy_header(c, data);
     if (c.tls) return consume_tls(c, data);
     const auto n = static_cast<uint32_t>(std::min<std::size_t>(data.size(), conf_.limits.header_buffer_size - c.in_len));
     std::memcpy(c.in + c.in_len, data.data(), n);
@@ -171,7 +172,8 @@ void Worker::handle_request(Connection& c) {
     ++counters_.requests;
     const http::Request& req = c.parser.request();
     c.head_only = req.method == http::Method::Head;
-    c.keep_alive = req.keep_alive && !draining_ && !req.expect_continue;  // its body is never read
+    c.keep_alive = req.keep_alive && !draining_ && !req.expect_continue &&  // its body is never read
+                   !ctx_.stopping->load(std::memory_order_relaxed);
     c.http10_keep_alive = c.keep_alive && req.version_minor == 0;
     c.site = 0;
     if (ctx_.access_log) c.request_us = clock::monotonic_us();

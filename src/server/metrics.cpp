@@ -34,6 +34,11 @@ constexpr Family kFamilies[] = {
     {"uringd_connections_timed_out_total", "counter", "", "timer=\"send\""},
     {"uringd_send_spills_total", "counter",
      "Sends the socket took only in part: the rest left the registered buffer for the connection's own memory.", ""},
+    {"uringd_proxy_headers_total", "counter",
+     "PROXY protocol headers: taken, or why the connection was closed.", "result=\"ok\""},
+    {"uringd_proxy_headers_total", "counter", "", "result=\"untrusted\""},
+    {"uringd_proxy_headers_total", "counter", "", "result=\"invalid\""},
+    {"uringd_proxy_headers_total", "counter", "", "result=\"timeout\""},
 };
 static_assert(std::size(kFamilies) == std::tuple_size_v<decltype(WorkerStats::numbers)>);
 
@@ -63,7 +68,7 @@ void Metrics::publish(std::size_t w, const WorkerNumbers& n, const std::vector<u
                                n.bytes_splice,   n.bytes_zc,     n.tls_handshakes, n.tls_failures,
                                n.tls_userspace,  n.tls_ktls,     n.cache_hits,    n.cache_misses, n.log_dropped,
                                n.timed_out_handshake, n.timed_out_header, n.timed_out_keepalive, n.timed_out_send,
-                               n.send_spills};
+                               n.send_spills, n.proxy_ok, n.proxy_untrusted, n.proxy_invalid, n.proxy_timed_out};
     for (std::size_t i = 0; i < s.numbers.size(); ++i) s.numbers[i].set(values[i]);
     for (std::size_t i = 0; i < s.responses.size() && i < responses.size(); ++i) s.responses[i].set(responses[i]);
 }

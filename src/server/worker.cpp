@@ -59,6 +59,7 @@ const ring::Restrictions& worker_ring_restrictions() {
 const char* to_string(ConnState s) {
     switch (s) {
     case ConnState::Free: return "free";
+    case ConnState::ProxyHeader: return "proxy-header";
     case ConnState::Handshaking: return "handshaking";
     case ConnState::Idle: return "idle";
     case ConnState::Opening: return "opening";
@@ -214,13 +215,26 @@ void Worker::on_accept(uint32_t listener, int res, uint32_t flags) {
 }
 
 void Worker::start_connection(UniqueFd fd, uint32_t listener) {
+    const bool proxied = listener < conf_.listen.size() && conf_.listen[listener].proxy_protocol;
+    if (proxied && !trusts_proxy(fd.get(), listener)) return;  // closed by fd's destructor
     Connection& c = *allocate_slot();
     ++counters_.accepted;
     net::tune_accepted(fd.get());
     c.fd = std::move(fd);
     c.listener = listener;
     if (ctx_.access_log) remember_peer(c);
-    if (listener_tls_[listener]) {
+    if (proxied) {
+        c.state = ConnState::ProxyHeader;
+        set_timer(c, Timer::Proxy);
+    } else {
+        begin_session(c);
+    }
+    arm_recv(c);
+}
+
+// TLS or HTTP starts: at accept, or after the PROXY header.
+void Worker::begin_session(Connection& c) {
+    if (listener_tls_[c.listener]) {
         c.tls_set = ctx_.tls->current();
         c.tls = std::make_unique<tls::Session>(c.tls_set->default_context());
         if (ctx_.ktls) c.tls->enable_ktls(c.fd.get(), tls::ktls::socket_hooks());
@@ -230,7 +244,6 @@ void Worker::start_connection(UniqueFd fd, uint32_t listener) {
         c.state = ConnState::Idle;
         set_timer(c, Timer::Header);
     }
-    arm_recv(c);
 }
 
 // The slab is full: stop taking connections (backpressure) until one closes.
@@ -269,6 +282,7 @@ void Worker::start_drain() {
     if (draining_) return;
     draining_ = true;
     drain_deadline_ = now_ms_ + conf_.limits.drain_timeout_ms;
+    take_accept_queues();
     for (auto& l : listeners_) {
         io_uring_sqe* sqe = ring_.sqe();
         io_uring_prep_cancel_fd(sqe, l.get(), IORING_ASYNC_CANCEL_ALL);
@@ -285,12 +299,32 @@ void Worker::start_drain() {
     }
 }
 
+// Connections the kernel completed but nobody accepted yet would be reset when the
+// listener closes: behind a balancer that is a request lost. Each gets its one
+// request answered instead (with "Connection: close").
+void Worker::take_accept_queues() {
+    for (uint32_t i = 0; i < listeners_.size(); ++i) {
+        if (!listeners_[i]) continue;
+        // Non-blocking from now on (the flag is the socket's, shared with a next
+        // generation's copy; its io_uring accepts do not mind).
+        const int fl = ::fcntl(listeners_[i].get(), F_GETFL);
+        if (fl < 0 || ::fcntl(listeners_[i].get(), F_SETFL, fl | O_NONBLOCK) < 0) continue;
+        for (;;) {
+            UniqueFd fd(::accept4(listeners_[i].get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+            if (!fd) break;  // EAGAIN: the queue is empty (the listener is non-blocking)
+            if (live_ >= conf_.limits.max_connections) continue;  // closed: no room
+            start_connection(std::move(fd), i);
+        }
+    }
+}
+
 void Worker::set_timer(Connection& c, Timer t) {
     c.timer = t;
     switch (t) {
     case Timer::None: c.deadline_ms = 0; return;
-    case Timer::Handshake: c.deadline_ms = now_ms_ + conf_.tls.handshake_timeout_ms; return;
+    case Timer::Proxy:
     case Timer::Header: c.deadline_ms = now_ms_ + conf_.limits.header_timeout_ms; return;
+    case Timer::Handshake: c.deadline_ms = now_ms_ + conf_.tls.handshake_timeout_ms; return;
     case Timer::KeepAlive:
         c.deadline_ms = now_ms_ + (draining_ ? std::min<int64_t>(kDrainGraceMs, conf_.limits.keepalive_timeout_ms)
                                              : conf_.limits.keepalive_timeout_ms);
@@ -302,6 +336,7 @@ void Worker::set_timer(Connection& c, Timer t) {
 
 void Worker::count_timeout(Timer t) {
     switch (t) {
+    case Timer::Proxy: ++counters_.proxy_timed_out; return;
     case Timer::Handshake: ++counters_.timed_out_handshake; return;
     case Timer::Header: ++counters_.timed_out_header; return;
     case Timer::KeepAlive: ++counters_.timed_out_keepalive; return;

@@ -3,6 +3,7 @@
 (see each target) followed by requests, sample confs, and real ClientHellos."""
 import os
 import ssl
+import struct
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -88,6 +89,16 @@ def main():
     write("tls", "hello12", b"\x00" + client_hello(maximum_version=ssl.TLSVersion.TLSv1_2))
     write("tls", "hello13-sliced", b"\x85" + client_hello())
     write("tls", "hello12-smallout", b"\x40" + client_hello(maximum_version=ssl.TLSVersion.TLSv1_2))
+    # PROXY protocol headers as haproxy sends them (the first byte picks the slice size).
+    sig = b"\r\n\r\n\x00\r\nQUIT\n"
+    inet4 = bytes([192, 0, 2, 7, 10, 0, 0, 1, 0x30, 0x39, 0x01, 0xbb])
+    tlvs = b"\x01\x00\x02h2" + b"\x02\x00\x06a.test" + b"\x05\x00\x04id-1" + b"\x20\x00\x05\x01\x00\x00\x00\x00"
+    write("proxy", "v1-tcp4", b"\x03PROXY TCP4 192.0.2.7 10.0.0.1 12345 443\r\nGET / HTTP/1.1\r\n")
+    write("proxy", "v1-tcp6", b"\x00PROXY TCP6 2001:db8::7 2001:db8::1 1 443\r\n")
+    write("proxy", "v1-unknown", b"\x01PROXY UNKNOWN\r\n")
+    write("proxy", "v2-inet4-tlvs", b"\x05" + sig + b"\x21\x11" + struct.pack("!H", 12 + len(tlvs)) + inet4 + tlvs)
+    write("proxy", "v2-inet6", b"\x02" + sig + b"\x21\x21\x00\x24" + bytes(36) + b"\x16\x03\x01")
+    write("proxy", "v2-local", b"\x00" + sig + b"\x20\x00\x00\x00")
     return 0
 
 

@@ -241,6 +241,27 @@ TEST_F(ConfigTest, HttpsRedirectNeedsATlsListener) {
               "test.conf:1: https_redirect needs a tls listener to send clients to");
 }
 
+TEST_F(ConfigTest, ProxyProtocolNeedsTrustedNetworks) {
+    const std::string site = "[[site]]\nroot = \"" + dir_ + "\"\n";
+    const auto listen = [](const std::string& keys) { return "[[listen]]\naddress = \"127.0.0.1:8080\"\n" + keys; };
+    const Config c = load_text(listen("proxy_protocol = true\nproxy_from = [\"10.0.0.0/8\", \"::1\"]\n") + site,
+                               "test.conf");
+    ASSERT_EQ(c.listen[0].proxy_from.size(), 2u);
+    EXPECT_TRUE(c.listen[0].proxy_protocol);
+    EXPECT_EQ(c.listen[0].proxy_from[0].prefix, 8u);
+    EXPECT_EQ(error_of(listen("proxy_protocol = true\n") + site),
+              "test.conf:1: proxy_protocol needs proxy_from: the networks of the balancers that send the header "
+              "(anyone else could claim any client address)");
+    EXPECT_EQ(error_of(listen("proxy_from = [\"10.0.0.0/8\"]\n") + site),
+              "test.conf:1: proxy_from is set but proxy_protocol is not");
+    for (const char* bad : {"10.0.0.1/8", "10.0.0.0/33", "example.com", "10.0.0.0/"})
+        EXPECT_EQ(error_of(listen("proxy_protocol = true\nproxy_from = [\"" + std::string(bad) + "\"]\n") + site),
+                  "test.conf:4: proxy_from: invalid network \"" + std::string(bad) +
+                      "\" (expected an address or address/prefix)");
+    EXPECT_EQ(error_of(listen("proxy_protocol = \"yes\"\n") + site),
+              "test.conf:3: proxy_protocol: expected true or false, got a string \"yes\"");
+}
+
 TEST_F(ConfigTest, ErrorPages) {
     const Config c = load_text(base() + "error_pages = { 404 = \"/e/404.html\", 503 = \"/busy.html\" }\n", "test.conf");
     ASSERT_EQ(c.sites[0].error_pages.size(), 2u);

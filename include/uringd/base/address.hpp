@@ -28,4 +28,18 @@ bool overlaps(const SocketAddress& a, const SocketAddress& b);
 // IPv4 addresses ("[::]" dual-stack).
 std::optional<SocketAddress> parse_address(std::string_view text);
 
+// An address block, "10.0.0.0/8", "fd00::/8" or one host ("192.0.2.7", "::1").
+struct Network {
+    int family = 0;  // AF_INET or AF_INET6
+    unsigned char bytes[16] = {};
+    unsigned prefix = 0;
+};
+
+// Numeric only; bits set past the prefix are refused (a typo, not a network).
+std::optional<Network> parse_network(std::string_view text);
+
+// Whether `peer` (a sockaddr_in or sockaddr_in6, IPv4-mapped IPv6 counting as IPv4)
+// lies inside `net`.
+bool contains(const Network& net, const sockaddr_storage& peer);
+
 }  // namespace uringd

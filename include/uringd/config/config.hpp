@@ -59,6 +59,7 @@ struct LimitsConfig {
     uint32_t keepalive_timeout_ms = 60000;
     uint32_t send_timeout_ms = 60000;
     uint32_t drain_timeout_ms = 30000;
+    uint32_t drain_delay_ms = 0;  // on SIGTERM: /healthz 503 while still serving, then the drain
 };
 
 enum class Ktls : uint8_t { Auto, Required, Off };
@@ -108,6 +109,8 @@ struct ListenConfig {
     SocketAddress address;
     bool tls = false;
     bool https_redirect = false;  // answer everything with a redirect to https
+    bool proxy_protocol = false;   // a PROXY v1/v2 header precedes each connection's bytes
+    std::vector<Network> proxy_from;  // the balancers allowed to send it
     int line = 0;
 };
 

@@ -25,6 +25,7 @@ namespace uringd::server {
 
 enum class ConnState : uint8_t {
     Free,
+    ProxyHeader,    // reading the balancer's PROXY protocol header (before TLS or HTTP)
     Handshaking,    // TLS handshake waiting for the client's next flight
     Idle,           // waiting for (the rest of) a request
     Opening,        // OPENAT2 in flight
@@ -38,7 +39,7 @@ enum class ConnState : uint8_t {
 };
 const char* to_string(ConnState s);
 
-enum class Timer : uint8_t { None, Handshake, Header, KeepAlive, Send, Linger };
+enum class Timer : uint8_t { None, Proxy, Handshake, Header, KeepAlive, Send, Linger };
 
 // What a parked connection does once it gets a buffer.
 enum class Pending : uint8_t { None, File, Simple, Handshake, Part, Chunk };

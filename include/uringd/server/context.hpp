@@ -51,6 +51,9 @@ struct ServerContext {
     uint16_t https_port = 443;  // where https_redirect listeners send clients
     std::unique_ptr<Metrics> metrics;  // one WorkerStats per worker, written by its worker
     std::unique_ptr<AccessLog> access_log;  // null when no site logs
+    // Set by the main thread when a stop begins (before the drain_delay): /healthz
+    // answers 503 and responses close their connections from then on.
+    std::unique_ptr<std::atomic<bool>> stopping = std::make_unique<std::atomic<bool>>(false);
 
     // The site whose server_names match `host` (a host name without port), or -1.
     int site_for(std::string_view host) const;

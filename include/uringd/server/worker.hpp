@@ -30,6 +30,9 @@ struct WorkerCounters {
     uint64_t tls_handshakes = 0, tls_failures = 0, tls_userspace = 0, tls_ktls = 0;
     // Connections cut by a timer: handshake, header, keep-alive, send.
     uint64_t timed_out_handshake = 0, timed_out_header = 0, timed_out_keepalive = 0, timed_out_send = 0;
+    // PROXY protocol headers: taken, and connections closed for one: from a source
+    // outside proxy_from, malformed or oversized, or too slow (header_timeout).
+    uint64_t proxy_ok = 0, proxy_untrusted = 0, proxy_invalid = 0, proxy_timed_out = 0;
 };
 
 struct WorkerOptions {
@@ -71,6 +74,10 @@ private:
     void arm_accept(uint32_t listener);
     void on_accept(uint32_t listener, int res, uint32_t flags);
     void start_connection(UniqueFd fd, uint32_t listener);
+    void take_accept_queues();
+    void begin_session(Connection& c);
+    bool trusts_proxy(int fd, uint32_t listener);
+    uint32_t consume_proxy_header(Connection& c, std::span<const char> data);
     void pause_accepting();
     void resume_accepting();
     void arm_wake();

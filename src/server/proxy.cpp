@@ -1,0 +1,59 @@
+// The PROXY protocol on listeners behind a load balancer: only the configured
+// balancers may send the header, and its client address replaces the socket's peer.
+#include <uringd/net/proxy_protocol.hpp>
+#include <uringd/server/worker.hpp>
+
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace uringd::server {
+
+bool Worker::trusts_proxy(int fd, uint32_t listener) {
+    sockaddr_storage peer{};
+    socklen_t len = sizeof peer;
+    if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) == 0) {
+        const auto& from = conf_.listen[listener].proxy_from;
+        if (std::any_of(from.begin(), from.end(), [&peer](const Network& n) { return contains(n, peer); }))
+            return true;
+    }
+    ++counters_.proxy_untrusted;
+    if (resource_errors_.allow(now_ms_))
+        spdlog::warn("worker {}: {}: a connection from {} is not in proxy_from; closed ({} similar suppressed)",
+                     opts_.index, conf_.listen[listener].address_text, net::address_text(peer),
+                     resource_errors_.suppressed());
+    return false;
+}
+
+// Gathers the header in the request buffer (it is at most kMaxProxyHeader bytes, and
+// nothing else is there yet); once whole, what follows it is the client's first
+// bytes and goes on to TLS or HTTP.
+uint32_t Worker::consume_proxy_header(Connection& c, std::span<const char> data) {
+    const uint32_t before = c.in_len;
+    const auto n = static_cast<uint32_t>(std::min<std::size_t>(data.size(), net::kMaxProxyHeader - before));
+    std::memcpy(c.in + before, data.data(), n);
+    c.in_len += n;
+    const auto p = net::parse_proxy_header({c.in, c.in_len});
+    if (p.result == net::ProxyParse::Result::NeedMore && c.in_len < net::kMaxProxyHeader) return n;
+    if (p.result != net::ProxyParse::Result::Done) {
+        ++counters_.proxy_invalid;
+        spdlog::debug("worker {}: slot {}: PROXY header: {}", opts_.index, c.slot,
+                      p.error.empty() ? "longer than the limit" : p.error);
+        c.input_failed = true;
+        return static_cast<uint32_t>(data.size());
+    }
+    ++counters_.proxy_ok;
+    if (p.info.has_client) {
+        const std::string text = net::address_text(p.info.client);
+        c.peer_len = static_cast<uint8_t>(std::min(text.size(), c.peer.size() - 1));
+        std::memcpy(c.peer.data(), text.data(), c.peer_len);
+    }
+    const uint32_t header_here = static_cast<uint32_t>(p.length) - before;  // the header's bytes in `data`
+    c.in_len = 0;
+    begin_session(c);
+    if (header_here == data.size()) return header_here;
+    return header_here + consume_input(c, data.subspan(header_here));
+}
+
+}  // namespace uringd::server
