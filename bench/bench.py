@@ -205,7 +205,10 @@ def main():
                 for s in servers:
                     s.stop()
     finally:
-        subprocess.run(["rm", "-rf", work])
+        if os.environ.get("BENCH_KEEP"):
+            print(f"bench: kept {work}")
+        else:
+            subprocess.run(["rm", "-rf", work])
     memory["mix encodings"] = encodings
     stamp = datetime.datetime.now().strftime("%Y-%m-%d-%H%M") + ("-quick" if args.quick else "")
     os.makedirs(args.out, exist_ok=True)
