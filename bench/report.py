@@ -98,14 +98,17 @@ def write(out_dir, stamp, rows, memory, args, cpus):
                 rs = [r for r in rows if r["server"] == s and r["workload"] == wl]
                 cells = [median_range([r[k] for r in rs], fmt) for k, _, fmt in METRICS]
                 f.write(f"| {s} | " + " | ".join(cells) + f" | {sum(r['errors'] for r in rs)} |\n")
-        f.write("\n## Memory\n\n| server | RSS per idle keep-alive connection (bytes) | peak RSS (KiB) |\n"
-                "| --- | --- | --- |\n")
+        f.write("\n## Memory\n\nPeak RSS is VmHWM: it counts file pages a process has mapped (uringd maps "
+                "the large files it sends, so the page cache it sends from shows there; those pages are the "
+                "kernel's cache, shared, not memory uringd allocated).\n\n"
+                "| server | RSS per idle keep-alive connection (bytes) | peak RSS (KiB) |\n| --- | --- | --- |\n")
         for s in servers:
             f.write(f"| {s} | {memory.get(s, 0):.0f} | {memory.get(s + ' peak', 0)} |\n")
         enc = memory.get("mix encodings")
         if enc:
             f.write("\n## Mix: what the text files came back as\n\nEach server's answer to the mix's text files "
-                    "with `Accept-Encoding: br;q=1, gzip;q=0.8` (Debian's nginx has no brotli module and h2o 2.2 sends only .gz; "
+                    "with `Accept-Encoding: br;q=1, gzip;q=0.8` (Debian's nginx has no brotli module; h2o 2.2 sends only .gz, and only when the "
+                    "header names gzip without a q-value, so with this header it sends the files as they are; "
                     "lighttpd compresses once into mod_deflate's cache):\n\n")
             for s, seen in enc.items():
                 f.write(f"- {s}: " + ", ".join(f"{k} × {v}" for k, v in sorted(seen.items())) + "\n")
@@ -139,7 +142,7 @@ def plot(png, rows, servers, workloads, stamp):
     colors = {s: plt.cm.tab10(i % 10) for i, s in enumerate(servers)}
     width = 0.8 / max(1, len(servers))
     for li, layout in enumerate(layouts):
-        wls = [w for w in workloads if (("[" + layout + "]") in w) == (layout != "box")]
+        wls = [w for w in workloads if (f" [{layout}]" in w if layout != "box" else " [" not in w)]
         for pi, (key, title, higher, label) in enumerate(PANELS):
             ax = axes[li * len(PANELS) + pi][0]
             for wi, wl in enumerate(wls):
@@ -153,12 +156,14 @@ def plot(png, rows, servers, workloads, stamp):
                     if not v:
                         continue
                     x = wi + (si - (len(servers) - 1) / 2) * width
-                    ax.bar(x, v / ref, width, color=colors[s], label=s if wi == 0 else None)
-                    ax.text(x, v / ref, label.format(v), rotation=90, ha="center", va="bottom", fontsize=7)
+                    # Bars past 3x the best are cut at 3 (their label still says the value).
+                    h = min(v / ref, 3.0)
+                    ax.bar(x, h, width, color=colors[s], label=s if wi == 0 else None)
+                    ax.text(x, h, label.format(v), rotation=90, ha="center", va="bottom", fontsize=7)
             ax.set_xticks(range(len(wls)))
             ax.set_xticklabels([w.split(" [")[0] for w in wls], rotation=30, ha="right", fontsize=8)
             ax.axhline(1, color="grey", linestyle="--", linewidth=0.8)
-            ax.set_ylabel("÷ best in row")
+            ax.set_ylabel("÷ best in row (cut at 3)")
             ax.set_title(f"{title} — layout: {layout} ({stamp})", fontsize=10)
             ax.legend(fontsize=8, ncol=len(servers), loc="upper right")
             ax.margins(y=0.25)
