@@ -96,6 +96,14 @@ std::string SocketAddress::to_string() const {
     return std::string(buf) + ":" + std::to_string(ntohs(v4->sin_port));
 }
 
+std::size_t host_text(const sockaddr_storage& ss, std::span<char> out) {
+    const void* addr = nullptr;
+    if (ss.ss_family == AF_INET) addr = &reinterpret_cast<const sockaddr_in&>(ss).sin_addr;
+    else if (ss.ss_family == AF_INET6) addr = &reinterpret_cast<const sockaddr_in6&>(ss).sin6_addr;
+    if (!addr || !::inet_ntop(ss.ss_family, addr, out.data(), static_cast<socklen_t>(out.size()))) return 0;
+    return std::strlen(out.data());
+}
+
 std::optional<Network> parse_network(std::string_view text) {
     const auto slash = text.find('/');
     const std::string host(text.substr(0, slash));

@@ -1,5 +1,7 @@
 #include <uringd/net/proxy_protocol.hpp>
 
+#include <uringd/base/address.hpp>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
@@ -38,21 +40,32 @@ bool parse_port(std::string_view s, uint16_t& out) {
     return true;
 }
 
-bool parse_ip(int family, std::string_view s, uint16_t port, sockaddr_storage& out) {
-    char text[INET6_ADDRSTRLEN] = {};
-    if (s.empty() || s.size() >= sizeof text) return false;
-    std::memcpy(text, s.data(), s.size());
+// A sockaddr_in or sockaddr_in6 from the address's bytes (4 or 16) and the port's
+// two bytes in network order, as v2 carries them.
+void set_address(sockaddr_storage& out, int family, const void* addr, const void* port) {
     out = {};
     if (family == AF_INET) {
         auto& a = reinterpret_cast<sockaddr_in&>(out);
         a.sin_family = AF_INET;
-        a.sin_port = htons(port);
-        return ::inet_pton(AF_INET, text, &a.sin_addr) == 1;
+        std::memcpy(&a.sin_addr, addr, 4);
+        std::memcpy(&a.sin_port, port, 2);
+    } else {
+        auto& a = reinterpret_cast<sockaddr_in6&>(out);
+        a.sin6_family = AF_INET6;
+        std::memcpy(&a.sin6_addr, addr, 16);
+        std::memcpy(&a.sin6_port, port, 2);
     }
-    auto& a = reinterpret_cast<sockaddr_in6&>(out);
-    a.sin6_family = AF_INET6;
-    a.sin6_port = htons(port);
-    return ::inet_pton(AF_INET6, text, &a.sin6_addr) == 1;
+}
+
+bool parse_ip(int family, std::string_view s, uint16_t port, sockaddr_storage& out) {
+    char text[INET6_ADDRSTRLEN] = {};
+    unsigned char addr[16];
+    if (s.empty() || s.size() >= sizeof text) return false;
+    std::memcpy(text, s.data(), s.size());
+    if (::inet_pton(family, text, addr) != 1) return false;
+    const uint16_t port_be = htons(port);
+    set_address(out, family, addr, &port_be);
+    return true;
 }
 
 // "PROXY TCP4 1.2.3.4 5.6.7.8 1111 2222\r\n", "PROXY TCP6 ...", "PROXY UNKNOWN...\r\n".
@@ -98,7 +111,7 @@ bool parse_tlvs(const unsigned char* b, std::size_t n, ProxyInfo& info) {
         const unsigned type = b[0];
         const std::size_t len = be16(b + 1);
         if (len > n - 3) return false;
-        const std::string value(reinterpret_cast<const char*>(b + 3), len);
+        const std::string_view value(reinterpret_cast<const char*>(b + 3), len);
         switch (type) {
         case 0x01: info.alpn = value; break;
         case 0x02: info.authority = value; break;
@@ -138,24 +151,12 @@ ProxyParse parse_v2(std::span<const char> bytes) {
     // LOCAL (health checks), UNSPEC and UNIX: the connection's own peer stands.
     if (command == 0 || family == 0 || family == 3) return p;
     if (transport != 1) return invalid("v2: transport is not STREAM");
+    // source address, destination address, source port, destination port
     const unsigned char* a = b + 16;
-    if (family == 1) {
-        auto& src = reinterpret_cast<sockaddr_in&>(p.info.client);
-        auto& dst = reinterpret_cast<sockaddr_in&>(p.info.destination);
-        src.sin_family = dst.sin_family = AF_INET;
-        std::memcpy(&src.sin_addr, a, 4);
-        std::memcpy(&dst.sin_addr, a + 4, 4);
-        std::memcpy(&src.sin_port, a + 8, 2);
-        std::memcpy(&dst.sin_port, a + 10, 2);
-    } else {
-        auto& src = reinterpret_cast<sockaddr_in6&>(p.info.client);
-        auto& dst = reinterpret_cast<sockaddr_in6&>(p.info.destination);
-        src.sin6_family = dst.sin6_family = AF_INET6;
-        std::memcpy(&src.sin6_addr, a, 16);
-        std::memcpy(&dst.sin6_addr, a + 16, 16);
-        std::memcpy(&src.sin6_port, a + 32, 2);
-        std::memcpy(&dst.sin6_port, a + 34, 2);
-    }
+    const int af = family == 1 ? AF_INET : AF_INET6;
+    const std::size_t n = family == 1 ? 4 : 16;
+    set_address(p.info.client, af, a, a + 2 * n);
+    set_address(p.info.destination, af, a + n, a + 2 * n + 2);
     p.info.has_client = true;
     return p;
 }
@@ -173,14 +174,7 @@ ProxyParse parse_proxy_header(std::span<const char> bytes) {
 
 std::string address_text(const sockaddr_storage& ss) {
     char text[INET6_ADDRSTRLEN] = {};
-    if (ss.ss_family == AF_INET) {
-        ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in&>(ss).sin_addr, text, sizeof text);
-    } else if (ss.ss_family == AF_INET6) {
-        const auto& a6 = reinterpret_cast<const sockaddr_in6&>(ss).sin6_addr;
-        if (IN6_IS_ADDR_V4MAPPED(&a6)) ::inet_ntop(AF_INET, a6.s6_addr + 12, text, sizeof text);
-        else ::inet_ntop(AF_INET6, &a6, text, sizeof text);
-    }
-    return text;
+    return std::string(text, host_text(ss, text));
 }
 
 }  // namespace uringd::net

@@ -6,8 +6,6 @@
 
 #include <uringd/http/access_line.hpp>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <cstring>
@@ -32,15 +30,9 @@ std::size_t Worker::put_error(Connection& c, const http::ResponseHead& head, std
     return http::write_error_response(head, c.head_only, out);
 }
 
-void Worker::remember_peer(Connection& c) {
-    sockaddr_storage ss{};
-    socklen_t len = sizeof ss;
-    c.peer_len = 0;
-    if (::getpeername(c.fd.get(), reinterpret_cast<sockaddr*>(&ss), &len) < 0) return;
-    const void* addr = ss.ss_family == AF_INET6 ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6&>(ss).sin6_addr)
-                                                : static_cast<const void*>(&reinterpret_cast<sockaddr_in&>(ss).sin_addr);
-    if (::inet_ntop(ss.ss_family, addr, c.peer.data(), static_cast<socklen_t>(c.peer.size())))
-        c.peer_len = static_cast<uint8_t>(std::strlen(c.peer.data()));
+// The client address the access log shows: the socket's peer, or a PROXY header's.
+void Worker::remember_peer(Connection& c, const sockaddr_storage& peer) {
+    c.peer_len = static_cast<uint8_t>(host_text(peer, c.peer));
 }
 
 // One line per finished response, formatted here and queued for the writer thread.

@@ -3,21 +3,14 @@
 #include <uringd/net/proxy_protocol.hpp>
 #include <uringd/server/worker.hpp>
 
-#include <sys/socket.h>
-
 #include <algorithm>
 #include <cstring>
 
 namespace uringd::server {
 
-bool Worker::trusts_proxy(int fd, uint32_t listener) {
-    sockaddr_storage peer{};
-    socklen_t len = sizeof peer;
-    if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) == 0) {
-        const auto& from = conf_.listen[listener].proxy_from;
-        if (std::any_of(from.begin(), from.end(), [&peer](const Network& n) { return contains(n, peer); }))
-            return true;
-    }
+bool Worker::trusts_proxy(const sockaddr_storage& peer, uint32_t listener) {
+    const auto& from = conf_.listen[listener].proxy_from;
+    if (std::any_of(from.begin(), from.end(), [&peer](const Network& n) { return contains(n, peer); })) return true;
     ++counters_.proxy_untrusted;
     if (resource_errors_.allow(now_ms_))
         spdlog::warn("worker {}: {}: a connection from {} is not in proxy_from; closed ({} similar suppressed)",
@@ -44,11 +37,7 @@ uint32_t Worker::consume_proxy_header(Connection& c, std::span<const char> data)
         return static_cast<uint32_t>(data.size());
     }
     ++counters_.proxy_ok;
-    if (p.info.has_client) {
-        const std::string text = net::address_text(p.info.client);
-        c.peer_len = static_cast<uint8_t>(std::min(text.size(), c.peer.size() - 1));
-        std::memcpy(c.peer.data(), text.data(), c.peer_len);
-    }
+    if (p.info.has_client) remember_peer(c, p.info.client);
     const uint32_t header_here = static_cast<uint32_t>(p.length) - before;  // the header's bytes in `data`
     c.in_len = 0;
     begin_session(c);

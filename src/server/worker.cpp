@@ -216,13 +216,18 @@ void Worker::on_accept(uint32_t listener, int res, uint32_t flags) {
 
 void Worker::start_connection(UniqueFd fd, uint32_t listener) {
     const bool proxied = listener < conf_.listen.size() && conf_.listen[listener].proxy_protocol;
-    if (proxied && !trusts_proxy(fd.get(), listener)) return;  // closed by fd's destructor
+    sockaddr_storage peer{};  // asked once, for the proxy check and the access log
+    if (proxied || ctx_.access_log) {
+        socklen_t len = sizeof peer;
+        if (::getpeername(fd.get(), reinterpret_cast<sockaddr*>(&peer), &len) < 0) peer.ss_family = AF_UNSPEC;
+    }
+    if (proxied && !trusts_proxy(peer, listener)) return;  // closed by fd's destructor
     Connection& c = *allocate_slot();
     ++counters_.accepted;
     net::tune_accepted(fd.get());
     c.fd = std::move(fd);
     c.listener = listener;
-    if (ctx_.access_log) remember_peer(c);
+    if (ctx_.access_log) remember_peer(c, peer);
     if (proxied) {
         c.state = ConnState::ProxyHeader;
         set_timer(c, Timer::Proxy);

@@ -259,20 +259,17 @@ def main():
             ok = False
             report.append("- FAIL the URIs did not spread over the nodes")
 
-        http_url, https_url = f"http://{FRONT_IP}:8080/1k.bin", f"https://fleet.test:8443/1k.bin"
+        http_url = f"http://{FRONT_IP}:8080/1k.bin"
 
         def event(name, action, target_zero):
             nonlocal ok
             results = []
-            for url in (http_url, https_url):
-                t = {}
-
-                def during():
-                    time.sleep(1)
-                    t["note"] = action()
-                if url == https_url:  # the hostname must resolve inside the client namespace
-                    url = f"https://{FRONT_IP}:8443/1k.bin"
-                n, failed, rps = fleet.wrk(url, args.seconds, during=during)
+            def during():
+                time.sleep(1)
+                action()
+            # wrk cannot --resolve: the HTTPS run names the balancer by address.
+            for url in (http_url, f"https://{FRONT_IP}:8443/1k.bin"):
+                n, failed, _ = fleet.wrk(url, args.seconds, during=during)
                 results.append((url.split(":")[0], n, failed))
                 time.sleep(2.5)  # the node is back (restarted below) and marked up again
             text = ", ".join(f"{proto} {failed} of {n} failed" for proto, n, failed in results)

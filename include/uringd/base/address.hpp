@@ -3,7 +3,9 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <cstddef>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -27,6 +29,10 @@ bool overlaps(const SocketAddress& a, const SocketAddress& b);
 // Numeric addresses only (no DNS at start-up). An empty host means all IPv6 and
 // IPv4 addresses ("[::]" dual-stack).
 std::optional<SocketAddress> parse_address(std::string_view text);
+
+// The host part of a sockaddr_in/sockaddr_in6 as text ("192.0.2.7", "2001:db8::7"),
+// written into `out`; its length, 0 for another family or a buffer too small.
+std::size_t host_text(const sockaddr_storage& ss, std::span<char> out);
 
 // An address block, "10.0.0.0/8", "fd00::/8" or one host ("192.0.2.7", "::1").
 struct Network {

@@ -21,10 +21,11 @@ struct ProxyInfo {
     bool has_client = false;
     sockaddr_storage client{};       // AF_INET or AF_INET6, with the port
     sockaddr_storage destination{};  // what the client connected to
-    // v2 TLVs that haproxy sends; others (CRC32C, NOOP, SSL, NETNS) are skipped.
-    std::string alpn;
-    std::string authority;
-    std::string unique_id;
+    // v2 TLVs that haproxy sends, as views into the parsed bytes (no copies: the
+    // worker does not keep them); others (CRC32C, NOOP, SSL, NETNS) are skipped.
+    std::string_view alpn;
+    std::string_view authority;
+    std::string_view unique_id;
 };
 
 struct ProxyParse {
@@ -39,7 +40,7 @@ struct ProxyParse {
 // until a whole header, or a byte that cannot begin or continue one, is seen.
 ProxyParse parse_proxy_header(std::span<const char> bytes);
 
-// "a.b.c.d" / "x:y::z" without the port (an IPv4-mapped IPv6 address as IPv4).
+// "a.b.c.d" / "x:y::z" without the port (for log lines; host_text writes in place).
 std::string address_text(const sockaddr_storage& ss);
 
 }  // namespace uringd::net

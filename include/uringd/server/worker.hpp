@@ -76,7 +76,7 @@ private:
     void start_connection(UniqueFd fd, uint32_t listener);
     void take_accept_queues();
     void begin_session(Connection& c);
-    bool trusts_proxy(int fd, uint32_t listener);
+    bool trusts_proxy(const sockaddr_storage& peer, uint32_t listener);
     uint32_t consume_proxy_header(Connection& c, std::span<const char> data);
     void pause_accepting();
     void resume_accepting();
@@ -109,7 +109,7 @@ private:
     bool is_admin(const Connection& c) const { return c.listener == conf_.listen.size(); }
     void serve_admin(Connection& c);
     void publish_metrics();
-    void remember_peer(Connection& c);
+    void remember_peer(Connection& c, const sockaddr_storage& peer);
     void log_access(const Connection& c);
     // Writes the head (counting its status for /metrics) and returns its length.
     std::size_t put_head(Connection& c, const http::ResponseHead& head, std::span<char> out);
