@@ -13,11 +13,12 @@ IDLE = int(os.environ.get("IDLE_CONNECTIONS", "10000"))
 
 
 def rss_kib(pid):
+    """The process's own resident memory: VmRSS without RssFile. Large bodies are sent
+    from a shared file mapping, so each mid-body reset may leave more page-cache pages
+    mapped; those are the file's, not memory the server holds."""
     with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
+        fields = {line.split(":")[0]: int(line.split()[1]) for line in f if line.startswith(("VmRSS:", "RssFile:"))}
+    return fields["VmRSS"] - fields.get("RssFile", 0)
 
 
 def tcp_mem_kib():
