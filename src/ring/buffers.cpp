@@ -4,6 +4,7 @@
 #include <sys/uio.h>
 
 #include <cassert>
+#include <utility>
 
 namespace uringd::ring {
 
@@ -35,6 +36,22 @@ ProvidedBuffers::ProvidedBuffers(Ring& ring, uint16_t group, uint32_t count, uin
 }
 
 ProvidedBuffers::~ProvidedBuffers() { io_uring_unregister_buf_ring(ring_.raw(), group_); }
+
+RecvLease& RecvLease::operator=(RecvLease&& o) noexcept {
+    if (this != &o) {
+        reset();
+        pool_ = std::exchange(o.pool_, nullptr);
+        bid_ = o.bid_;
+        off_ = o.off_;
+        len_ = o.len_;
+    }
+    return *this;
+}
+
+void RecvLease::reset() {
+    if (pool_) pool_->recycle(bid_);
+    pool_ = nullptr;
+}
 
 void ProvidedBuffers::recycle(uint16_t bid) {
     io_uring_buf_ring_add(br_, memory_.data() + std::size_t{bid} * size_, size_, bid,

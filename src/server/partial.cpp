@@ -3,7 +3,7 @@
 // that leave the way every body does (cached copy, chunks, or splice).
 #include <uringd/base/clock.hpp>
 #include <uringd/http/conditional.hpp>
-#include <uringd/server/worker.hpp>
+#include <uringd/server/responder.hpp>
 
 #include <fmt/format.h>
 
@@ -13,16 +13,16 @@ namespace uringd::server {
 
 namespace {
 
-std::string_view boundary_of(const Connection& c) { return {c.boundary.data(), c.boundary.size()}; }
+std::string_view boundary_of(const Connection& c) { return {c.ex.boundary.data(), c.ex.boundary.size()}; }
 
 }  // namespace
 
-std::string_view Worker::file_etag(const Connection& c) const {
-    return c.coding >= 0 ? std::string_view(c.coded_etag) : std::string_view(c.fref->etag);
+std::string_view Responder::file_etag(const Connection& c) const {
+    return c.ex.resolver.coding() >= 0 ? std::string_view(c.ex.coded_etag) : std::string_view(c.ex.fref->etag);
 }
 
-http::ResponseHead Worker::file_head(const Connection& c, http::Status status) {
-    const fs::CachedFile& f = c.fref.get();
+http::ResponseHead Responder::file_head(const Connection& c, http::Status status) {
+    const fs::CachedFile& f = c.ex.fref.get();
     http::ResponseHead head;
     head.status = status;
     head.date = date_.get(clock::wall_seconds());
@@ -30,22 +30,22 @@ http::ResponseHead Worker::file_head(const Connection& c, http::Status status) {
     head.last_modified = f.last_modified;
     head.etag = file_etag(c);
     head.accept_ranges = true;
-    const Site& site = ctx_.sites[c.site];
-    head.cache_control = site.cache_control_for(c.open_path);
+    const Site& site = core_.ctx.sites[c.ex.site];
+    head.cache_control = site.cache_control_for(c.ex.resolver.path());
     if (site.conf.precompressed) head.vary = "Accept-Encoding";
-    if (c.coding >= 0) {
-        head.content_type = ctx_.mime.lookup(c.open_path);
-        head.content_encoding = http::coding_name(static_cast<http::Coding>(c.coding));
+    if (c.ex.resolver.coding() >= 0) {
+        head.content_type = core_.ctx.mime.lookup(c.ex.resolver.path());
+        head.content_encoding = http::coding_name(static_cast<http::Coding>(c.ex.resolver.coding()));
     }
     head.extra = site.extra_for(c.tls != nullptr);
     head.keep_alive = c.keep_alive;
-    head.http10_keep_alive = c.http10_keep_alive;
+    head.http10_keep_alive = c.ex.http10_keep_alive;
     return head;
 }
 
 // Preconditions and Range. True when it answered; false: send the whole file (200).
-bool Worker::respond_conditional(Connection& c) {
-    const fs::CachedFile& f = c.fref.get();
+bool Responder::respond_conditional(Connection& c) {
+    const fs::CachedFile& f = c.ex.fref.get();
     const http::Request& req = c.parser.request();
     const http::Validators v{file_etag(c), f.st.stx_mtime.tv_sec};
     switch (http::evaluate_preconditions(req, v)) {
@@ -54,16 +54,16 @@ bool Worker::respond_conditional(Connection& c) {
         http::ResponseHead head = file_head(c, http::Status::NotModified);
         head.content_type = {};
         head.accept_ranges = false;
-        start_send(c, static_cast<uint32_t>(put_head(c, head, plain_area(c))));
+        transport_.start_send(c, static_cast<uint32_t>(telemetry_.put_head(c, head, transport_.plain_area(c))));
         return true;
     }
     case http::Precondition::Failed: respond_simple(c, http::Status::PreconditionFailed); return true;
     }
     // RFC 9110 §14.2: ranges are defined for GET only; HEAD describes the whole file.
     const auto range = req.header("Range");
-    if (c.head_only || !range || !http::if_range_holds(req, v)) return false;
+    if (c.ex.head_only || !range || !http::if_range_holds(req, v)) return false;
     const uint64_t size = f.st.stx_size;
-    const http::RangeSet set = http::parse_range(*range, size, conf_.limits.max_ranges);
+    const http::RangeSet set = http::parse_range(*range, size, core_.conf.limits.max_ranges);
     switch (set.kind) {
     case http::RangeSet::Kind::Full: return false;
     case http::RangeSet::Kind::Unsatisfiable: {
@@ -82,34 +82,34 @@ bool Worker::respond_conditional(Connection& c) {
     return true;
 }
 
-void Worker::respond_single_range(Connection& c, http::ByteRange r) {
-    const fs::CachedFile& f = c.fref.get();
+void Responder::respond_single_range(Connection& c, http::ByteRange r) {
+    const fs::CachedFile& f = c.ex.fref.get();
     char value[64];
     http::ResponseHead head = file_head(c, http::Status::PartialContent);
     head.content_length = r.length();
     head.content_range = {value, http::format_content_range(value, r, f.st.stx_size)};
-    const auto out = plain_area(c);
-    const auto head_len = static_cast<uint32_t>(put_head(c, head, out));
+    const auto out = transport_.plain_area(c);
+    const auto head_len = static_cast<uint32_t>(telemetry_.put_head(c, head, out));
     if (f.body_loaded && r.length() <= out.size() - head_len) {  // in memory: one send
         std::memcpy(out.data() + head_len, f.body.data() + r.first, r.length());
-        return start_send(c, head_len + static_cast<uint32_t>(r.length()));
+        return transport_.start_send(c, head_len + static_cast<uint32_t>(r.length()));
     }
-    c.body_off = r.first;
-    c.body_left = r.length();
-    start_send(c, head_len);
+    c.ex.body_off = r.first;
+    c.ex.body_left = r.length();
+    transport_.start_send(c, head_len);
 }
 
-void Worker::respond_multipart(Connection& c, const http::RangeSet& set) {
-    const fs::CachedFile& f = c.fref.get();
+void Responder::respond_multipart(Connection& c, const http::RangeSet& set) {
+    const fs::CachedFile& f = c.ex.fref.get();
     const uint64_t size = f.st.stx_size;
-    fmt::format_to_n(c.boundary.data(), c.boundary.size(), "{:016x}", ++boundaries_ ^ boundary_salt_);
+    fmt::format_to_n(c.ex.boundary.data(), c.ex.boundary.size(), "{:016x}", ++boundaries_ ^ boundary_salt_);
     char type[64];
     const auto type_len = fmt::format_to_n(type, sizeof type, "multipart/byteranges; boundary={}", boundary_of(c)).size;
     http::ResponseHead head = file_head(c, http::Status::PartialContent);
     head.content_type = {type, type_len};
     head.content_length = http::multipart_length(set, boundary_of(c), f.content_type, size);
-    const auto out = plain_area(c);
-    uint32_t len = static_cast<uint32_t>(put_head(c, head, out));
+    const auto out = transport_.plain_area(c);
+    uint32_t len = static_cast<uint32_t>(telemetry_.put_head(c, head, out));
     if (f.body_loaded && head.content_length <= out.size() - len) {  // everything in one send
         for (const http::ByteRange& r : set.parts()) {
             len += static_cast<uint32_t>(http::write_part_head(out.subspan(len), boundary_of(c), f.content_type, r, size));
@@ -117,30 +117,32 @@ void Worker::respond_multipart(Connection& c, const http::RangeSet& set) {
             len += static_cast<uint32_t>(r.length());
         }
         len += static_cast<uint32_t>(http::write_multipart_end(out.subspan(len), boundary_of(c)));
-        return start_send(c, len);
+        return transport_.start_send(c, len);
     }
-    c.parts.assign(set.parts().begin(), set.parts().end());
-    c.next_part = 0;
-    start_send(c, len);  // the head; then next_part_or_done frames each part
+    c.ex.parts.assign(set.parts().begin(), set.parts().end());
+    c.ex.next_part = 0;
+    transport_.start_send(c, len);  // the head; then next_part_or_done frames each part
 }
 
 // After a response's bytes so far are on the socket: the next part of a multipart
-// body (its heading, then its bytes), the closing boundary, or the end.
-void Worker::next_part_or_done(Connection& c) {
-    if (c.parts.empty()) return response_done(c);
-    if (!c.buf && !take_buffer(c, Pending::Part)) return;  // spliced parts gave theirs back
-    const fs::CachedFile& f = c.fref.get();
-    const auto out = plain_area(c);
-    if (c.next_part == c.parts.size()) {
+// body (its heading, then its bytes), the closing boundary, or the end (true).
+bool Responder::next_part_or_done(Connection& c) {
+    if (c.ex.parts.empty()) return true;
+    if (!c.buf && !core_.take_buffer(c, Pending::Part)) return false;  // spliced parts gave theirs back
+    const fs::CachedFile& f = c.ex.fref.get();
+    const auto out = transport_.plain_area(c);
+    if (c.ex.next_part == c.ex.parts.size()) {
         const auto n = http::write_multipart_end(out, boundary_of(c));
-        c.parts = {};
-        return start_send(c, static_cast<uint32_t>(n));
+        c.ex.parts = {};
+        transport_.start_send(c, static_cast<uint32_t>(n));
+        return false;
     }
-    const http::ByteRange r = c.parts[c.next_part++];
+    const http::ByteRange r = c.ex.parts[c.ex.next_part++];
     const auto n = http::write_part_head(out, boundary_of(c), f.content_type, r, f.st.stx_size);
-    c.body_off = r.first;
-    c.body_left = r.length();
-    start_send(c, static_cast<uint32_t>(n));
+    c.ex.body_off = r.first;
+    c.ex.body_left = r.length();
+    transport_.start_send(c, static_cast<uint32_t>(n));
+    return false;
 }
 
 }  // namespace uringd::server

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
@@ -14,10 +15,37 @@ PipePool::PipePool(uint32_t wanted_size, uint32_t max_pipes) : wanted_size_(want
     pipes_.reserve(max_pipes);
     free_.reserve(max_pipes);
     // Learn the granted capacity once, from a first pipe.
-    if (auto first = acquire()) release(*first, false);
+    if (auto first = take()) release(*first, false);
 }
 
-std::optional<uint32_t> PipePool::acquire() {
+PipeLease::PipeLease(PipeLease&& o) noexcept
+    : fill(std::exchange(o.fill, 0)), pool_(std::exchange(o.pool_, nullptr)), index_(o.index_) {}
+
+PipeLease& PipeLease::operator=(PipeLease&& o) noexcept {
+    if (this != &o) {
+        reset();
+        fill = std::exchange(o.fill, 0);
+        pool_ = std::exchange(o.pool_, nullptr);
+        index_ = o.index_;
+    }
+    return *this;
+}
+
+const Pipe& PipeLease::pipe() const { return pool_->pipes_[index_]; }
+
+void PipeLease::reset() {
+    if (pool_) pool_->release(index_, fill > 0);
+    pool_ = nullptr;
+    fill = 0;
+}
+
+std::optional<PipeLease> PipePool::acquire() {
+    const auto index = take();
+    if (!index) return std::nullopt;
+    return PipeLease(this, *index);
+}
+
+std::optional<uint32_t> PipePool::take() {
     if (!free_.empty()) {
         const uint32_t i = free_.back();
         free_.pop_back();

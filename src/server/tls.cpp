@@ -2,24 +2,24 @@
 // records travel through the ring like any bytes; requests are decrypted into the
 // input area; responses are composed in the upper half of the registered buffer and
 // encrypted into its lower half, which is what the ring sends.
-#include <uringd/server/worker.hpp>
+#include <uringd/server/transport.hpp>
 
 namespace uringd::server {
 
 using Status = tls::Session::Status;
 
-std::span<char> Worker::plain_area(const Connection& c) const {
+std::span<char> Transport::plain_area(const Connection& c) const {
     const auto whole = c.buf.span();
     if (!userspace_tls(c)) return whole;
     const std::size_t half = whole.size() / 2;
     return whole.subspan(half, tls::Session::max_plaintext_for(half));
 }
 
-uint32_t Worker::consume_tls(Connection& c, std::span<const char> data) {
+uint32_t Transport::consume_tls(Connection& c, std::span<const char> data) {
     if (!c.tls->handshake_done()) return handshake_step(c, data);
     // Records after the handshake wait until its last flight is on the wire.
     if (c.sending_handshake || c.input_failed) return 0;
-    const uint32_t room = conf_.limits.header_buffer_size - c.in_len;
+    const uint32_t room = core_.conf.limits.header_buffer_size - c.in_len;
     if (room == 0) return 0;
     c.tls->set_input(data);
     // No output span while reading: the last one may be a buffer this connection has
@@ -33,7 +33,7 @@ uint32_t Worker::consume_tls(Connection& c, std::span<const char> data) {
         c.peer_eof = true;  // close_notify: answer what was asked, then close
     } else if (st == Status::Error || st == Status::OutputFull || c.tls->ktls_failed()) {
         // ktls_failed: a KeyUpdate the kernel cannot follow, or a record it refused.
-        spdlog::debug("worker {}: slot {}: TLS read: {}", opts_.index, c.slot,
+        spdlog::debug("worker {}: slot {}: TLS read: {}", core_.index, c.slot,
                       c.tls->ktls_failed() ? "kernel TLS cannot continue" : c.tls->reason());
         c.input_failed = true;
     }
@@ -41,29 +41,29 @@ uint32_t Worker::consume_tls(Connection& c, std::span<const char> data) {
 }
 
 // Plaintext OpenSSL already decrypted but could not hand over for lack of room.
-void Worker::drain_tls_plaintext(Connection& c) {
+void Transport::drain_tls_plaintext(Connection& c) {
     if (!c.tls->handshake_done() || SSL_pending(c.tls->native()) == 0) return;
     consume_tls(c, {});
 }
 
-uint32_t Worker::handshake_step(Connection& c, std::span<const char> data) {
+uint32_t Transport::handshake_step(Connection& c, std::span<const char> data) {
     if (c.sending_handshake || c.input_failed) return 0;
-    if (!c.buf && !take_buffer(c, Pending::Handshake)) return 0;  // resumed with the held input
+    if (!c.buf && !core_.take_buffer(c, Pending::Handshake)) return 0;  // resumed with the held input
     c.tls->set_input(data);
     c.tls->set_output(c.buf.span());
     const Status st = c.tls->handshake();
     const auto used = static_cast<uint32_t>(data.size() - c.tls->input_left());
     if (st == Status::Error || st == Status::Closed) {
-        ++counters_.tls_failures;
-        spdlog::debug("worker {}: slot {}: TLS handshake failed: {}", opts_.index, c.slot, c.tls->reason());
+        ++core_.counters.tls_failures;
+        spdlog::debug("worker {}: slot {}: TLS handshake failed: {}", core_.index, c.slot, c.tls->reason());
         c.input_failed = true;
         // Send the alert OpenSSL wrote, if any, before closing.
         if (c.tls->output_size() == 0) return used;
     }
     if (st == Status::Ok) {
-        ++counters_.tls_handshakes;
-        ++(c.tls->ktls_tx() ? counters_.tls_ktls : counters_.tls_userspace);
-        spdlog::debug("worker {}: slot {}: {} {} alpn={} sni={} tx={}", opts_.index, c.slot, c.tls->version(),
+        ++core_.counters.tls_handshakes;
+        ++(c.tls->ktls_tx() ? core_.counters.tls_ktls : core_.counters.tls_userspace);
+        spdlog::debug("worker {}: slot {}: {} {} alpn={} sni={} tx={}", core_.index, c.slot, c.tls->version(),
                       c.tls->cipher(), c.tls->alpn(), c.tls->server_name(), c.tls->ktls_tx() ? "kernel" : "user");
     }
     if (c.tls->output_size() > 0) {
@@ -76,35 +76,16 @@ uint32_t Worker::handshake_step(Connection& c, std::span<const char> data) {
     // Done without a last flight (TLS 1.2 resumption): what follows the client's
     // Finished in this buffer is already application data.
     c.state = ConnState::Idle;
-    set_timer(c, Timer::Header);
+    core_.set_timer(c, Timer::Header);
     return used + consume_tls(c, data.subspan(used));
 }
 
-// The last flight is out: wait for more handshake, or start reading requests.
-void Worker::on_handshake_sent(Connection& c) {
-    c.sending_handshake = false;
-    c.buf.reset();
-    if (c.input_failed) return begin_close(c);
-    if (!c.tls->handshake_done()) {
-        c.state = ConnState::Handshaking;
-        take_held_input(c);
-        return;
-    }
-    c.state = ConnState::Idle;
-    set_timer(c, Timer::Header);
-    take_held_input(c);
-    if (c.input_failed) return begin_close(c);
-    if (c.state == ConnState::Idle) process_input(c);
-    if (c.state == ConnState::Idle && c.peer_eof) return begin_close(c);
-    if (!c.recv_armed && !c.peer_eof && c.held_count == 0 && c.state != ConnState::Closing) arm_recv(c);
-}
-
 // Encrypts plain_area()[0, plain_len) into the lower half of the buffer.
-bool Worker::encrypt(Connection& c, uint32_t plain_len, uint32_t& out_len) {
+bool Transport::encrypt(Connection& c, uint32_t plain_len, uint32_t& out_len) {
     const auto whole = c.buf.span();
     c.tls->set_output(whole.first(whole.size() / 2));
     if (c.tls->write(plain_area(c).first(plain_len)) != Status::Ok) {
-        spdlog::debug("worker {}: slot {}: TLS write: {}", opts_.index, c.slot, c.tls->reason());
+        spdlog::debug("worker {}: slot {}: TLS write: {}", core_.index, c.slot, c.tls->reason());
         return false;
     }
     out_len = static_cast<uint32_t>(c.tls->output_size());
@@ -113,11 +94,11 @@ bool Worker::encrypt(Connection& c, uint32_t plain_len, uint32_t& out_len) {
 
 // RFC 8446 §6.1: an orderly close starts with close_notify. False when there is
 // nothing to send (already sent, handshake unfinished, or no buffer free).
-bool Worker::send_close_notify(Connection& c) {
+bool Transport::send_close_notify(Connection& c) {
     if (c.close_notify_sent || c.peer_eof || !c.tls->handshake_done()) return false;
     c.close_notify_sent = true;
     if (!c.buf) {
-        auto lease = fixed_.acquire();
+        auto lease = core_.fixed.acquire();
         if (!lease) return false;
         c.buf = std::move(*lease);
     }

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <utility>
 #include <vector>
 
 namespace uringd::ring {
@@ -35,6 +36,36 @@ private:
     Mapping ring_mem_;
     Mapping memory_;
     io_uring_buf_ring* br_;
+};
+
+// A received buffer kept because it could not be consumed yet: bytes [off, len)
+// are still to be read. Move-only; hands the buffer back to the kernel when
+// destroyed or reset, so a held buffer cannot be leaked or recycled twice.
+class RecvLease {
+public:
+    RecvLease() = default;
+    RecvLease(ProvidedBuffers* pool, uint16_t bid, uint32_t off, uint32_t len)
+        : pool_(pool), bid_(bid), off_(off), len_(len) {}
+    RecvLease(RecvLease&& o) noexcept { *this = std::move(o); }
+    RecvLease& operator=(RecvLease&& o) noexcept;
+    RecvLease(const RecvLease&) = delete;
+    RecvLease& operator=(const RecvLease&) = delete;
+    ~RecvLease() { reset(); }
+
+    explicit operator bool() const { return pool_ != nullptr; }
+    std::span<const char> rest() const { return pool_->data(bid_, len_).subspan(off_); }
+    // `n` more bytes were read; true when none is left.
+    bool consume(uint32_t n) {
+        off_ += n;
+        return off_ == len_;
+    }
+    void reset();
+
+private:
+    ProvidedBuffers* pool_ = nullptr;
+    uint16_t bid_ = 0;
+    uint32_t off_ = 0;
+    uint32_t len_ = 0;
 };
 
 class FixedBufferPool;

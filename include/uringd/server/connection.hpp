@@ -10,6 +10,8 @@
 #include <uringd/http/range.hpp>
 #include <uringd/http/response.hpp>
 #include <uringd/ring/buffers.hpp>
+#include <uringd/server/pipe_pool.hpp>
+#include <uringd/server/resolver.hpp>
 #include <uringd/tls/context.hpp>
 #include <uringd/tls/session.hpp>
 
@@ -44,11 +46,44 @@ enum class Timer : uint8_t { None, Proxy, Handshake, Header, KeepAlive, Send, Li
 // What a parked connection does once it gets a buffer.
 enum class Pending : uint8_t { None, File, Simple, Handshake, Part, Chunk };
 
-// A provided buffer not yet fully consumed: bytes [off, len) are still to be read.
-struct HeldRecv {
-    uint16_t bid;
-    uint32_t off;
-    uint32_t len;
+// One request's exchange: everything from its parse to the last byte of its
+// response. Reset by assignment when the response is done (or the connection
+// closes), which also returns what it holds: the file references, the open file
+// and the splice pipe. The registered buffer is the connection's (handshakes use it
+// too); the pipe is only reset when no splice on it is in flight.
+struct Exchange {
+    uint8_t site = 0;  // ServerContext::sites; 0 answers requests that fail to parse
+    // For the access log: when the request was complete, and what the head said.
+    int64_t request_us = 0;
+    uint16_t status_code = 0;
+    uint64_t body_bytes = 0;
+    bool head_only = false;
+    bool http10_keep_alive = false;
+
+    // What answers it: target, index files, sidecars, error pages (resolver.hpp).
+    Resolver resolver;
+    UniqueFd file;          // a file being opened (until it enters the cache)
+    struct statx st{};      // STATX target
+    fs::FileRef fref;       // the file being served
+    fs::FileRef identity;   // the plain file, held while its sidecars are probed
+    std::string coded_etag;  // the plain file's ETag + "-<coding>"
+    http::Status simple_status = http::Status::Ok;  // a built-in response's (kept while parked)
+    std::string location;   // Location of a redirect
+
+    // multipart/byteranges: the parts still to frame (empty once the closing
+    // boundary is queued, and for every other response).
+    std::vector<http::ByteRange> parts;
+    uint32_t next_part = 0;
+    std::array<char, 16> boundary{};
+
+    // The body's progress.
+    uint32_t body_len = 0;   // bytes of a READ_FIXED body expected
+    uint64_t body_off = 0;   // next file offset
+    uint64_t body_left = 0;  // bytes not yet on the socket
+    PipeLease pipe;          // splice: the pipe, and the bytes sitting in it
+    uint8_t body_ops = 0;    // splice: SQEs of the current round not yet complete
+    bool file_short = false;  // the file ended before its statx size
+    bool body_failed = false;
 };
 
 struct Connection {
@@ -60,14 +95,9 @@ struct Connection {
     ConnState state = ConnState::Free;
     uint32_t inflight = 0;
     uint32_t listener = 0;
-    uint8_t site = 0;  // of the request being answered (ServerContext::sites)
-    // For the access log: the client's address (when a site logs), when the request
-    // was complete, and what its head said.
+    // For the access log: the client's address (when a site logs).
     std::array<char, 48> peer{};
     uint8_t peer_len = 0;
-    int64_t request_us = 0;
-    uint16_t status_code = 0;
-    uint64_t body_bytes = 0;
     bool recv_armed = false;
     bool peer_eof = false;
     bool keep_alive = true;
@@ -87,22 +117,13 @@ struct Connection {
     char* in = nullptr;
     uint32_t in_len = 0;
     uint32_t in_parsed = 0;
-    std::array<HeldRecv, 16> held{};  // recv buffers kept while `in` is full
+    std::array<ring::RecvLease, 16> held{};  // recv buffers kept while `in` is full, in order
     uint8_t held_count = 0;
     http::RequestParser parser;
 
-    // The request being answered.
-    http::ResolvedTarget target;
-    std::string open_path;
-    bool head_only = false;
-    bool http10_keep_alive = false;
-    uint8_t index_try = 0;     // position in the site's index list
-    bool opening_index = false;
+    Exchange ex;  // the request being answered
 
-    // The response.
-    UniqueFd file;        // a file being opened (until it enters the cache)
-    struct statx st{};    // STATX target
-    fs::FileRef fref;     // the cached file being served
+    // Output: the registered buffer a head (and a small body) is written into.
     ring::BufferLease buf;
     // What a send left behind when the socket was full (Worker::spill): sent from
     // here, so the registered buffer is back in the pool while the peer reads.
@@ -111,35 +132,7 @@ struct Connection {
     bool send_waits = false;  // the send in flight may wait on the peer (Worker::waiting_sends_)
     uint32_t send_off = 0;
     uint32_t send_len = 0;
-    uint32_t body_len = 0;     // bytes of a READ_FIXED body expected
-    uint64_t body_off = 0;     // splice: next file offset
-    uint64_t body_left = 0;    // splice: bytes not yet on the socket
-    int64_t pipe = -1;         // splice: pipe pool index
-    uint32_t pipe_fill = 0;    // splice: bytes sitting in the pipe
-    uint8_t body_ops = 0;      // splice: SQEs of the current round not yet complete
-    bool file_short = false;   // the file ended before its statx size
-    bool body_failed = false;
-    // multipart/byteranges: the parts still to frame (empty once the closing
-    // boundary is queued, and for every other response).
-    // Precompressed sidecars: the plain file is held while "<path>.br" etc. are
-    // probed in the negotiated order; `coding` is the one being served (-1: none).
-    fs::FileRef identity;
-    http::Negotiation codings;
-    uint8_t coding_try = 0;
-    bool probing_sidecar = false;
-    int8_t coding = -1;
-    uint32_t base_len = 0;  // open_path's length without the sidecar suffix
-    std::string coded_etag;  // the plain file's ETag + "-<coding>"
-    std::vector<http::ByteRange> parts;
-    uint32_t next_part = 0;
-    std::array<char, 16> boundary{};
-    // A site's page for an error status: served with `error_status`, tried once.
-    http::Status error_status = http::Status::Ok;
-    bool error_page = false;        // the file being served is that page
-    bool error_page_tried = false;
     Pending pending = Pending::None;
-    http::Status simple_status = http::Status::Ok;
-    std::string location;
 
     Timer timer = Timer::None;
     int64_t deadline_ms = 0;

@@ -1,0 +1,45 @@
+#pragma once
+// How a response's body leaves after its head: a small file read into the
+// registered buffer behind the head; a large one from the file's page-cache
+// mapping, by splice rounds file → pipe → socket, or chunk by chunk through the
+// registered buffer (user-space TLS, which must encrypt every byte). The progress
+// lives in the connection's Exchange; completions return whether the body is out.
+#include <uringd/fs/file_cache.hpp>
+#include <uringd/server/core.hpp>
+#include <uringd/server/pipe_pool.hpp>
+#include <uringd/server/transport.hpp>
+
+#include <cstdint>
+
+namespace uringd::server {
+
+class BodySender {
+public:
+    BodySender(WorkerCore& core, Transport& transport, fs::FileCache& cache);
+
+    // The head is in plain_area()[0, head_len); the file's whole body fits behind it.
+    void submit_read_fixed(Connection& c, uint32_t head_len);
+    void on_read_fixed(Connection& c, int res);
+    // The next piece of c.ex.body_left bytes from c.ex.body_off, the head being out.
+    void continue_body(Connection& c);
+    // Completions that may end the body: true when its last byte is on the socket.
+    bool on_mapped_send(Connection& c, int res);
+    bool on_splice(Connection& c, ring::Op op, int res);
+    void on_writable(Connection& c, int res);
+
+private:
+    void read_chunk(Connection& c);
+    bool start_mapped(Connection& c);
+    bool submit_mapped_send(Connection& c);
+    void start_splice(Connection& c);
+    void submit_splice_round(Connection& c);
+    void wait_writable(Connection& c);
+    void file_shrank(Connection& c);
+
+    WorkerCore& core_;
+    Transport& transport_;
+    fs::FileCache& cache_;
+    PipePool pipes_;
+};
+
+}  // namespace uringd::server
