@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds uringd with sanitizers and runs tests under them:
-#   scripts/sanitize.sh address   ASan + UBSan (build-asan/): unit + every e2e test
-#   scripts/sanitize.sh thread    TSan (build-tsan/): unit + the e2e tests where
+#   scripts/sanitize.sh address   ASan + UBSan (build-asan/): unit, in-process and every e2e test
+#   scripts/sanitize.sh thread    TSan (build-tsan/): unit, in-process + the e2e tests where
 #                                 threads meet (start-up, reload, drain, shutdown,
 #                                 access-log writer, metrics publishing)
 # Every sanitizer report goes to a file (log_path), so a report from a process whose
@@ -18,7 +18,7 @@ esac
 # counting asserts run too. Only what the tests below run is built.
 cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS_DEBUG="-O1 -g" \
   -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" -DURINGD_SANITIZE="$kind"
-cmake --build "$dir" -j"$(nproc)" --target uringd uringd_unit_tests deny-io-uring
+cmake --build "$dir" -j"$(nproc)" --target uringd uringd_unit_tests uringd_inproc_tests deny-io-uring
 
 reports=$(mktemp -d /tmp/uringd-sanitize.XXXXXX)
 trap 'rm -rf "$reports"' EXIT
@@ -32,7 +32,7 @@ export TSAN_OPTIONS="log_path=$reports/tsan:halt_on_error=1:second_deadlock_stac
 # (the handshakes it makes are the unit and e2e tests' too, and it takes minutes),
 # the short soak (its RSS bounds are for the plain build), the fleet (haproxy's
 # health checks time the nodes; its PROXY protocol path is e2e_test_proxy_protocol's).
-exclude='^(bench_quick|vm_ktls|systemd_unit|package_deb|tls_scan|soak_short|fleet)$'
+exclude='^(bench_quick|vm_ktls|systemd_unit|package_deb|tls_scan|soak_short|fleet|module_deps)$'
 select=()
 [[ $kind == thread ]] && select=(-R '^(e2e_test_(lifecycle|reload|socket_activation|systemd|privileges|metrics|access_log|disconnect|drain_delay)|[A-Z].*)$')
 status=0
