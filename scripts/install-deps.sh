@@ -25,8 +25,8 @@ test=(
   wrk
   # the .deb is installed into a fresh root
   debootstrap
-  # libFuzzer targets (clang's fuzzer runtime)
-  clang libclang-rt-14-dev
+  # libFuzzer targets (clang's fuzzer runtime); the format and tidy checks
+  clang libclang-rt-14-dev clang-format clang-tidy
   # slow and hostile clients, the TLS scan, the soak plot
   slowhttptest testssl.sh gnuplot-nox
   # a real certificate end to end: the ACME test server and client

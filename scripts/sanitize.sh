@@ -31,8 +31,9 @@ export TSAN_OPTIONS="log_path=$reports/tsan:halt_on_error=1:second_deadlock_stac
 # runtime), the unit-file check and the package (no uringd code runs), the TLS scan
 # (the handshakes it makes are the unit and e2e tests' too, and it takes minutes),
 # the short soak (its RSS bounds are for the plain build), the fleet (haproxy's
-# health checks time the nodes; its PROXY protocol path is e2e_test_proxy_protocol's).
-exclude='^(bench_quick|vm_ktls|systemd_unit|package_deb|tls_scan|soak_short|fleet|module_deps)$'
+# health checks time the nodes; its PROXY protocol path is e2e_test_proxy_protocol's),
+# and the lint checks (they read sources, not the sanitized build).
+exclude='^(bench_quick|vm_ktls|systemd_unit|package_deb|tls_scan|soak_short|fleet|module_deps|format|tidy)$'
 select=()
 [[ $kind == thread ]] && select=(-R '^(e2e_test_(lifecycle|reload|socket_activation|systemd|privileges|metrics|access_log|disconnect|drain_delay)|[A-Z].*)$')
 status=0

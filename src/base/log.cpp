@@ -12,9 +12,7 @@
 
 namespace uringd {
 
-void throw_errno(int err, std::string_view what) {
-    throw Error(fmt::format("{}: {}", what, std::strerror(err)));
-}
+void throw_errno(int err, std::string_view what) { throw Error(fmt::format("{}: {}", what, std::strerror(err))); }
 
 namespace log {
 
@@ -38,7 +36,7 @@ public:
 bool stderr_is_journal() {
     const char* env = std::getenv("JOURNAL_STREAM");
     unsigned long dev = 0, ino = 0;
-    struct stat st{};
+    struct stat st {};
     if (!env || std::sscanf(env, "%lu:%lu", &dev, &ino) != 2 || ::fstat(2, &st) < 0) return false;
     return st.st_dev == dev && st.st_ino == ino;
 }

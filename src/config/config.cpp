@@ -19,8 +19,8 @@ namespace {
 int line_of(const toml::node& n) { return static_cast<int>(n.source().begin.line); }
 
 template <typename T>
-void apply_table(const toml::table& table, std::string_view section, std::span<const Directive<T>> dirs,
-                 T& target, const Reader& r) {
+void apply_table(const toml::table& table, std::string_view section, std::span<const Directive<T>> dirs, T& target,
+                 const Reader& r) {
     for (const auto& [key, node] : table) {
         const Directive<T>* d = nullptr;
         for (const auto& candidate : dirs)
@@ -35,8 +35,8 @@ void apply_table(const toml::table& table, std::string_view section, std::span<c
 }
 
 template <typename T>
-void apply_section(const toml::node& node, std::string_view section, std::span<const Directive<T>> dirs,
-                   T& target, const Reader& r) {
+void apply_section(const toml::node& node, std::string_view section, std::span<const Directive<T>> dirs, T& target,
+                   const Reader& r) {
     const auto* table = node.as_table();
     if (!table) r.error(node, fmt::format("[{}] must be a table", section));
     apply_table(*table, section, dirs, target, r);
@@ -44,8 +44,8 @@ void apply_section(const toml::node& node, std::string_view section, std::span<c
 
 // [[listen]] and [[site]]: arrays of tables, each with required keys.
 template <typename T>
-std::vector<T> apply_array(const toml::node& node, std::string_view section,
-                           std::span<const Directive<T>> dirs, std::string_view required, const Reader& r) {
+std::vector<T> apply_array(const toml::node& node, std::string_view section, std::span<const Directive<T>> dirs,
+                           std::string_view required, const Reader& r) {
     const auto* arr = node.as_array();
     if (!arr || !arr->is_array_of_tables()) r.error(node, fmt::format("use [[{}]] blocks", section));
     std::vector<T> out;
@@ -55,8 +55,7 @@ std::vector<T> apply_array(const toml::node& node, std::string_view section,
         item.line = line_of(table);
         if constexpr (requires { item.source; }) item.source = r.source();
         apply_table(table, section, dirs, item, r);
-        if (!table.contains(required))
-            r.error_at(item.line, fmt::format("[[{}]] needs \"{}\"", section, required));
+        if (!table.contains(required)) r.error_at(item.line, fmt::format("[[{}]] needs \"{}\"", section, required));
         out.push_back(std::move(item));
     }
     return out;
@@ -72,15 +71,14 @@ void check_root(SiteConfig& site, const Reader& r) {
     const int fd = ::open(site.root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) {
         const int err = errno;
-        r.error_at(site.root_line ? site.root_line : site.line, fmt::format("root \"{}\": {}", site.root,
-                                          err == ENOTDIR ? "not a directory" : std::strerror(err)));
+        r.error_at(site.root_line ? site.root_line : site.line,
+                   fmt::format("root \"{}\": {}", site.root, err == ENOTDIR ? "not a directory" : std::strerror(err)));
     }
     ::close(fd);
 }
 
 // Relative paths are relative to the conf file; the file must be readable now.
-void check_readable(std::string& path, const std::string& conf_path, int line, std::string_view what,
-                    const Reader& r) {
+void check_readable(std::string& path, const std::string& conf_path, int line, std::string_view what, const Reader& r) {
     if (!path.starts_with('/')) path = directory_of(conf_path) + "/" + path;
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) r.error_at(line, fmt::format("{} \"{}\": {}", what, path, std::strerror(errno)));
@@ -121,7 +119,8 @@ void validate(Config& c, const Reader& r) {
                 r.error_at(a.line, fmt::format("address {} is listed twice", a.address_text));
             if (overlaps(a.address, b.address))
                 r.error_at(a.line, fmt::format("address {} overlaps {} (line {}): one socket would take the "
-                                               "other's connections", a.address_text, b.address_text, b.line));
+                                               "other's connections",
+                                               a.address_text, b.address_text, b.line));
         }
     for (auto& site : c.sites) {  // paths are relative to the file that declared the site
         check_root(site, Reader(site.source));
@@ -130,8 +129,9 @@ void validate(Config& c, const Reader& r) {
     }
     for (const auto& l : c.listen) {
         if (l.proxy_protocol && l.proxy_from.empty())
-            r.error_at(l.line, "proxy_protocol needs proxy_from: the networks of the balancers that send the "
-                               "header (anyone else could claim any client address)");
+            r.error_at(l.line,
+                       "proxy_protocol needs proxy_from: the networks of the balancers that send the "
+                       "header (anyone else could claim any client address)");
         if (!l.proxy_protocol && !l.proxy_from.empty())
             r.error_at(l.line, "proxy_from is set but proxy_protocol is not");
         if (!l.https_redirect) continue;
@@ -141,12 +141,14 @@ void validate(Config& c, const Reader& r) {
     validate_tls(c, r);
     if (c.admin.enabled) {
         const auto a = parse_address(c.admin.address_text);
-        if (!a) r.error_at(c.admin.line, fmt::format("[admin] address \"{}\" is invalid (expected host:port)",
-                                                     c.admin.address_text));
+        if (!a)
+            r.error_at(c.admin.line,
+                       fmt::format("[admin] address \"{}\" is invalid (expected host:port)", c.admin.address_text));
         c.admin.address = *a;
         for (const auto& l : c.listen)
             if (overlaps(l.address, c.admin.address))
-                r.error_at(c.admin.line, fmt::format("[admin] address {} is also a [[listen]] address", l.address_text));
+                r.error_at(c.admin.line,
+                           fmt::format("[admin] address {} is also a [[listen]] address", l.address_text));
     }
     if (c.limits.max_uri >= c.limits.header_buffer_size)
         r.error_at(1, "limits.max_uri must be smaller than limits.header_buffer_size");
@@ -183,8 +185,7 @@ Config build(const toml::table& root, const std::string& source) {
         else if (k == "admin") {
             c.admin.line = line_of(node);
             apply_section(node, k, detail::admin_directives(), c.admin, r);
-        }
-        else if (k == "cache") apply_section(node, k, detail::cache_directives(), c.cache, r);
+        } else if (k == "cache") apply_section(node, k, detail::cache_directives(), c.cache, r);
         else if (k == "tls") {
             c.tls.line = line_of(node);
             apply_section(node, k, detail::tls_directives(), c.tls, r);

@@ -119,9 +119,10 @@ std::vector<HeaderField> Reader::header_fields(const toml::node& n) const {
     const auto* table = n.as_table();
     if (!table) type_error(n, "a table of header = \"value\"");
     // uringd writes these itself; a second copy would break framing or caching.
-    static constexpr std::string_view kOwn[] = {"content-length", "transfer-encoding", "connection", "keep-alive",
-                                                "upgrade", "trailer", "content-range", "date", "etag",
-                                                "last-modified", "content-type", "accept-ranges"};
+    static constexpr std::string_view kOwn[] = {
+        "content-length", "transfer-encoding", "connection",    "keep-alive",
+        "upgrade",        "trailer",           "content-range", "date",
+        "etag",           "last-modified",     "content-type",  "accept-ranges"};
     std::vector<HeaderField> out;
     for (const auto& [key, value] : *table) {
         const std::string name(key.str());
@@ -147,7 +148,8 @@ std::vector<CacheControlRule> Reader::cache_control_rules(const toml::node& n) c
             error(e, "each rule is { match = \"/prefix/\" or \"*.ext\", value = \"…\" }");
         CacheControlRule rule{string(*t->get("match")), header_value(*t->get("value"))};
         if (!rule.match.starts_with('/') && !(rule.match.starts_with("*.") && rule.match.size() > 2))
-            error(e, fmt::format("match \"{}\" must be a path prefix (\"/…\") or an extension (\"*.ext\")", rule.match));
+            error(e,
+                  fmt::format("match \"{}\" must be a path prefix (\"/…\") or an extension (\"*.ext\")", rule.match));
         out.push_back(std::move(rule));
     }
     return out;
@@ -198,11 +200,13 @@ const Directive<ServerConfig> kServer[] = {
      [](ServerConfig& c, const toml::node& n, const Reader& r) {
          c.pin_workers = static_cast<PinWorkers>(r.choice(n, "auto|on|off"));
      }},
-    {"user", "\"\"", "started as root: switch to this user once the listeners are bound and certificates read (as nginx's `user`)",
+    {"user", "\"\"",
+     "started as root: switch to this user once the listeners are bound and certificates read (as nginx's `user`)",
      [](ServerConfig& c, const toml::node& n, const Reader& r) { c.user = r.string(n); }},
     {"group", "\"\"", "group for that switch; empty = the user's own group",
      [](ServerConfig& c, const toml::node& n, const Reader& r) { c.group = r.string(n); }},
-    {"allow_root", "false", "keep serving as root when started as root without `user` (otherwise uringd refuses to start)",
+    {"allow_root", "false",
+     "keep serving as root when started as root without `user` (otherwise uringd refuses to start)",
      [](ServerConfig& c, const toml::node& n, const Reader& r) { c.allow_root = r.boolean(n); }},
     {"unknown_host", "\"default\"", "a Host that no site's server_names matches: default (the first site) | 404 | 421",
      [](ServerConfig& c, const toml::node& n, const Reader& r) {
@@ -234,9 +238,12 @@ const Directive<RingConfig> kRing[] = {
      [](RingConfig& c, const toml::node& n, const Reader& r) { c.fixed_buffers = r.u32(n, 4, 16384); }},
     {"fixed_buffer_size", "131072", "bytes per registered buffer; files that fit after the head go out in one send",
      [](RingConfig& c, const toml::node& n, const Reader& r) { c.fixed_buffer_size = r.size(n, 4096, 1 << 24); }},
-    {"send_zc_threshold", "0", "responses from a registered buffer at least this large use SEND_ZC; 0 = never (see docs)",
+    {"send_zc_threshold", "0",
+     "responses from a registered buffer at least this large use SEND_ZC; 0 = never (see docs)",
      [](RingConfig& c, const toml::node& n, const Reader& r) { c.send_zc_threshold = r.size(n, 0, kMax); }},
-    {"large_body", "\"mmap\"", "bodies larger than a registered buffer, over plain TCP and kTLS: mmap (SEND from the mapped file; kTLS splices), splice (file → pipe → socket) or read (READ_FIXED + SEND)",
+    {"large_body", "\"mmap\"",
+     "bodies larger than a registered buffer, over plain TCP and kTLS: mmap (SEND from the mapped file; kTLS splices), "
+     "splice (file → pipe → socket) or read (READ_FIXED + SEND)",
      [](RingConfig& c, const toml::node& n, const Reader& r) {
          c.large_body = static_cast<LargeBody>(r.choice(n, "splice|read|mmap"));
      }},
@@ -260,14 +267,20 @@ const Directive<LimitsConfig> kLimits[] = {
     {"max_ranges", "16", "ranges one request may ask for (at most 64); more get the whole file with 200",
      [](LimitsConfig& c, const toml::node& n, const Reader& r) { c.max_ranges = r.u32(n, 1, 64); }},
     {"header_timeout_ms", "10000", "time to receive a whole request head (slowloris guard)",
-     [](LimitsConfig& c, const toml::node& n, const Reader& r) { c.header_timeout_ms = r.duration_ms(n, 100, 3600000); }},
+     [](LimitsConfig& c, const toml::node& n, const Reader& r) {
+         c.header_timeout_ms = r.duration_ms(n, 100, 3600000);
+     }},
     {"keepalive_timeout_ms", "60000", "idle time allowed between requests on a connection",
-     [](LimitsConfig& c, const toml::node& n, const Reader& r) { c.keepalive_timeout_ms = r.duration_ms(n, 100, 3600000); }},
+     [](LimitsConfig& c, const toml::node& n, const Reader& r) {
+         c.keepalive_timeout_ms = r.duration_ms(n, 100, 3600000);
+     }},
     {"send_timeout_ms", "60000", "a response that makes no progress for this long is abandoned",
      [](LimitsConfig& c, const toml::node& n, const Reader& r) { c.send_timeout_ms = r.duration_ms(n, 100, 3600000); }},
     {"drain_timeout_ms", "30000", "on SIGTERM, in-flight responses get this long to finish",
      [](LimitsConfig& c, const toml::node& n, const Reader& r) { c.drain_timeout_ms = r.duration_ms(n, 0, 3600000); }},
-    {"drain_delay_ms", "0", "on SIGTERM, first answer /healthz with 503 and close connections after each response while still accepting, for this long (a load balancer's check interval × fall), then drain",
+    {"drain_delay_ms", "0",
+     "on SIGTERM, first answer /healthz with 503 and close connections after each response while still accepting, for "
+     "this long (a load balancer's check interval × fall), then drain",
      [](LimitsConfig& c, const toml::node& n, const Reader& r) { c.drain_delay_ms = r.duration_ms(n, 0, 600000); }},
 };
 
@@ -315,14 +328,21 @@ const Directive<TlsConfig> kTls[] = {
      [](TlsConfig& c, const toml::node& n, const Reader& r) {
          c.min_version = r.choice(n, "1.2|1.3") == 0 ? "1.2" : "1.3";
      }},
-    {"ktls", "\"auto\"", "kernel TLS for transmit: auto|required|off (auto: where the kernel has it; required: refuse to start without)",
-     [](TlsConfig& c, const toml::node& n, const Reader& r) { c.ktls = static_cast<Ktls>(r.choice(n, "auto|required|off")); }},
+    {"ktls", "\"auto\"",
+     "kernel TLS for transmit: auto|required|off (auto: where the kernel has it; required: refuse to start without)",
+     [](TlsConfig& c, const toml::node& n, const Reader& r) {
+         c.ktls = static_cast<Ktls>(r.choice(n, "auto|required|off"));
+     }},
     {"session_tickets", "true", "TLS session resumption with stateless tickets",
      [](TlsConfig& c, const toml::node& n, const Reader& r) { c.session_tickets = r.boolean(n); }},
-    {"ocsp_stapling", "true", "staple the CA's OCSP answer for certificates that name a responder (asked off the workers, renewed before it expires)",
+    {"ocsp_stapling", "true",
+     "staple the CA's OCSP answer for certificates that name a responder (asked off the workers, renewed before it "
+     "expires)",
      [](TlsConfig& c, const toml::node& n, const Reader& r) { c.ocsp_stapling = r.boolean(n); }},
     {"handshake_timeout_ms", "10000", "a TLS handshake not finished in this time is dropped",
-     [](TlsConfig& c, const toml::node& n, const Reader& r) { c.handshake_timeout_ms = r.duration_ms(n, 100, 3600000); }},
+     [](TlsConfig& c, const toml::node& n, const Reader& r) {
+         c.handshake_timeout_ms = r.duration_ms(n, 100, 3600000);
+     }},
 };
 
 const Directive<CertificateConfig> kCertificate[] = {
@@ -353,15 +373,22 @@ const Directive<ListenConfig> kListen[] = {
      }},
     {"tls", "false", "HTTPS on this listener (needs [tls] certificate and key)",
      [](ListenConfig& c, const toml::node& n, const Reader& r) { c.tls = r.boolean(n); }},
-    {"https_redirect", "false", "answer every request with a redirect to the same host and path over https (301, or 308 for methods other than GET/HEAD)",
+    {"https_redirect", "false",
+     "answer every request with a redirect to the same host and path over https (301, or 308 for methods other than "
+     "GET/HEAD)",
      [](ListenConfig& c, const toml::node& n, const Reader& r) { c.https_redirect = r.boolean(n); }},
-    {"proxy_protocol", "false", "every connection starts with a PROXY protocol header (v1 or v2, as haproxy's send-proxy[-v2]), read before TLS; its client address is the one logged. Needs proxy_from",
+    {"proxy_protocol", "false",
+     "every connection starts with a PROXY protocol header (v1 or v2, as haproxy's send-proxy[-v2]), read before TLS; "
+     "its client address is the one logged. Needs proxy_from",
      [](ListenConfig& c, const toml::node& n, const Reader& r) { c.proxy_protocol = r.boolean(n); }},
-    {"proxy_from", "[]", "networks (\"10.0.0.0/8\", \"::1\") whose connections may send that header; any other connection is closed",
+    {"proxy_from", "[]",
+     "networks (\"10.0.0.0/8\", \"::1\") whose connections may send that header; any other connection is closed",
      [](ListenConfig& c, const toml::node& n, const Reader& r) {
          for (const auto& s : r.strings(n)) {
              const auto net = parse_network(s);
-             if (!net) r.error(n, fmt::format("proxy_from: invalid network \"{}\" (expected an address or address/prefix)", s));
+             if (!net)
+                 r.error(n,
+                         fmt::format("proxy_from: invalid network \"{}\" (expected an address or address/prefix)", s));
              c.proxy_from.push_back(*net);
          }
      }},
@@ -382,7 +409,8 @@ const Directive<SiteConfig> kSite[] = {
      }},
     {"serve_hidden", "false", "serve dot-files and dot-directories (.well-known/ is always served)",
      [](SiteConfig& c, const toml::node& n, const Reader& r) { c.serve_hidden = r.boolean(n); }},
-    {"server_names", "[]", "Host names this site answers (exact or \"*.example.com\"); the first [[site]] is the default",
+    {"server_names", "[]",
+     "Host names this site answers (exact or \"*.example.com\"); the first [[site]] is the default",
      [](SiteConfig& c, const toml::node& n, const Reader& r) {
          c.server_names = r.strings(n);
          for (const auto& s : c.server_names)
@@ -394,10 +422,16 @@ const Directive<SiteConfig> kSite[] = {
     {"access_log", "\"\"", "access log file of this site (appended; reopened on SIGUSR1); empty = none",
      [](SiteConfig& c, const toml::node& n, const Reader& r) { c.access_log = r.string(n); }},
     {"access_log_format", "\"combined\"", "access log format: combined (as nginx's) | json (one object per line)",
-     [](SiteConfig& c, const toml::node& n, const Reader& r) { c.access_log_json = r.choice(n, "combined|json") == 1; }},
-    {"listing", "false", "HTML listing of a directory without an index file (hidden entries never shown; read synchronously, at most 10000 entries)",
+     [](SiteConfig& c, const toml::node& n, const Reader& r) {
+         c.access_log_json = r.choice(n, "combined|json") == 1;
+     }},
+    {"listing", "false",
+     "HTML listing of a directory without an index file (hidden entries never shown; read synchronously, at most 10000 "
+     "entries)",
      [](SiteConfig& c, const toml::node& n, const Reader& r) { c.listing = r.boolean(n); }},
-    {"precompressed", "false", "serve x.br, x.zst or x.gz in place of x when the client accepts that coding (Content-Encoding, Vary: Accept-Encoding)",
+    {"precompressed", "false",
+     "serve x.br, x.zst or x.gz in place of x when the client accepts that coding (Content-Encoding, Vary: "
+     "Accept-Encoding)",
      [](SiteConfig& c, const toml::node& n, const Reader& r) { c.precompressed = r.boolean(n); }},
     {"nosniff", "true", "send X-Content-Type-Options: nosniff",
      [](SiteConfig& c, const toml::node& n, const Reader& r) { c.nosniff = r.boolean(n); }},
@@ -405,7 +439,9 @@ const Directive<SiteConfig> kSite[] = {
      [](SiteConfig& c, const toml::node& n, const Reader& r) { c.hsts = r.header_value(n); }},
     {"headers", "{}", "extra response headers on every response, e.g. { \"X-Frame-Options\" = \"DENY\" }",
      [](SiteConfig& c, const toml::node& n, const Reader& r) { c.headers = r.header_fields(n); }},
-    {"cache_control", "[]", "Cache-Control by path, first match wins: [{ match = \"/assets/\", value = \"max-age=31536000\" }, { match = \"*.html\", value = \"no-cache\" }]",
+    {"cache_control", "[]",
+     "Cache-Control by path, first match wins: [{ match = \"/assets/\", value = \"max-age=31536000\" }, { match = "
+     "\"*.html\", value = \"no-cache\" }]",
      [](SiteConfig& c, const toml::node& n, const Reader& r) { c.cache_control = r.cache_control_rules(n); }},
 };
 

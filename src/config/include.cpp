@@ -58,7 +58,7 @@ std::vector<std::string> expand_include(const toml::node& n, const Reader& r) {
         if (rc == GLOB_ABORTED) {  // a folder that does not exist matches nothing; one unreadable is an error
             globfree(&g);
             const std::string folder = pattern.substr(0, pattern.rfind('/'));
-            struct stat st{};
+            struct stat st {};
             if (::stat(folder.c_str(), &st) == 0)
                 r.error(n, fmt::format("include \"{}\": cannot read the folder: {}", pattern, std::strerror(EACCES)));
             continue;
@@ -74,7 +74,7 @@ std::vector<std::string> expand_include(const toml::node& n, const Reader& r) {
         if (f == from) r.error(n, fmt::format("include \"{}\": a file cannot include itself", f));
         // Only regular files of a sane size: a glob over /dev or /proc must not read
         // forever.
-        struct stat st{};
+        struct stat st {};
         if (::stat(f.c_str(), &st) < 0) r.error(n, fmt::format("include \"{}\": {}", f, std::strerror(errno)));
         if (!S_ISREG(st.st_mode)) r.error(n, fmt::format("include \"{}\": not a regular file", f));
         if (st.st_size > kMaxIncluded) r.error(n, fmt::format("include \"{}\": larger than 1 MiB", f));

@@ -21,12 +21,16 @@ CertificateWatcher::CertificateWatcher(const config::Config& conf) {
 std::vector<CertificateWatcher::Signature> CertificateWatcher::look() const {
     std::vector<Signature> out;
     for (const auto& p : paths_) {
-        struct stat st{};
+        struct stat st {};
         Signature s;
         if (::stat(p.c_str(), &st) < 0) {
             s.error = errno;
         } else {
-            s = {0, st.st_dev, st.st_ino, st.st_size, int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec,
+            s = {0,
+                 st.st_dev,
+                 st.st_ino,
+                 st.st_size,
+                 int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec,
                  int64_t{st.st_ctim.tv_sec} * 1'000'000'000 + st.st_ctim.tv_nsec};
         }
         out.push_back(s);

@@ -49,7 +49,8 @@ bool parse_serve(int argc, char** argv, int i, ServeOptions& s) {
             return usage_error("serve: unknown argument \"%s\"", argv[i]);
         }
     }
-    if (s.tls_cert.empty() != s.tls_key.empty()) return usage_error("serve: %s", "--tls-cert and --tls-key go together");
+    if (s.tls_cert.empty() != s.tls_key.empty())
+        return usage_error("serve: %s", "--tls-cert and --tls-key go together");
     if (s.tls_self_signed && !s.tls_cert.empty())
         return usage_error("serve: %s", "--tls-self-signed or --tls-cert/--tls-key, not both");
     return true;

@@ -22,12 +22,13 @@ bool decide_ktls(const config::Config& conf) {
     }
     const bool available = tls::ktls::kernel_supports_tls();
     if (!available && conf.tls.ktls == config::Ktls::Required)
-        throw config::ConfigError(fmt::format("{}:{}: ktls = \"required\", but this kernel has no TLS ULP "
-                                              "(CONFIG_TLS; try: modprobe tls)", conf.source, conf.tls.line));
+        throw config::ConfigError(
+            fmt::format("{}:{}: ktls = \"required\", but this kernel has no TLS ULP "
+                        "(CONFIG_TLS; try: modprobe tls)",
+                        conf.source, conf.tls.line));
     if (available)
         spdlog::info("TLS: kernel TLS for transmit (OpenSSL hands over the write keys; receive stays in OpenSSL)");
-    else
-        spdlog::info("TLS: this kernel has no TLS ULP; records encrypted in user space (OpenSSL)");
+    else spdlog::info("TLS: this kernel has no TLS ULP; records encrypted in user space (OpenSSL)");
     return available;
 }
 

@@ -50,8 +50,10 @@ void raise_memlock_limit(const config::ServerConfig& conf) {
     if (geteuid() != 0 || conf.user.empty()) return;
     const rlimit unlimited{RLIM_INFINITY, RLIM_INFINITY};
     if (setrlimit(RLIMIT_MEMLOCK, &unlimited) < 0)
-        spdlog::warn("cannot lift RLIMIT_MEMLOCK ({}): a reload as user {} needs its rings and buffers to fit "
-                     "in the current limit (ulimit -l)", std::strerror(errno), conf.user);
+        spdlog::warn(
+            "cannot lift RLIMIT_MEMLOCK ({}): a reload as user {} needs its rings and buffers to fit "
+            "in the current limit (ulimit -l)",
+            std::strerror(errno), conf.user);
 }
 
 // SIGHUP: a new generation on the same sockets, or the running one kept (and why).
@@ -60,8 +62,7 @@ void reload(const std::string& path, config::Config& running, daemon::Generation
     try {
         config::Config next = config::load_file(path);
         if (const auto why = daemon::restart_needed(running, next)) {
-            spdlog::error("reload: {} changed, which needs a restart; still serving the previous configuration",
-                          *why);
+            spdlog::error("reload: {} changed, which needs a restart; still serving the previous configuration", *why);
             return;
         }
         daemon::Generation fresh = daemon::start_generation(next, sockets);
@@ -198,7 +199,7 @@ int main(int argc, char** argv) {
         const config::Config conf = config::load_file(opts->conf_path);
         if (opts->test_only) {
             server::load_tls(conf);  // certificates are loaded, and so checked, by -t too
-            if (opts->dump) {  // as nginx -T: the verdict on stderr, the configuration on stdout
+            if (opts->dump) {        // as nginx -T: the verdict on stderr, the configuration on stdout
                 std::fprintf(stderr, "uringd: configuration file %s test is successful\n", opts->conf_path.c_str());
                 std::fputs(config::effective_text(conf).c_str(), stdout);
                 return 0;

@@ -17,15 +17,15 @@ namespace {
 
 void send(const std::string& state) {
     // A failure here must not stop the server; systemd will notice on its own.
-    if (const int r = sd_notify(0, state.c_str()); r < 0)
-        spdlog::warn("sd_notify: {}", std::strerror(-r));
+    if (const int r = sd_notify(0, state.c_str()); r < 0) spdlog::warn("sd_notify: {}", std::strerror(-r));
 }
 
 }  // namespace
 
 Notifier::Notifier() {
     uint64_t usec = 0;
-    if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0) watchdog_ms_ = static_cast<int>(std::max<uint64_t>(usec / 2000, 1));
+    if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0)
+        watchdog_ms_ = static_cast<int>(std::max<uint64_t>(usec / 2000, 1));
 }
 
 void Notifier::ready(std::string_view status) const { send(fmt::format("READY=1\nSTATUS={}", status)); }

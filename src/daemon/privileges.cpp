@@ -45,10 +45,10 @@ void verify(const Ids& want) {
     getresgid(&rgid, &egid, &sgid);
     gid_t groups[2];
     const int ngroups = getgroups(2, groups);
-    const bool ok = ruid == want.uid && euid == want.uid && suid == want.uid && rgid == want.gid &&
-                    egid == want.gid && sgid == want.gid && ngroups == 1 && groups[0] == want.gid;
-    if (!ok || setuid(0) == 0) fail("privilege drop did not take (uid {} {} {}, gid {} {} {})", ruid, euid, suid, rgid,
-                                    egid, sgid);
+    const bool ok = ruid == want.uid && euid == want.uid && suid == want.uid && rgid == want.gid && egid == want.gid &&
+                    sgid == want.gid && ngroups == 1 && groups[0] == want.gid;
+    if (!ok || setuid(0) == 0)
+        fail("privilege drop did not take (uid {} {} {}, gid {} {} {})", ruid, euid, suid, rgid, egid, sgid);
 }
 
 }  // namespace
@@ -71,8 +71,9 @@ void drop_privileges(const config::ServerConfig& conf) {
     }
     if (conf.user.empty()) {
         if (!conf.allow_root)
-            fail("started as root: set [server] user (an unprivileged account such as \"www-data\"), "
-                 "or allow_root = true to serve as root");
+            fail(
+                "started as root: set [server] user (an unprivileged account such as \"www-data\"), "
+                "or allow_root = true to serve as root");
         spdlog::warn("serving as root (allow_root = true)");
         return;
     }

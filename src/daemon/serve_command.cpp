@@ -41,7 +41,8 @@ void write_private(const std::string& path, const std::string& text) {
 std::vector<std::string> self_signed_names() {
     std::vector<std::string> names{"localhost", "127.0.0.1", "::1"};
     char host[HOST_NAME_MAX + 1] = {};
-    if (gethostname(host, sizeof host - 1) == 0 && *host && std::string_view(host) != "localhost") names.emplace_back(host);
+    if (gethostname(host, sizeof host - 1) == 0 && *host && std::string_view(host) != "localhost")
+        names.emplace_back(host);
     return names;
 }
 

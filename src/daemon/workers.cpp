@@ -6,9 +6,9 @@
 
 #include <fcntl.h>
 #include <pthread.h>
-#include <systemd/sd-daemon.h>
 #include <sched.h>
 #include <sys/eventfd.h>
+#include <systemd/sd-daemon.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -121,8 +121,8 @@ void pin_current_thread(int cpu, unsigned index) {
 
 }  // namespace
 
-WorkerGroup::Started WorkerGroup::start_one(const server::ServerContext& ctx, unsigned index, int cpu,
-                                            int attach_fd, std::vector<UniqueFd> listeners) {
+WorkerGroup::Started WorkerGroup::start_one(const server::ServerContext& ctx, unsigned index, int cpu, int attach_fd,
+                                            std::vector<UniqueFd> listeners) {
     UniqueFd wake(::eventfd(0, EFD_CLOEXEC));
     if (!wake) throw_errno(errno, "eventfd");
     std::promise<Started> started;
@@ -170,8 +170,7 @@ WorkerGroup::WorkerGroup(const server::ServerContext& ctx, std::vector<std::vect
             fail("worker {}: {}", i, s.error);
         }
         if (i == 0) first_ring = s.ring_fd;
-        if (ring_mode_.find(s.mode) == std::string::npos)
-            ring_mode_ += (ring_mode_.empty() ? "" : " + ") + s.mode;
+        if (ring_mode_.find(s.mode) == std::string::npos) ring_mode_ += (ring_mode_.empty() ? "" : " + ") + s.mode;
     }
 }
 

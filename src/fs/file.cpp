@@ -48,8 +48,8 @@ FileKind kind_of(const struct statx& st) {
 }
 
 std::size_t format_etag(const struct statx& st, char* out) {
-    const auto r = fmt::format_to_n(out, kEtagMax, "\"{:x}-{:x}{:08x}\"", st.stx_size,
-                                    st.stx_mtime.tv_sec, st.stx_mtime.tv_nsec);
+    const auto r =
+        fmt::format_to_n(out, kEtagMax, "\"{:x}-{:x}{:08x}\"", st.stx_size, st.stx_mtime.tv_sec, st.stx_mtime.tv_nsec);
     return r.size;
 }
 

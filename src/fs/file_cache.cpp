@@ -7,7 +7,8 @@ namespace uringd::fs {
 FileRef::FileRef(FileCache* cache, CachedFile* file) : cache_(cache), file_(file) { ++file_->refs; }
 
 FileRef::FileRef(FileRef&& o) noexcept
-    : cache_(std::exchange(o.cache_, nullptr)), file_(std::exchange(o.file_, nullptr)) {}
+    : cache_(std::exchange(o.cache_, nullptr)),
+      file_(std::exchange(o.file_, nullptr)) {}
 
 FileRef& FileRef::operator=(FileRef&& o) noexcept {
     if (this != &o) {

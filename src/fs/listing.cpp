@@ -34,7 +34,7 @@ DirectoryRead read_directory(int root, const char* path, const open_how& file_ho
             out.truncated = true;
             break;
         }
-        struct stat st{};
+        struct stat st {};
         if (::fstatat(::dirfd(dir.get()), d->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) continue;  // gone meanwhile
         out.entries.push_back({d->d_name, S_ISDIR(st.st_mode), static_cast<uint64_t>(st.st_size), st.st_mtime});
     }

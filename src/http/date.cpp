@@ -33,8 +33,7 @@ bool time_at(std::string_view s, std::size_t pos, std::tm& tm) {
     tm.tm_hour = digits(s, pos, 2);
     tm.tm_min = digits(s, pos + 3, 2);
     tm.tm_sec = digits(s, pos + 6, 2);
-    return tm.tm_hour >= 0 && tm.tm_hour < 24 && tm.tm_min >= 0 && tm.tm_min < 60 && tm.tm_sec >= 0 &&
-           tm.tm_sec <= 60;
+    return tm.tm_hour >= 0 && tm.tm_hour < 24 && tm.tm_min >= 0 && tm.tm_min < 60 && tm.tm_sec >= 0 && tm.tm_sec <= 60;
 }
 
 std::optional<std::time_t> to_time(std::tm& tm) {
@@ -48,8 +47,7 @@ std::optional<std::time_t> parse_http_date(std::string_view s) {
     std::tm tm{};
     const auto comma = s.find(',');
     if (comma == 3 && s.size() == kHttpDateLen) {  // Sun, 06 Nov 1994 08:49:37 GMT
-        if (s[4] != ' ' || s[7] != ' ' || s[11] != ' ' || s[16] != ' ' || s.substr(25) != " GMT")
-            return std::nullopt;
+        if (s[4] != ' ' || s[7] != ' ' || s[11] != ' ' || s[16] != ' ' || s.substr(25) != " GMT") return std::nullopt;
         tm.tm_mday = digits(s, 5, 2);
         tm.tm_mon = month_at(s, 8);
         tm.tm_year = digits(s, 12, 4) - 1900;
@@ -85,9 +83,8 @@ void format_http_date(std::time_t t, char* out) {
     std::tm tm{};
     gmtime_r(&t, &tm);
     char buf[kHttpDateLen + 1];
-    std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday % 7],
-                  tm.tm_mday, kMonthNames[tm.tm_mon % 12], (tm.tm_year + 1900) % 10000, tm.tm_hour,
-                  tm.tm_min, tm.tm_sec);
+    std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday % 7], tm.tm_mday,
+                  kMonthNames[tm.tm_mon % 12], (tm.tm_year + 1900) % 10000, tm.tm_hour, tm.tm_min, tm.tm_sec);
     for (std::size_t i = 0; i < kHttpDateLen; ++i) out[i] = buf[i];
 }
 

@@ -121,7 +121,8 @@ Verdict HeadScanner::step(char c) {
             after_lf_ = S::LineStart;
             return Verdict::NeedMore;
         }
-        return ok ? Verdict::NeedMore : bad(c == '\r' || c == '\n' ? "malformed request line" : "malformed HTTP version");
+        return ok ? Verdict::NeedMore
+                  : bad(c == '\r' || c == '\n' ? "malformed request line" : "malformed HTTP version");
     }
     case S::Lf:
         if (c != '\n') return bad("bare CR");
@@ -259,10 +260,12 @@ Verdict ChunkedScanner::on_byte(char c) {
     case S::ExtQuoted:
         if (c == '"') s_ = S::Ext;
         else if (c == '\\') s_ = S::ExtEscape;
-        else if (!kValueChar[byte(c)]) return bad(c == '\r' ? "bare CR in chunk extension" : "invalid character in chunk extension");
+        else if (!kValueChar[byte(c)])
+            return bad(c == '\r' ? "bare CR in chunk extension" : "invalid character in chunk extension");
         return Verdict::NeedMore;
     case S::ExtEscape:
-        if (!kValueChar[byte(c)]) return bad(c == '\r' ? "bare CR in chunk extension" : "invalid character in chunk extension");
+        if (!kValueChar[byte(c)])
+            return bad(c == '\r' ? "bare CR in chunk extension" : "invalid character in chunk extension");
         s_ = S::ExtQuoted;
         return Verdict::NeedMore;
     case S::SizeLf:

@@ -10,16 +10,31 @@ namespace {
 // The types a static site needs even without /etc/mime.types. Text types carry a
 // charset so browsers do not guess (as Caddy and static-web-server do).
 constexpr std::pair<std::string_view, std::string_view> kBuiltin[] = {
-    {"html", "text/html; charset=utf-8"}, {"htm", "text/html; charset=utf-8"},
-    {"css", "text/css; charset=utf-8"},   {"js", "text/javascript; charset=utf-8"},
-    {"mjs", "text/javascript; charset=utf-8"}, {"json", "application/json"},
-    {"txt", "text/plain; charset=utf-8"}, {"xml", "application/xml"},
-    {"svg", "image/svg+xml"},  {"png", "image/png"},   {"jpg", "image/jpeg"},
-    {"jpeg", "image/jpeg"},    {"gif", "image/gif"},   {"webp", "image/webp"},
-    {"avif", "image/avif"},    {"ico", "image/vnd.microsoft.icon"},
-    {"woff", "font/woff"},     {"woff2", "font/woff2"}, {"wasm", "application/wasm"},
-    {"pdf", "application/pdf"}, {"mp4", "video/mp4"},  {"webm", "video/webm"},
-    {"mp3", "audio/mpeg"},     {"zip", "application/zip"}, {"gz", "application/gzip"},
+    {"html", "text/html; charset=utf-8"},
+    {"htm", "text/html; charset=utf-8"},
+    {"css", "text/css; charset=utf-8"},
+    {"js", "text/javascript; charset=utf-8"},
+    {"mjs", "text/javascript; charset=utf-8"},
+    {"json", "application/json"},
+    {"txt", "text/plain; charset=utf-8"},
+    {"xml", "application/xml"},
+    {"svg", "image/svg+xml"},
+    {"png", "image/png"},
+    {"jpg", "image/jpeg"},
+    {"jpeg", "image/jpeg"},
+    {"gif", "image/gif"},
+    {"webp", "image/webp"},
+    {"avif", "image/avif"},
+    {"ico", "image/vnd.microsoft.icon"},
+    {"woff", "font/woff"},
+    {"woff2", "font/woff2"},
+    {"wasm", "application/wasm"},
+    {"pdf", "application/pdf"},
+    {"mp4", "video/mp4"},
+    {"webm", "video/webm"},
+    {"mp3", "audio/mpeg"},
+    {"zip", "application/zip"},
+    {"gz", "application/gzip"},
 };
 
 std::string lowercase(std::string_view s) {
@@ -76,8 +91,7 @@ std::string_view MimeTypes::lookup(std::string_view path) const {
                 buf[i] = ext[i] >= 'A' && ext[i] <= 'Z' ? static_cast<char>(ext[i] + 32) : ext[i];
             // unordered_map<std::string> has no heterogeneous find in C++20 without a
             // transparent hash; a short std::string is built in SSO storage.
-            if (auto it = by_ext_.find(std::string(buf, ext.size())); it != by_ext_.end())
-                return it->second;
+            if (auto it = by_ext_.find(std::string(buf, ext.size())); it != by_ext_.end()) return it->second;
         }
     }
     return "application/octet-stream";

@@ -57,7 +57,8 @@ const llhttp_settings_t& RequestParser::settings() {
 }
 
 RequestParser::RequestParser(ParserLimits limits)
-    : limits_(limits), chunked_(ChunkedScanner::Limits{.max_data = limits.max_body}) {
+    : limits_(limits),
+      chunked_(ChunkedScanner::Limits{.max_data = limits.max_body}) {
     llhttp_init(&parser_, HTTP_REQUEST, &settings());
     parser_.data = this;
 }
@@ -114,9 +115,9 @@ RequestParser::Result RequestParser::feed_chunked(std::string_view bytes, std::s
     switch (scan.verdict) {
     case FramingStep::Verdict::NeedMore: return {State::NeedMore, offset + bytes.size()};
     case FramingStep::Verdict::Bad:
-        return framing_error(chunked_.error() == ChunkedScanner::Error::TooLarge ? Status::ContentTooLarge
-                                                                                 : Status::BadRequest,
-                             chunked_.reason(), offset + scan.used);
+        return framing_error(
+            chunked_.error() == ChunkedScanner::Error::TooLarge ? Status::ContentTooLarge : Status::BadRequest,
+            chunked_.reason(), offset + scan.used);
     case FramingStep::Verdict::Done: break;
     }
     phase_ = Phase::Done;
@@ -199,7 +200,7 @@ int RequestParser::on_header_value_complete(llhttp_t* p) {
     const std::string_view value = trim_ows(s.value_);
     r.headers[r.header_count++] = Header{s.field_, value};
     if (iequals(s.field_, "host")) {
-        if (!r.host.data()) r.host = value.data() ? value : std::string_view("", 0);
+        if (!r.host.data()) r.host = value.data() ? value : std::string_view("");  // present, even if empty
         else s.host_seen_twice_ = true;
     } else if (iequals(s.field_, "transfer-encoding")) {
         s.te_seen_ = true;  // checked as a whole list at the end of the head

@@ -106,12 +106,12 @@ std::size_t format_unsatisfied_range(std::span<char> out, uint64_t size) {
     return res.size <= out.size() ? res.size : 0;
 }
 
-std::size_t write_part_head(std::span<char> out, std::string_view boundary, std::string_view content_type,
-                            ByteRange r, uint64_t size) {
-    const auto res = content_type.empty()
-                         ? fmt::format_to_n(out.data(), out.size(), kPartHead, boundary, r.first, r.last, size)
-                         : fmt::format_to_n(out.data(), out.size(), kTypedPartHead, boundary, content_type, r.first,
-                                            r.last, size);
+std::size_t write_part_head(std::span<char> out, std::string_view boundary, std::string_view content_type, ByteRange r,
+                            uint64_t size) {
+    const auto res =
+        content_type.empty()
+            ? fmt::format_to_n(out.data(), out.size(), kPartHead, boundary, r.first, r.last, size)
+            : fmt::format_to_n(out.data(), out.size(), kTypedPartHead, boundary, content_type, r.first, r.last, size);
     return res.size <= out.size() ? res.size : 0;
 }
 
@@ -124,9 +124,9 @@ uint64_t multipart_length(const RangeSet& set, std::string_view boundary, std::s
                           uint64_t size) {
     uint64_t total = fmt::formatted_size(kEnd, boundary);
     for (const ByteRange& r : set.parts()) {
-        total += r.length() + (content_type.empty()
-                                   ? fmt::formatted_size(kPartHead, boundary, r.first, r.last, size)
-                                   : fmt::formatted_size(kTypedPartHead, boundary, content_type, r.first, r.last, size));
+        total += r.length() + (content_type.empty() ? fmt::formatted_size(kPartHead, boundary, r.first, r.last, size)
+                                                    : fmt::formatted_size(kTypedPartHead, boundary, content_type,
+                                                                          r.first, r.last, size));
     }
     return total;
 }

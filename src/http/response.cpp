@@ -31,8 +31,7 @@ private:
 };
 
 void write_error_body(Writer& w, Status s) {
-    w.put("<html><head><title>{0} {1}</title></head><body><h1>{0} {1}</h1></body></html>\n",
-          code(s), reason_phrase(s));
+    w.put("<html><head><title>{0} {1}</title></head><body><h1>{0} {1}</h1></body></html>\n", code(s), reason_phrase(s));
 }
 
 }  // namespace
@@ -63,9 +62,8 @@ std::size_t write_head(const ResponseHead& h, std::span<char> out) {
 }
 
 std::size_t error_body_size(Status s) {
-    return fmt::formatted_size(
-        "<html><head><title>{0} {1}</title></head><body><h1>{0} {1}</h1></body></html>\n",
-        code(s), reason_phrase(s));
+    return fmt::formatted_size("<html><head><title>{0} {1}</title></head><body><h1>{0} {1}</h1></body></html>\n",
+                               code(s), reason_phrase(s));
 }
 
 std::size_t write_error_response(ResponseHead head, bool head_only, std::span<char> out) {

@@ -28,8 +28,7 @@ UniqueFd open_listener(const SocketAddress& addr, const ListenOptions& opts) {
         set_int(fd.get(), SOL_SOCKET, SO_INCOMING_CPU, opts.incoming_cpu, addr, "SO_INCOMING_CPU");
     if (::bind(fd.get(), addr.get(), addr.length) < 0)
         throw_errno(errno, fmt::format("listen {}: bind", addr.to_string()));
-    if (::listen(fd.get(), opts.backlog) < 0)
-        throw_errno(errno, fmt::format("listen {}: listen", addr.to_string()));
+    if (::listen(fd.get(), opts.backlog) < 0) throw_errno(errno, fmt::format("listen {}: listen", addr.to_string()));
     return fd;
 }
 
@@ -40,8 +39,10 @@ void check_address_free(const SocketAddress& addr) {
     if (addr.family() == AF_INET6) set_int(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, 0, addr, "IPV6_V6ONLY");
     if (::bind(fd.get(), addr.get(), addr.length) == 0) return;
     if (errno == EADDRINUSE)
-        fail("listen {}: bind: Address already in use (another process listens there: is uringd already "
-             "running?)", addr.to_string());
+        fail(
+            "listen {}: bind: Address already in use (another process listens there: is uringd already "
+            "running?)",
+            addr.to_string());
     throw_errno(errno, fmt::format("listen {}: bind", addr.to_string()));
 }
 

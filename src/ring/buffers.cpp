@@ -54,13 +54,12 @@ void RecvLease::reset() {
 }
 
 void ProvidedBuffers::recycle(uint16_t bid) {
-    io_uring_buf_ring_add(br_, memory_.data() + std::size_t{bid} * size_, size_, bid,
-                          io_uring_buf_ring_mask(count_), 0);
+    io_uring_buf_ring_add(br_, memory_.data() + std::size_t{bid} * size_, size_, bid, io_uring_buf_ring_mask(count_),
+                          0);
     io_uring_buf_ring_advance(br_, 1);
 }
 
-BufferLease::BufferLease(BufferLease&& o) noexcept
-    : pool_(std::exchange(o.pool_, nullptr)), index_(o.index_) {}
+BufferLease::BufferLease(BufferLease&& o) noexcept : pool_(std::exchange(o.pool_, nullptr)), index_(o.index_) {}
 
 BufferLease& BufferLease::operator=(BufferLease&& o) noexcept {
     if (this != &o) {
@@ -78,13 +77,18 @@ void BufferLease::reset() {
 }
 
 FixedBufferPool::FixedBufferPool(Ring& ring, uint32_t count, uint32_t size)
-    : size_(size), memory_(page_round(std::size_t{count} * size)), holds_(count, 0), leased_(count, false) {
+    : size_(size),
+      memory_(page_round(std::size_t{count} * size)),
+      holds_(count, 0),
+      leased_(count, false) {
     std::vector<iovec> iov(count);
     for (uint32_t i = 0; i < count; ++i) iov[i] = {memory_.data() + std::size_t{i} * size, size};
     if (const int r = io_uring_register_buffers(ring.raw(), iov.data(), count); r < 0) {
         if (r == -ENOMEM)
-            fail("io_uring_register_buffers: {} × {} bytes exceed the locked-memory limit; raise "
-                 "LimitMEMLOCK (ulimit -l) or lower io_uring.fixed_buffers", count, size);
+            fail(
+                "io_uring_register_buffers: {} × {} bytes exceed the locked-memory limit; raise "
+                "LimitMEMLOCK (ulimit -l) or lower io_uring.fixed_buffers",
+                count, size);
         throw_errno(-r, "io_uring_register_buffers");
     }
     free_.reserve(count);

@@ -19,7 +19,8 @@ struct Attempt {
 std::vector<Attempt> attempts(const RingOptions& o) {
     if (o.sqpoll) {
         if (o.attach_wq_fd >= 0)
-            return {{IORING_SETUP_SQPOLL | IORING_SETUP_ATTACH_WQ | IORING_SETUP_SINGLE_ISSUER, "sqpoll(shared)|single_issuer"},
+            return {{IORING_SETUP_SQPOLL | IORING_SETUP_ATTACH_WQ | IORING_SETUP_SINGLE_ISSUER,
+                     "sqpoll(shared)|single_issuer"},
                     {IORING_SETUP_SQPOLL | IORING_SETUP_ATTACH_WQ, "sqpoll(shared)"},
                     {IORING_SETUP_SQPOLL, "sqpoll"},
                     {0, "plain"}};
@@ -36,14 +37,16 @@ std::vector<Attempt> attempts(const RingOptions& o) {
 
 [[noreturn]] void setup_failed(int err) {
     if (err == EPERM || err == EACCES)
-        fail("io_uring_setup: {} — io_uring is disabled on this host: set sysctl "
-             "kernel.io_uring_disabled=0 (or add this user to kernel.io_uring_group) and allow "
-             "io_uring_setup/io_uring_enter/io_uring_register in any seccomp filter",
-             std::strerror(err));
+        fail(
+            "io_uring_setup: {} — io_uring is disabled on this host: set sysctl "
+            "kernel.io_uring_disabled=0 (or add this user to kernel.io_uring_group) and allow "
+            "io_uring_setup/io_uring_enter/io_uring_register in any seccomp filter",
+            std::strerror(err));
     if (err == ENOSYS)
-        fail("io_uring_setup: {} — this kernel lacks io_uring (needs Linux 6.1 or later) or a seccomp "
-             "filter hides it: allow io_uring_setup/io_uring_enter/io_uring_register",
-             std::strerror(err));
+        fail(
+            "io_uring_setup: {} — this kernel lacks io_uring (needs Linux 6.1 or later) or a seccomp "
+            "filter hides it: allow io_uring_setup/io_uring_enter/io_uring_register",
+            std::strerror(err));
     if (err == ENOMEM)
         fail("io_uring_setup: {} — raise the memlock limit (LimitMEMLOCK=) or lower io_uring.entries",
              std::strerror(err));
@@ -70,8 +73,7 @@ Ring::Ring(const RingOptions& o) {
         if (last != -EINVAL) break;  // only "unsupported flag" is worth another try
     }
     if (last < 0) setup_failed(-last);
-    if (mode_ != tries.front().name)
-        spdlog::warn("io_uring: kernel refused {}, using {}", tries.front().name, mode_);
+    if (mode_ != tries.front().name) spdlog::warn("io_uring: kernel refused {}, using {}", tries.front().name, mode_);
 
     if (o.iowq_max_bounded || o.iowq_max_unbounded) {
         unsigned values[2] = {o.iowq_max_bounded, o.iowq_max_unbounded};

@@ -27,8 +27,8 @@ void Worker::on_accept(uint32_t listener, int res, uint32_t flags) {
     if (!(flags & IORING_CQE_F_MORE)) accept_armed_[listener] = false;
     if (res < 0) {
         if (res != -ECANCELED && accept_errors_.allow(core_.now_ms))
-            spdlog::warn("worker {}: accept: {} (pausing accepts {} ms; {} similar suppressed)",
-                         core_.index, std::strerror(-res), kTickMs, accept_errors_.suppressed());
+            spdlog::warn("worker {}: accept: {} (pausing accepts {} ms; {} similar suppressed)", core_.index,
+                         std::strerror(-res), kTickMs, accept_errors_.suppressed());
         // EMFILE and friends: retry on a later tick instead of spinning.
         accept_retry_ms_ = core_.now_ms + kTickMs;
         return;

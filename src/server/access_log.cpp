@@ -27,7 +27,10 @@ UniqueFd open_log(const std::string& path) {
 }  // namespace
 
 AccessLog::AccessLog(std::vector<std::string> paths, std::size_t workers, std::size_t ring_bytes)
-    : paths_(std::move(paths)), pending_(paths_.size()), failing_(paths_.size()), mask_(std::bit_ceil(ring_bytes) - 1) {
+    : paths_(std::move(paths)),
+      pending_(paths_.size()),
+      failing_(paths_.size()),
+      mask_(std::bit_ceil(ring_bytes) - 1) {
     for (const auto& p : paths_) {
         UniqueFd fd = open_log(p);
         if (!fd) throw_errno(errno, fmt::format("access log \"{}\"", p));
@@ -43,7 +46,9 @@ AccessLog::~AccessLog() {
     drain();
 }
 
-void AccessLog::start() { writer_ = std::thread([this] { run(); }); }
+void AccessLog::start() {
+    writer_ = std::thread([this] { run(); });
+}
 
 bool AccessLog::append(std::size_t w, uint16_t file, std::string_view line) {
     Ring& r = *rings_[w];

@@ -12,12 +12,6 @@
 
 namespace uringd::server {
 
-
-
-
-
-
-
 void Responder::serve_admin(Connection& c) {
     const http::Request& req = c.parser.request();
     if (req.method != http::Method::Get && req.method != http::Method::Head)

@@ -11,7 +11,11 @@ namespace uringd::server {
 
 Http1Session::Http1Session(WorkerCore& core, Transport& transport, BodySender& body, Responder& responder,
                            Telemetry& telemetry)
-    : core_(core), transport_(transport), body_(body), responder_(responder), telemetry_(telemetry) {}
+    : core_(core),
+      transport_(transport),
+      body_(body),
+      responder_(responder),
+      telemetry_(telemetry) {}
 
 void Http1Session::on_recv(Connection& c, int res, uint32_t flags) {
     if (!(flags & IORING_CQE_F_MORE)) c.recv_armed = false;

@@ -28,14 +28,15 @@ constexpr Family kFamilies[] = {
     {"uringd_file_cache_hits_total", "counter", "Open-file cache lookups that found a valid entry.", ""},
     {"uringd_file_cache_misses_total", "counter", "Open-file cache lookups that had to open.", ""},
     {"uringd_access_log_dropped_total", "counter", "Access-log lines dropped because the writer fell behind.", ""},
-    {"uringd_connections_timed_out_total", "counter", "Connections closed by a timeout, by which.", "timer=\"handshake\""},
+    {"uringd_connections_timed_out_total", "counter", "Connections closed by a timeout, by which.",
+     "timer=\"handshake\""},
     {"uringd_connections_timed_out_total", "counter", "", "timer=\"header\""},
     {"uringd_connections_timed_out_total", "counter", "", "timer=\"keepalive\""},
     {"uringd_connections_timed_out_total", "counter", "", "timer=\"send\""},
     {"uringd_send_spills_total", "counter",
      "Sends the socket took only in part: the rest left the registered buffer for the connection's own memory.", ""},
-    {"uringd_proxy_headers_total", "counter",
-     "PROXY protocol headers: taken, or why the connection was closed.", "result=\"ok\""},
+    {"uringd_proxy_headers_total", "counter", "PROXY protocol headers: taken, or why the connection was closed.",
+     "result=\"ok\""},
     {"uringd_proxy_headers_total", "counter", "", "result=\"untrusted\""},
     {"uringd_proxy_headers_total", "counter", "", "result=\"invalid\""},
     {"uringd_proxy_headers_total", "counter", "", "result=\"timeout\""},
@@ -64,11 +65,28 @@ Metrics::Metrics(std::size_t workers, std::vector<std::string> site_names) : sit
 
 void Metrics::publish(std::size_t w, const WorkerNumbers& n, const std::vector<uint64_t>& responses) {
     WorkerStats& s = *workers_[w];
-    const uint64_t values[] = {n.accepted,       n.refused,      n.open,          n.bytes_copy,
-                               n.bytes_splice,   n.bytes_zc,     n.tls_handshakes, n.tls_failures,
-                               n.tls_userspace,  n.tls_ktls,     n.cache_hits,    n.cache_misses, n.log_dropped,
-                               n.timed_out_handshake, n.timed_out_header, n.timed_out_keepalive, n.timed_out_send,
-                               n.send_spills, n.proxy_ok, n.proxy_untrusted, n.proxy_invalid, n.proxy_timed_out};
+    const uint64_t values[] = {n.accepted,
+                               n.refused,
+                               n.open,
+                               n.bytes_copy,
+                               n.bytes_splice,
+                               n.bytes_zc,
+                               n.tls_handshakes,
+                               n.tls_failures,
+                               n.tls_userspace,
+                               n.tls_ktls,
+                               n.cache_hits,
+                               n.cache_misses,
+                               n.log_dropped,
+                               n.timed_out_handshake,
+                               n.timed_out_header,
+                               n.timed_out_keepalive,
+                               n.timed_out_send,
+                               n.send_spills,
+                               n.proxy_ok,
+                               n.proxy_untrusted,
+                               n.proxy_invalid,
+                               n.proxy_timed_out};
     for (std::size_t i = 0; i < s.numbers.size(); ++i) s.numbers[i].set(values[i]);
     for (std::size_t i = 0; i < s.responses.size() && i < responses.size(); ++i) s.responses[i].set(responses[i]);
 }
@@ -78,22 +96,24 @@ std::string Metrics::render() const {
     auto emit = [&](const char* name, std::string_view labels, uint64_t v) {
         out += fmt::format("{}{{{}}} {}\n", name, labels, v);
     };
-    out += "# HELP uringd_requests_total Responses sent, by site and status code.\n"
-           "# TYPE uringd_requests_total counter\n";
+    out +=
+        "# HELP uringd_requests_total Responses sent, by site and status code.\n"
+        "# TYPE uringd_requests_total counter\n";
     for (std::size_t w = 0; w < workers_.size(); ++w)
         for (std::size_t site = 0; site < site_names_.size(); ++site)
             for (std::size_t k = 0; k < kCountedStatuses.size(); ++k) {
                 const uint64_t v = workers_[w]->responses[site * kCountedStatuses.size() + k].get();
                 if (v == 0) continue;
                 const std::string code = kCountedStatuses[k] ? std::to_string(kCountedStatuses[k]) : "other";
-                emit("uringd_requests_total", fmt::format("worker=\"{}\",site=\"{}\",code=\"{}\"", w, site_names_[site], code), v);
+                emit("uringd_requests_total",
+                     fmt::format("worker=\"{}\",site=\"{}\",code=\"{}\"", w, site_names_[site], code), v);
             }
     for (std::size_t f = 0; f < std::size(kFamilies); ++f) {
         const Family& fam = kFamilies[f];
         if (*fam.help) out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", fam.name, fam.help, fam.name, fam.type);
         for (std::size_t w = 0; w < workers_.size(); ++w) {
-            const std::string labels = *fam.label ? fmt::format("worker=\"{}\",{}", w, fam.label)
-                                                  : fmt::format("worker=\"{}\"", w);
+            const std::string labels =
+                *fam.label ? fmt::format("worker=\"{}\",{}", w, fam.label) : fmt::format("worker=\"{}\"", w);
             emit(fam.name, labels, workers_[w]->numbers[f].get());
         }
     }

@@ -112,7 +112,8 @@ void Responder::respond_multipart(Connection& c, const http::RangeSet& set) {
     uint32_t len = static_cast<uint32_t>(telemetry_.put_head(c, head, out));
     if (f.body_loaded && head.content_length <= out.size() - len) {  // everything in one send
         for (const http::ByteRange& r : set.parts()) {
-            len += static_cast<uint32_t>(http::write_part_head(out.subspan(len), boundary_of(c), f.content_type, r, size));
+            len +=
+                static_cast<uint32_t>(http::write_part_head(out.subspan(len), boundary_of(c), f.content_type, r, size));
             std::memcpy(out.data() + len, f.body.data() + r.first, r.length());
             len += static_cast<uint32_t>(r.length());
         }

@@ -19,7 +19,9 @@ PipePool::PipePool(uint32_t wanted_size, uint32_t max_pipes) : wanted_size_(want
 }
 
 PipeLease::PipeLease(PipeLease&& o) noexcept
-    : fill(std::exchange(o.fill, 0)), pool_(std::exchange(o.pool_, nullptr)), index_(o.index_) {}
+    : fill(std::exchange(o.fill, 0)),
+      pool_(std::exchange(o.pool_, nullptr)),
+      index_(o.index_) {}
 
 PipeLease& PipeLease::operator=(PipeLease&& o) noexcept {
     if (this != &o) {

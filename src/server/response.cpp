@@ -23,7 +23,12 @@ constexpr std::size_t kMaxListed = 10000;
 
 Responder::Responder(WorkerCore& core, Transport& transport, BodySender& body, Telemetry& telemetry,
                      fs::FileCache& cache)
-    : core_(core), transport_(transport), body_(body), telemetry_(telemetry), cache_(cache), how_(fs::root_open_how()) {
+    : core_(core),
+      transport_(transport),
+      body_(body),
+      telemetry_(telemetry),
+      cache_(cache),
+      how_(fs::root_open_how()) {
     // A boundary must not occur in the parts; a guessable one lets a file be made to.
     if (::getrandom(&boundary_salt_, sizeof boundary_salt_, 0) != sizeof boundary_salt_)
         boundary_salt_ = static_cast<uint64_t>(clock::monotonic_ms()) * 0x9e3779b97f4a7c15ull;
@@ -53,9 +58,7 @@ void Responder::act(Connection& c, Resolver::Action a) {
     case Action::ServeHeld: c.ex.fref = std::move(c.ex.identity); [[fallthrough]];
     case Action::Serve: return serve_found(c);
     case Action::Listing: return serve_listing(c);
-    case Action::Redirect:
-        append_directory_location(c.ex.location, c.ex.resolver.target());
-        break;
+    case Action::Redirect: append_directory_location(c.ex.location, c.ex.resolver.target()); break;
     case Action::Respond:
         if (c.ex.resolver.error_page_failed() && core_.resource_errors.allow(core_.now_ms))
             spdlog::warn("worker {}: error page \"{}\" cannot be served; sending the built-in one", core_.index,
@@ -156,11 +159,10 @@ void Responder::serve_listing(Connection& c) {
         return respond_file(c);
     }
     const fs::DirectoryRead dir = fs::read_directory(core_.ctx.sites[c.ex.site].root.get(),
-                                                     target.path.empty() ? "." : target.path.c_str(), how_,
-                                                     kMaxListed);
+                                                     target.path.empty() ? "." : target.path.c_str(), how_, kMaxListed);
     if (dir.error) return on_lookup_failed(c, dir.error);
     UniqueFd fd = fs::memory_file(http::render_listing(target.path, dir.entries, dir.truncated));
-    struct statx st{};
+    struct statx st {};
     if (!fd || ::statx(fd.get(), "", AT_EMPTY_PATH, STATX_TYPE | STATX_SIZE | STATX_MTIME, &st) < 0)
         return on_lookup_failed(c, errno);
     fs::CachedFile* e = cache_.insert(key, std::move(fd), st, core_.now_ms);
@@ -168,8 +170,6 @@ void Responder::serve_listing(Connection& c) {
     c.ex.fref = cache_.ref(e);
     respond_file(c);
 }
-
-
 
 void Responder::respond_file(Connection& c) {
     if (!core_.take_buffer(c, Pending::File)) return;
@@ -226,9 +226,8 @@ void Responder::write_simple(Connection& c, http::ResponseHead head) {
     head.extra = core_.ctx.sites[c.ex.site].extra_for(c.tls != nullptr);
     head.keep_alive = c.keep_alive;
     head.http10_keep_alive = c.ex.http10_keep_alive;
-    const auto len = head.status == http::Status::NoContent
-                         ? telemetry_.put_head(c, head, transport_.plain_area(c))
-                         : telemetry_.put_error(c, head, transport_.plain_area(c));
+    const auto len = head.status == http::Status::NoContent ? telemetry_.put_head(c, head, transport_.plain_area(c))
+                                                            : telemetry_.put_error(c, head, transport_.plain_area(c));
     transport_.start_send(c, static_cast<uint32_t>(len));
 }
 

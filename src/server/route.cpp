@@ -44,8 +44,12 @@ Route route_request(const ServerContext& ctx, const RouteInput& in, http::Resolv
         if (host->empty()) return respond(http::Status::BadRequest, true);
         // 301 may turn a POST into a GET; 308 keeps the method (RFC 9110 §15.4).
         const bool safe = req.method == http::Method::Get || req.method == http::Method::Head;
-        return {Route::Kind::Redirect, safe ? http::Status::MovedPermanently : http::Status::PermanentRedirect,
-                false, 0, *host, parts.path_and_query == "*" ? std::string_view("/") : parts.path_and_query};
+        return {Route::Kind::Redirect,
+                safe ? http::Status::MovedPermanently : http::Status::PermanentRedirect,
+                false,
+                0,
+                *host,
+                parts.path_and_query == "*" ? std::string_view("/") : parts.path_and_query};
     }
     http::Status refusal = http::Status::NotFound;
     const int chosen = choose_site(ctx, *host, in.sni, refusal);

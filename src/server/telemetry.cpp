@@ -7,7 +7,9 @@
 namespace uringd::server {
 
 Telemetry::Telemetry(WorkerCore& core, const fs::FileCache& cache)
-    : core_(core), cache_(cache), responses_(core.ctx.sites.size() * kCountedStatuses.size(), 0) {}
+    : core_(core),
+      cache_(cache),
+      responses_(core.ctx.sites.size() * kCountedStatuses.size(), 0) {}
 
 // What /metrics and the access log say about the response whose head is written now.
 void Telemetry::note_response(Connection& c, http::Status status, uint64_t body_bytes) {
@@ -58,14 +60,27 @@ void Telemetry::log_access(const Connection& c) {
 
 void Telemetry::publish_metrics() {
     if (!core_.ctx.metrics) return;
-    const WorkerNumbers n{core_.counters.accepted,       core_.counters.refused,      core_.live,
-                          core_.counters.bytes_copy,     core_.counters.bytes_splice, core_.counters.bytes_zc,
-                          core_.counters.tls_handshakes, core_.counters.tls_failures, core_.counters.tls_userspace,
-                          core_.counters.tls_ktls,       cache_.hits(),          cache_.misses(),
+    const WorkerNumbers n{core_.counters.accepted,
+                          core_.counters.refused,
+                          core_.live,
+                          core_.counters.bytes_copy,
+                          core_.counters.bytes_splice,
+                          core_.counters.bytes_zc,
+                          core_.counters.tls_handshakes,
+                          core_.counters.tls_failures,
+                          core_.counters.tls_userspace,
+                          core_.counters.tls_ktls,
+                          cache_.hits(),
+                          cache_.misses(),
                           core_.ctx.access_log ? core_.ctx.access_log->dropped(core_.index) : 0,
-                          core_.counters.timed_out_handshake, core_.counters.timed_out_header,
-                          core_.counters.timed_out_keepalive, core_.counters.timed_out_send, core_.counters.spills,
-                          core_.counters.proxy_ok, core_.counters.proxy_untrusted, core_.counters.proxy_invalid,
+                          core_.counters.timed_out_handshake,
+                          core_.counters.timed_out_header,
+                          core_.counters.timed_out_keepalive,
+                          core_.counters.timed_out_send,
+                          core_.counters.spills,
+                          core_.counters.proxy_ok,
+                          core_.counters.proxy_untrusted,
+                          core_.counters.proxy_invalid,
                           core_.counters.proxy_timed_out};
     core_.ctx.metrics->publish(core_.index, n, responses_);
 }

@@ -55,7 +55,8 @@ bool Transport::append_input(Connection& c, uint16_t bid, uint32_t len) {
 uint32_t Transport::consume_input(Connection& c, std::span<const char> data) {
     if (c.state == ConnState::ProxyHeader) return consume_proxy_header(c, data);
     if (c.tls) return consume_tls(c, data);
-    const auto n = static_cast<uint32_t>(std::min<std::size_t>(data.size(), core_.conf.limits.header_buffer_size - c.in_len));
+    const auto n =
+        static_cast<uint32_t>(std::min<std::size_t>(data.size(), core_.conf.limits.header_buffer_size - c.in_len));
     std::memcpy(c.in + c.in_len, data.data(), n);
     c.in_len += n;
     return n;
@@ -95,7 +96,6 @@ void Transport::begin_session(Connection& c) {
     }
 }
 
-
 // Sends plain_area()[0, plain_len): as is, or encrypted first on a TLS connection.
 void Transport::start_send(Connection& c, uint32_t plain_len) {
     uint32_t len = plain_len;
@@ -124,8 +124,8 @@ void Transport::submit_send(Connection& c) {
         // 6.1's tls_sw_sendmsg refuses MSG_ZEROCOPY (and MSG_WAITALL) on kTLS sockets.
         // Zero-copy from the registered pages; the buffer stays kernel-held until the
         // notification CQE (see dispatch), even if this connection moves on.
-        io_uring_prep_send_zc_fixed(sqe, c.fd.get(), c.buf.span().data() + c.send_off, n, MSG_NOSIGNAL | MSG_WAITALL,
-                                    0, c.buf.index());
+        io_uring_prep_send_zc_fixed(sqe, c.fd.get(), c.buf.span().data() + c.send_off, n, MSG_NOSIGNAL | MSG_WAITALL, 0,
+                                    c.buf.index());
         core_.fixed.kernel_hold(c.buf.index());
     } else {
         // A send that may wait for the peer pins its registered buffer until the peer
@@ -164,8 +164,7 @@ bool Transport::on_send(Connection& c, int res, uint32_t flags, const ring::Tag&
     const bool from_buffer = !c.spilled && t.op == Op::Send;
     if (res == -EAGAIN && from_buffer) res = 0;  // a full socket: all of it spills
     if (res < 0) {
-        if (res != -EPIPE && res != -ECONNRESET)
-            spdlog::debug("worker {}: send: {}", core_.index, std::strerror(-res));
+        if (res != -EPIPE && res != -ECONNRESET) spdlog::debug("worker {}: send: {}", core_.index, std::strerror(-res));
         core_.begin_close(c);
         return false;
     }

@@ -83,8 +83,7 @@ Worker::Worker(const ServerContext& ctx, const WorkerOptions& opts, std::vector<
     free_slots_.reserve(conf_.limits.max_connections);
     slab_.reserve(conf_.limits.max_connections);
     const std::size_t want = conf_.listen.size() + (conf_.admin.enabled ? 1 : 0);
-    if (listeners.size() != want)
-        fail("worker {}: {} listeners for {} addresses", opts.index, listeners.size(), want);
+    if (listeners.size() != want) fail("worker {}: {} listeners for {} addresses", opts.index, listeners.size(), want);
     listeners_ = std::move(listeners);
     accept_armed_.assign(listeners_.size(), false);
 }
@@ -114,8 +113,8 @@ void Worker::run() {
         resume_buffer_waiters();
     }
     spdlog::debug("worker {}: stopped; {} accepted, {} requests, {} stale completions, cache {} hits {} misses",
-                  core_.index, core_.counters.accepted, core_.counters.requests, core_.counters.stale_cqes, cache_.hits(),
-                  cache_.misses());
+                  core_.index, core_.counters.accepted, core_.counters.requests, core_.counters.stale_cqes,
+                  cache_.hits(), cache_.misses());
 }
 
 void Worker::dispatch(const io_uring_cqe& cqe) {
@@ -169,12 +168,6 @@ void Worker::dispatch_connection(Connection& c, const ring::Tag& t, const io_uri
     }
 }
 
-
-
-
-
-
-
 void Worker::arm_wake() {
     io_uring_sqe* sqe = core_.ring.sqe();
     io_uring_prep_read(sqe, opts_.wake_fd, &wake_value_, sizeof wake_value_, 0);
@@ -209,8 +202,6 @@ void Worker::start_drain() {
         if (c.state == ConnState::Idle && c.timer == Timer::KeepAlive) core_.set_timer(c, Timer::KeepAlive);
     }
 }
-
-
 
 void Worker::count_timeout(Timer t) {
     switch (t) {
@@ -259,8 +250,6 @@ Connection* Worker::allocate_slot() {
     ++core_.live;
     return &c;
 }
-
-
 
 void Worker::finish_close_if_done(Connection& c) {
     if (c.state != ConnState::Closing || c.inflight > 0) return;

@@ -24,8 +24,8 @@ std::string openssl_errors() {
 namespace {
 
 // RFC 7301: choose http/1.1 when offered; otherwise continue without ALPN.
-int select_alpn(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
-                unsigned inlen, void*) {
+int select_alpn(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in, unsigned inlen,
+                void*) {
     static constexpr unsigned char kOurs[] = "\x08http/1.1";
     unsigned char* selected = nullptr;
     if (SSL_select_next_proto(&selected, outlen, kOurs, sizeof kOurs - 1, in, inlen) != OPENSSL_NPN_NEGOTIATED)
@@ -58,8 +58,8 @@ SslCtxPtr make_context(const CertificateOptions& c, const ContextOptions& o) {
     SslCtxPtr ctx(SSL_CTX_new(TLS_server_method()));
     if (!ctx) fail("{}: SSL_CTX_new: {}", c.origin, openssl_errors());
     SSL_CTX_set_min_proto_version(ctx.get(), o.min_version);
-    SSL_CTX_set_options(ctx.get(), SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE |
-                                       SSL_OP_NO_COMPRESSION | (o.session_tickets ? 0 : SSL_OP_NO_TICKET) |
+    SSL_CTX_set_options(ctx.get(), SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_COMPRESSION |
+                                       (o.session_tickets ? 0 : SSL_OP_NO_TICKET) |
                                        (o.enable_ktls ? SSL_OP_ENABLE_KTLS : 0));
     // Idle connections keep no record buffers; tickets carry resumption state, so the
     // shared (locked) server-side session cache stays off.

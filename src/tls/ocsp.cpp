@@ -86,7 +86,7 @@ OcspStaple fetch_ocsp(SSL_CTX* ctx, int timeout_s) {
     CertId for_request(OCSP_CERTID_dup(id.get()));
     if (!id || !req || !for_request || !OCSP_request_add0_id(req.get(), for_request.get()))
         fail("OCSP request: {}", openssl_errors());
-    for_request.release();  // the request owns it now
+    [[maybe_unused]] OCSP_CERTID* owned_by_request = for_request.release();  // add0: the request frees it
     Response resp = ask(parse(url), req.get(), timeout_s);
     if (const int s = OCSP_response_status(resp.get()); s != OCSP_RESPONSE_STATUS_SUCCESSFUL)
         fail("OCSP responder {}: {}", url, OCSP_response_status_str(s));
@@ -102,7 +102,8 @@ OcspStaple fetch_ocsp(SSL_CTX* ctx, int timeout_s) {
     ASN1_GENERALIZEDTIME *revoked = nullptr, *this_update = nullptr, *next_update = nullptr;
     if (OCSP_resp_find_status(basic.get(), id.get(), &status, &reason, &revoked, &this_update, &next_update) != 1)
         fail("OCSP responder {}: the response is not about this certificate", url);
-    if (status != V_OCSP_CERTSTATUS_GOOD) fail("OCSP responder {}: certificate status {}", url, OCSP_cert_status_str(status));
+    if (status != V_OCSP_CERTSTATUS_GOOD)
+        fail("OCSP responder {}: certificate status {}", url, OCSP_cert_status_str(status));
     if (OCSP_check_validity(this_update, next_update, 300, -1) != 1)
         fail("OCSP responder {}: the response is not current", url);
     unsigned char* der = nullptr;

@@ -7,7 +7,9 @@ namespace uringd::tls::detail {
 template <auto Free>
 struct Deleter {
     template <typename T>
-    void operator()(T* p) const { Free(p); }
+    void operator()(T* p) const {
+        Free(p);
+    }
 };
 
 template <typename T, auto Free>

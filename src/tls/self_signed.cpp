@@ -73,9 +73,10 @@ PemPair make_self_signed(const std::vector<std::string>& names) {
     Ext ext(X509V3_EXT_conf_nid(nullptr, &v3, NID_subject_alt_name, san.c_str()));
     if (!ext || X509_add_ext(cert.get(), ext.get(), -1) != 1) openssl_fail("subjectAltName");
     if (X509_sign(cert.get(), key.get(), EVP_sha256()) == 0) openssl_fail("signing");
-    return {pem_of([&](BIO* b) { return PEM_write_bio_X509(b, cert.get()); }, "certificate PEM"),
-            pem_of([&](BIO* b) { return PEM_write_bio_PrivateKey(b, key.get(), nullptr, nullptr, 0, nullptr, nullptr); },
-                   "key PEM")};
+    return {
+        pem_of([&](BIO* b) { return PEM_write_bio_X509(b, cert.get()); }, "certificate PEM"),
+        pem_of([&](BIO* b) { return PEM_write_bio_PrivateKey(b, key.get(), nullptr, nullptr, 0, nullptr, nullptr); },
+               "key PEM")};
 }
 
 }  // namespace uringd::tls

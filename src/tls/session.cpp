@@ -16,8 +16,8 @@ using detail::SpanIo;
 
 // OpenSSL 3.0's internal BIO controls for kernel TLS (include/internal/bio.h): what
 // its own socket BIO answers, and so what any BIO must answer to be offered keys.
-constexpr int kCtrlSetKtls = 72;               // larg: is_tx, parg: ktls_crypto_info_t*
-constexpr int kCtrlSetKtlsTxCtrlMsg = 74;      // larg: record type of the next write
+constexpr int kCtrlSetKtls = 72;           // larg: is_tx, parg: ktls_crypto_info_t*
+constexpr int kCtrlSetKtlsTxCtrlMsg = 74;  // larg: record type of the next write
 constexpr int kCtrlClearKtlsTxCtrlMsg = 75;
 
 // The BIO reads from and writes into the spans of a Session's SpanIo. It asks OpenSSL

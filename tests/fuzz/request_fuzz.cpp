@@ -92,7 +92,8 @@ void check_ranges(const http::Request& req, uint64_t size) {
     const uint64_t total = http::multipart_length(set, "0123456789abcdef", "text/plain", size);
     check(total > sum, "multipart length");
     char part[256];
-    for (const auto& r : set.parts()) check(http::write_part_head(part, "0123456789abcdef", "text/plain", r, size) > 0, "part head");
+    for (const auto& r : set.parts())
+        check(http::write_part_head(part, "0123456789abcdef", "text/plain", r, size) > 0, "part head");
     char value[64];
     check(http::format_content_range(value, set.ranges[0], size) > 0, "content-range");
 }

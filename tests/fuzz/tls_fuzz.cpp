@@ -79,7 +79,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     for (int steps = 0; steps < 10'000; ++steps) {
         if (pending.empty() && fed == input.size()) break;
         const std::size_t n = std::min(slice, input.size() - fed);
-        pending.insert(pending.end(), input.begin() + static_cast<long>(fed), input.begin() + static_cast<long>(fed + n));
+        pending.insert(pending.end(), input.begin() + static_cast<long>(fed),
+                       input.begin() + static_cast<long>(fed + n));
         fed += n;
         session.set_input(pending);
         session.set_output(out);

@@ -54,7 +54,9 @@ public:
         connected_ = ::connect(fd_.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
     }
     bool connected() const { return connected_; }
-    void send(const std::string& s) { ASSERT_EQ(::send(fd_.get(), s.data(), s.size(), MSG_NOSIGNAL), ssize_t(s.size())); }
+    void send(const std::string& s) {
+        ASSERT_EQ(::send(fd_.get(), s.data(), s.size(), MSG_NOSIGNAL), ssize_t(s.size()));
+    }
     // Closes with a reset (SO_LINGER 0) instead of a FIN.
     void reset() {
         const linger hard{1, 0};
@@ -133,10 +135,13 @@ protected:
     // Starts one worker for a site over root_, with `site_extra` in its [[site]] and
     // `top_extra` before the tables.
     void start(const std::string& site_extra = "", const std::string& io_uring_extra = "") {
-        const std::string text = "[server]\nallow_root = true\nmime_types = \"/nonexistent\"\n"
-                                 "[io_uring]\n" + io_uring_extra +
-                                 "\n[[listen]]\naddress = \"127.0.0.1:1\"\n"
-                                 "[[site]]\nroot = \"" + root_ + "\"\n" + site_extra + "\n";
+        const std::string text =
+            "[server]\nallow_root = true\nmime_types = \"/nonexistent\"\n"
+            "[io_uring]\n" +
+            io_uring_extra +
+            "\n[[listen]]\naddress = \"127.0.0.1:1\"\n"
+            "[[site]]\nroot = \"" +
+            root_ + "\"\n" + site_extra + "\n";
         conf_ = config::load_text(text, "inproc.conf");
         ctx_ = std::make_unique<ServerContext>(ServerContext{conf_, {}, open_sites(conf_), nullptr, false});
         std::vector<UniqueFd> listeners;
@@ -148,18 +153,19 @@ protected:
         wake_ = UniqueFd(::eventfd(0, EFD_CLOEXEC));
         std::promise<std::string> ready;
         auto started = ready.get_future();
-        done_ = std::async(std::launch::async, [this, socks = std::move(listeners), ready = std::move(ready)]() mutable {
-            try {
-                Worker w(*ctx_, WorkerOptions{0, -1, -1, wake_.get()}, std::move(socks));
-                w.start();
-                ready.set_value({});
-                w.run();
-                return w.counters();
-            } catch (const std::exception& e) {
-                ready.set_value(e.what());
-                return WorkerCounters{};
-            }
-        });
+        done_ =
+            std::async(std::launch::async, [this, socks = std::move(listeners), ready = std::move(ready)]() mutable {
+                try {
+                    Worker w(*ctx_, WorkerOptions{0, -1, -1, wake_.get()}, std::move(socks));
+                    w.start();
+                    ready.set_value({});
+                    w.run();
+                    return w.counters();
+                } catch (const std::exception& e) {
+                    ready.set_value(e.what());
+                    return WorkerCounters{};
+                }
+            });
         ASSERT_EQ(started.get(), "");
     }
 
@@ -195,8 +201,7 @@ TEST_F(WorkerTest, PipelinedRequestsAreAnsweredInOrder) {
     Client c(port_);
     ASSERT_TRUE(c.connected());
     // One write: the worker must answer each in turn, however they were received.
-    c.send(get("/a.txt") + get("/missing") + "HEAD /b.txt HTTP/1.1\r\nHost: t\r\n\r\n" + get("/b.txt") +
-           get("/a.txt"));
+    c.send(get("/a.txt") + get("/missing") + "HEAD /b.txt HTTP/1.1\r\nHost: t\r\n\r\n" + get("/b.txt") + get("/a.txt"));
     Response r = c.read();
     EXPECT_EQ(r.status, 200);
     EXPECT_EQ(r.body, "A");
@@ -222,14 +227,14 @@ TEST_F(WorkerTest, ErrorPageThatIsMissingFallsBackToTheBuiltInOne) {
     Response r = c.read();
     EXPECT_EQ(r.status, 404);
     EXPECT_NE(r.body.find("404"), std::string::npos) << r.body;  // the built-in page
-    r = c.read();  // a directory without index: the site's own 403 page
+    r = c.read();                                                // a directory without index: the site's own 403 page
     EXPECT_EQ(r.status, 403);
     EXPECT_EQ(r.body, "<p>no</p>");
 }
 
 TEST_F(WorkerTest, SidecarThatCannotBeServedFallsBackToThePlainFile) {
     write("app.js", "plain();");
-    fsys::create_directory(fsys::path(root_) / "app.js.br");                     // a folder, not a file
+    fsys::create_directory(fsys::path(root_) / "app.js.br");                  // a folder, not a file
     ASSERT_EQ(::mkfifo((fsys::path(root_) / "app.js.gz").c_str(), 0644), 0);  // neither
     write("style.css", "body{}");
     write("style.css.gz", "GZ");

@@ -25,7 +25,8 @@ AccessRecord sample() {
 TEST(AccessLine, Combined) {
     std::string out;
     append_combined(out, sample());
-    EXPECT_EQ(out, "10.0.0.1 - - [10/Oct/2000:13:55:36 +0000] \"GET /a b\\x22c HTTP/1.1\" 200 2326 \"-\" \"ua\\x5C\"\n");
+    EXPECT_EQ(out,
+              "10.0.0.1 - - [10/Oct/2000:13:55:36 +0000] \"GET /a b\\x22c HTTP/1.1\" 200 2326 \"-\" \"ua\\x5C\"\n");
 }
 
 TEST(AccessLine, Json) {

@@ -44,7 +44,7 @@ TEST(EtagMatch, WeakAndStrongComparison) {
     EXPECT_TRUE(etag_matches(" \"x\" ,, \"abc\" ", "\"abc\"", false));
     EXPECT_TRUE(etag_matches("*", "\"abc\"", false));
     EXPECT_FALSE(etag_matches("\"abcd\"", "\"abc\"", true));
-    EXPECT_FALSE(etag_matches("abc", "\"abc\"", true));          // unquoted: malformed
+    EXPECT_FALSE(etag_matches("abc", "\"abc\"", true));            // unquoted: malformed
     EXPECT_FALSE(etag_matches("\"x\" \"abc\"", "\"abc\"", true));  // no comma
     EXPECT_FALSE(etag_matches("\"abc", "\"abc\"", true));
 }
@@ -68,9 +68,8 @@ TEST(Preconditions, IfModifiedSince) {
 
 TEST(Preconditions, IfNoneMatchOverridesIfModifiedSince) {
     // §13.2.2: If-Modified-Since is only looked at without If-None-Match.
-    EXPECT_EQ(evaluate_preconditions(with({{"If-None-Match", "\"old\""},
-                                           {"If-Modified-Since", "Sun, 06 Nov 1994 08:49:37 GMT"}}),
-                                     kV),
+    EXPECT_EQ(evaluate_preconditions(
+                  with({{"If-None-Match", "\"old\""}, {"If-Modified-Since", "Sun, 06 Nov 1994 08:49:37 GMT"}}), kV),
               Precondition::Proceed);
 }
 
@@ -90,9 +89,8 @@ TEST(Preconditions, IfUnmodifiedSince) {
 }
 
 TEST(Preconditions, IfMatchOverridesIfUnmodifiedSince) {
-    EXPECT_EQ(evaluate_preconditions(with({{"If-Match", "\"abc\""},
-                                           {"If-Unmodified-Since", "Sat, 05 Nov 1994 08:49:37 GMT"}}),
-                                     kV),
+    EXPECT_EQ(evaluate_preconditions(
+                  with({{"If-Match", "\"abc\""}, {"If-Unmodified-Since", "Sat, 05 Nov 1994 08:49:37 GMT"}}), kV),
               Precondition::Proceed);
 }
 

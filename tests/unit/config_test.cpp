@@ -65,7 +65,8 @@ TEST_F(ConfigTest, WrongTypeNamesTheKeyAndWhatWasGiven) {
               "test.conf:6: entries: expected an integer, got a number 1e+24");
     EXPECT_EQ(error_of(base() + "[io_uring]\nentries = 64.0\n"),
               "test.conf:6: entries: expected an integer, got a number 64");
-    EXPECT_EQ(error_of(base() + "[io_uring]\nsqpoll = true\n"), "test.conf:6: sqpoll: expected a string, got a boolean true");
+    EXPECT_EQ(error_of(base() + "[io_uring]\nsqpoll = true\n"),
+              "test.conf:6: sqpoll: expected a string, got a boolean true");
     EXPECT_EQ(error_of(base() + "[log]\nlevel = [\"info\"]\n"), "test.conf:6: level: expected a string, got an array");
     EXPECT_EQ(error_of(base() + "[server]\n\n\nincoming_cpu = \"yes\"\n"),
               "test.conf:8: incoming_cpu: expected true or false, got a string \"yes\"");
@@ -73,9 +74,10 @@ TEST_F(ConfigTest, WrongTypeNamesTheKeyAndWhatWasGiven) {
 }
 
 TEST_F(ConfigTest, DurationsAndSizesTakeUnits) {
-    const Config c = load_text(base() + "[limits]\nsend_timeout_ms = \"60s\"\nheader_timeout_ms = \"500ms\"\n"
-                               "keepalive_timeout_ms = \"2m\"\ndrain_timeout_ms = \"1h\"\nmax_body = \"1m\"\n"
-                               "header_buffer_size = \"32KiB\"\nmax_uri = 4096\n[cache]\nbody_budget = \"64M\"\n",
+    const Config c = load_text(base() +
+                                   "[limits]\nsend_timeout_ms = \"60s\"\nheader_timeout_ms = \"500ms\"\n"
+                                   "keepalive_timeout_ms = \"2m\"\ndrain_timeout_ms = \"1h\"\nmax_body = \"1m\"\n"
+                                   "header_buffer_size = \"32KiB\"\nmax_uri = 4096\n[cache]\nbody_budget = \"64M\"\n",
                                dir_ + "/test.conf");
     EXPECT_EQ(c.limits.send_timeout_ms, 60000u);
     EXPECT_EQ(c.limits.header_timeout_ms, 500u);
@@ -86,7 +88,8 @@ TEST_F(ConfigTest, DurationsAndSizesTakeUnits) {
     EXPECT_EQ(c.limits.max_uri, 4096u);
     EXPECT_EQ(c.cache.body_budget, 64u << 20);
     for (const char* bad : {"\"5x\"", "\"s\"", "\"-5s\"", "\"1.5s\"", "\" 5s\"", "true"})
-        EXPECT_NE(error_of(base() + "[limits]\nsend_timeout_ms = " + bad + "\n").find("test.conf:6: send_timeout_ms: expected"),
+        EXPECT_NE(error_of(base() + "[limits]\nsend_timeout_ms = " + bad + "\n")
+                      .find("test.conf:6: send_timeout_ms: expected"),
                   std::string::npos)
             << bad;
     EXPECT_EQ(error_of(base() + "[limits]\nsend_timeout_ms = \"2h\"\n"),
@@ -115,7 +118,8 @@ TEST_F(ConfigTest, RootThatIsAFile) {
 }
 
 TEST_F(ConfigTest, SiteWithoutRootAndNoListen) {
-    EXPECT_EQ(error_of("[[listen]]\naddress = \":80\"\n[[site]]\nindex = [\"a\"]\n"), "test.conf:3: [[site]] needs \"root\"");
+    EXPECT_EQ(error_of("[[listen]]\naddress = \":80\"\n[[site]]\nindex = [\"a\"]\n"),
+              "test.conf:3: [[site]] needs \"root\"");
     EXPECT_EQ(error_of("[[site]]\nroot = \"/tmp\"\n"), "test.conf:1: no [[listen]] block: nothing to serve on");
 }
 
@@ -127,7 +131,9 @@ TEST_F(ConfigTest, BadAddresses) {
 }
 
 TEST_F(ConfigTest, GoodAddresses) {
-    EXPECT_EQ(error_of("[[listen]]\naddress = \"[::1]:8080\"\n[[listen]]\naddress = \":8081\"\n[[site]]\nroot = \"/tmp\"\n"), "");
+    EXPECT_EQ(
+        error_of("[[listen]]\naddress = \"[::1]:8080\"\n[[listen]]\naddress = \":8081\"\n[[site]]\nroot = \"/tmp\"\n"),
+        "");
 }
 
 TEST_F(ConfigTest, DuplicateListen) {
@@ -135,9 +141,7 @@ TEST_F(ConfigTest, DuplicateListen) {
               "test.conf:5: address 127.0.0.1:8080 is listed twice");
 }
 
-TEST_F(ConfigTest, SyntaxErrorNamesLine) {
-    EXPECT_TRUE(error_of(base() + "[limits\n").starts_with("test.conf:5: "));
-}
+TEST_F(ConfigTest, SyntaxErrorNamesLine) { EXPECT_TRUE(error_of(base() + "[limits\n").starts_with("test.conf:5: ")); }
 
 TEST_F(ConfigTest, UnreadableFile) {
     try {
@@ -167,7 +171,8 @@ TEST_F(ConfigTest, SampleConfDocumentsEveryDirective) {
     const std::string sample = ss.str();
     for (const auto& d : directives()) {
         EXPECT_NE(sample.find(std::string(d.key) + " = "), std::string::npos) << d.section << "." << d.key;
-        EXPECT_NE(sample.find("# " + std::string(d.doc) + "\n"), std::string::npos) << "doc of " << d.section << "." << d.key;
+        EXPECT_NE(sample.find("# " + std::string(d.doc) + "\n"), std::string::npos)
+            << "doc of " << d.section << "." << d.key;
     }
     std::ofstream(dir_ + "/cert.pem") << "x";
     std::ofstream(dir_ + "/key.pem") << "x";
@@ -184,8 +189,9 @@ TEST(ConfigDocs, ReferenceListsEveryDirective) {
     ss << in.rdbuf();
     const std::string doc = ss.str();
     for (const auto& d : directives()) {
-        const std::string row = "| `" + std::string(d.key) + "` | " +
-                                (d.default_text == "(required)" ? "(required)" : "`" + std::string(d.default_text) + "`");
+        const std::string row =
+            "| `" + std::string(d.key) + "` | " +
+            (d.default_text == "(required)" ? "(required)" : "`" + std::string(d.default_text) + "`");
         EXPECT_NE(doc.find(row), std::string::npos) << "docs/configuration.md lacks the row " << row;
     }
 }
@@ -219,8 +225,9 @@ TEST_F(ConfigTest, SitesAfterTheFirstNeedServerNames) {
 }
 
 TEST_F(ConfigTest, SiteHeaders) {
-    const Config c = load_text(base() + "headers = { X-Frame-Options = \"DENY\" }\nhsts = \"max-age=60\"\n"
-                                        "cache_control = [{ match = \"*.css\", value = \"max-age=9\" }]\n",
+    const Config c = load_text(base() +
+                                   "headers = { X-Frame-Options = \"DENY\" }\nhsts = \"max-age=60\"\n"
+                                   "cache_control = [{ match = \"*.css\", value = \"max-age=9\" }]\n",
                                "test.conf");
     ASSERT_EQ(c.sites[0].headers.size(), 1u);
     EXPECT_EQ(c.sites[0].headers[0].name, "X-Frame-Options");
@@ -244,8 +251,8 @@ TEST_F(ConfigTest, HttpsRedirectNeedsATlsListener) {
 TEST_F(ConfigTest, ProxyProtocolNeedsTrustedNetworks) {
     const std::string site = "[[site]]\nroot = \"" + dir_ + "\"\n";
     const auto listen = [](const std::string& keys) { return "[[listen]]\naddress = \"127.0.0.1:8080\"\n" + keys; };
-    const Config c = load_text(listen("proxy_protocol = true\nproxy_from = [\"10.0.0.0/8\", \"::1\"]\n") + site,
-                               "test.conf");
+    const Config c =
+        load_text(listen("proxy_protocol = true\nproxy_from = [\"10.0.0.0/8\", \"::1\"]\n") + site, "test.conf");
     ASSERT_EQ(c.listen[0].proxy_from.size(), 2u);
     EXPECT_TRUE(c.listen[0].proxy_protocol);
     EXPECT_EQ(c.listen[0].proxy_from[0].prefix, 8u);
@@ -284,7 +291,7 @@ TEST_F(ConfigTest, IncludeAddsSitesAfterTheConfsOwnInOrder) {
     mkdir((dir_ + "/www-b").c_str(), 0755);
     std::ofstream(dir_ + "/sites.d/20-b.conf") << "[[site]]\nserver_names = [\"b.test\"]\nroot = \"../www-b\"\n";
     std::ofstream(dir_ + "/sites.d/10-a.conf") << "[[site]]\nserver_names = [\"a.test\"]\nroot = \"" << dir_ << "\"\n"
-                                              << "access_log = \"a.log\"\n";
+                                               << "access_log = \"a.log\"\n";
     std::ofstream(dir_ + "/sites.d/README") << "not a conf";
     const std::string main = dir_ + "/main.conf";
     std::ofstream(main) << "include = \"sites.d/*.conf\"\n" << base();
@@ -317,8 +324,9 @@ TEST_F(ConfigTest, IncludeErrorsNameTheIncludedFile) {
     const std::string x = dir_ + "/sites.d/x.conf";
     EXPECT_EQ(error_in("[[site]]\nserver_names = [\"x\"]\n\nroot = 5\n", "include = \"sites.d/*.conf\"\n"),
               x + ":4: root: expected a string, got an integer 5");
-    EXPECT_EQ(error_in("[[site]]\nserver_names = [\"x\"]\nroot = \"/nonexistent\"\n", "include = [\"sites.d/x.conf\"]\n"),
-              x + ":3: root \"/nonexistent\": No such file or directory");
+    EXPECT_EQ(
+        error_in("[[site]]\nserver_names = [\"x\"]\nroot = \"/nonexistent\"\n", "include = [\"sites.d/x.conf\"]\n"),
+        x + ":3: root \"/nonexistent\": No such file or directory");
     EXPECT_EQ(error_in("[[site]]\nroot = \"/tmp\"\n", "include = \"sites.d/*.conf\"\n"),
               x + ":1: [[site]] needs server_names (only the first, the default, may omit them)");
     EXPECT_EQ(error_in("[server]\nworkers = 2\n", "include = \"sites.d/*.conf\"\n"),
@@ -329,14 +337,16 @@ TEST_F(ConfigTest, IncludeErrorsNameTheIncludedFile) {
     EXPECT_EQ(error_in("", "include = \"nothing.d/*.conf\"\n"), "");  // a glob may match nothing
     EXPECT_EQ(error_in("", "include = \"/dev/zer[o]\"\n"), main + ":1: include \"/dev/zero\": not a regular file");
     EXPECT_EQ(error_in("", "include = \"/dev/null\"\n"), main + ":1: include \"/dev/null\": not a regular file");
-    EXPECT_EQ(error_in("", "include = 3\n"), main + ":1: include: expected a path or glob, or an array of them, got an integer 3");
+    EXPECT_EQ(error_in("", "include = 3\n"),
+              main + ":1: include: expected a path or glob, or an array of them, got an integer 3");
     // TOML puts a key after [[site]] into that site: say where include belongs.
     std::ofstream(main) << base() << "include = \"sites.d/*.conf\"\n";
     try {
         load_file(main);
         ADD_FAILURE() << "loaded";
     } catch (const ConfigError& e) {
-        EXPECT_EQ(std::string(e.what()), main + ":5: include must come before the first [section] (in TOML a key "
-                                                "belongs to the table above it)");
+        EXPECT_EQ(std::string(e.what()), main +
+                                             ":5: include must come before the first [section] (in TOML a key "
+                                             "belongs to the table above it)");
     }
 }

@@ -17,8 +17,8 @@ using State = RequestParser::State;
 namespace {
 
 struct Outcome {
-    int complete = 0;    // requests handed over
-    int error = 0;       // status code of the refusal, 0 when none
+    int complete = 0;  // requests handed over
+    int error = 0;     // status code of the refusal, 0 when none
     bool operator==(const Outcome&) const = default;
 };
 
@@ -76,9 +76,13 @@ std::vector<Case> cases() {
         {"trailers", kChunkedHead + "1\r\nx\r\n0\r\nX-T: 1\r\nY: 2\r\n\r\n" + kGet, {2, 0}},
         {"content-length body", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc" + kGet, {2, 0}},
         {"absolute form", "GET http://h/x HTTP/1.1\r\nHost: other\r\n\r\n", {1, 0}},
-        {"upgrade asked", "GET / HTTP/1.1\r\nHost: h\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
-                          "HTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n" + kGet, {2, 0}},
-        {"upgrade websocket", "GET / HTTP/1.1\r\nHost: h\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n" + kGet,
+        {"upgrade asked",
+         "GET / HTTP/1.1\r\nHost: h\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+         "HTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n" +
+             kGet,
+         {2, 0}},
+        {"upgrade websocket",
+         "GET / HTTP/1.1\r\nHost: h\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n" + kGet,
          {2, 0}},
         {"CONNECT", "CONNECT h:443 HTTP/1.1\r\nHost: h\r\n\r\n" + kGet, {2, 0}},
 
@@ -117,7 +121,10 @@ std::vector<Case> cases() {
         {"bad name char", "GET / HTTP/1.1\r\nHost: h\r\nF(o: x\r\n\r\n", {0, 400}},
         {"name with high byte", "GET / HTTP/1.1\r\nHost: h\r\nF\xc3\xa9: x\r\n\r\n", {0, 400}},
         {"NUL in value", std::string("GET / HTTP/1.1\r\nHost: h\r\nX: a\0b\r\n\r\n", 34), {0, 400}},
-        {"CTL in value", "GET / HTTP/1.1\r\nHost: h\r\nX: a\x01" "b\r\n\r\n", {0, 400}},
+        {"CTL in value",
+         "GET / HTTP/1.1\r\nHost: h\r\nX: a\x01"
+         "b\r\n\r\n",
+         {0, 400}},
         {"DEL in value", "GET / HTTP/1.1\r\nHost: h\r\nX: a\x7f\r\n\r\n", {0, 400}},
         {"ESC in value", "GET / HTTP/1.1\r\nHost: h\r\nX: \x1b[0m\r\n\r\n", {0, 400}},
 
@@ -132,22 +139,28 @@ std::vector<Case> cases() {
 
         // Message length (RFC 9112 §6).
         {"HTTP/1.0 with TE chunked", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + kGet, {0, 400}},
-        {"HTTP/1.0 with TE and CL", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n",
+        {"HTTP/1.0 with TE and CL",
+         "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n",
          {0, 400}},
         {"HTTP/1.0 TE identity", "GET / HTTP/1.0\r\nTransfer-Encoding: identity\r\n\r\n", {0, 400}},
-        {"CL and TE", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        {"CL and TE",
+         "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
          {0, 400}},
-        {"TE and CL", "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n",
+        {"TE and CL",
+         "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n",
          {0, 400}},
         {"CL twice, same", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx", {0, 400}},
         {"CL list", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1, 1\r\n\r\nx", {0, 400}},
         {"CL sign", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: +1\r\n\r\nx", {0, 400}},
         {"CL empty", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: \r\n\r\n" + kGet, {0, 400}},
         {"CL with spaces inside", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1 1\r\n\r\nx" + kGet, {0, 400}},
-        {"CL with 18 leading zeros", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 0000000000000000001\r\n\r\nx", {1, 0}},
+        {"CL with 18 leading zeros",
+         "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 0000000000000000001\r\n\r\nx",
+         {1, 0}},
         {"CONNECT with a body", "CONNECT h:443 HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\n\r\nx" + kGet, {2, 0}},
         {"CL hex", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 0x1\r\n\r\nx", {0, 400}},
-        {"TE chunked twice", "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+        {"TE chunked twice",
+         "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
          {0, 400}},
         {"TE not final", "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", {0, 400}},
         {"TE unknown then chunked", "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", {0, 501}},
@@ -158,8 +171,9 @@ std::vector<Case> cases() {
         {"chunk size overflow", kChunkedHead + "FFFFFFFFFFFFFFFFF1\r\nx\r\n0\r\n\r\n", {0, 400}},
         {"chunk size 17 digits", kChunkedHead + "00000000000000001\r\nx\r\n0\r\n\r\n", {0, 400}},
         {"chunk size over max_body", kChunkedHead + "FFFFFFFF\r\n", {0, 413}},
-        {"chunk data over max_body", kChunkedHead + "800\r\n" + std::string(0x800, 'x') + "\r\n800\r\n" +
-                                         std::string(0x800, 'x') + "\r\n1\r\nx\r\n0\r\n\r\n",
+        {"chunk data over max_body",
+         kChunkedHead + "800\r\n" + std::string(0x800, 'x') + "\r\n800\r\n" + std::string(0x800, 'x') +
+             "\r\n1\r\nx\r\n0\r\n\r\n",
          {0, 413}},
         {"chunk size missing", kChunkedHead + ";a\r\nx\r\n", {0, 400}},
         {"chunk size junk", kChunkedHead + "1x\r\nx\r\n0\r\n\r\n", {0, 400}},
@@ -174,8 +188,8 @@ std::vector<Case> cases() {
         {"chunk size, tab, junk", kChunkedHead + "1\tx\r\nx\r\n0\r\n\r\n" + kGet, {0, 400}},
         {"trailer obs-fold", kChunkedHead + "0\r\nX: a\r\n b\r\n\r\n", {0, 400}},
         {"trailer space before colon", kChunkedHead + "0\r\nX : a\r\n\r\n", {0, 400}},
-        {"trailers too large", kChunkedHead + "0\r\n" + std::string(1000, 'X') + ": " + std::string(9000, 'v') +
-                                   "\r\n\r\n",
+        {"trailers too large",
+         kChunkedHead + "0\r\n" + std::string(1000, 'X') + ": " + std::string(9000, 'v') + "\r\n\r\n",
          {0, 400}},
     };
 }

@@ -67,8 +67,10 @@ public:
     void SetUp() override {
         char tmpl[] = "/tmp/uringd-ktls-XXXXXX";
         g_dir = mkdtemp(tmpl);
-        const std::string cmd = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
-                                "-subj /CN=k.test -keyout " + g_dir + "/k.key -out " + g_dir + "/k.pem 2>/dev/null";
+        const std::string cmd =
+            "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
+            "-subj /CN=k.test -keyout " +
+            g_dir + "/k.key -out " + g_dir + "/k.pem 2>/dev/null";
         ASSERT_EQ(std::system(cmd.c_str()), 0);
     }
     void TearDown() override { std::system(("rm -rf " + g_dir).c_str()); }
@@ -78,8 +80,7 @@ const auto* const g_env = ::testing::AddGlobalTestEnvironment(new Env);  // gtes
 // The server's contexts, built before the pair that uses them; the key log gives the
 // TLS 1.3 traffic secret to compare the handed-over keys with.
 struct ServerContexts {
-    ServerContexts()
-        : set({{tls::CertificateOptions{g_dir + "/k.pem", g_dir + "/k.key", {}, "t:1"}}}) {
+    ServerContexts() : set({{tls::CertificateOptions{g_dir + "/k.pem", g_dir + "/k.key", {}, "t:1"}}}) {
         SSL_CTX_set_keylog_callback(set.default_context(), [](const SSL*, const char* line) {
             const std::string_view l(line);
             if (l.starts_with("SERVER_TRAFFIC_SECRET_0 ")) g_secret = std::string(l.substr(l.rfind(' ') + 1));
@@ -91,7 +92,9 @@ struct ServerContexts {
 // A client/server pair whose server offers its write keys to an emulated kernel.
 struct KtlsPair : ServerContexts, test::TlsPair {
     KtlsPair(int version, const char* cipher)
-        : test::TlsPair(set.default_context(), version, cipher), kernel(to_client), hooks(kernel.hooks()) {
+        : test::TlsPair(set.default_context(), version, cipher),
+          kernel(to_client),
+          hooks(kernel.hooks()) {
         server.enable_ktls(3, hooks);
     }
 
@@ -102,13 +105,16 @@ struct KtlsPair : ServerContexts, test::TlsPair {
 }  // namespace
 
 TEST(Rfc8448, HkdfExpandLabelMatchesTheTrace) {
-    const auto shs = unhex("b6 7b 7d 69 0c c1 6c 4e 75 e5 42 13 cb 2d 37 b4 e9 c9 12 bc de d9 10 5d 42 be fd 59 d3 91 ad 38");
+    const auto shs =
+        unhex("b6 7b 7d 69 0c c1 6c 4e 75 e5 42 13 cb 2d 37 b4 e9 c9 12 bc de d9 10 5d 42 be fd 59 d3 91 ad 38");
     EXPECT_EQ(expand_label(EVP_sha256(), shs, "key", 16), unhex("3f ce 51 60 09 c2 17 27 d0 f2 e4 e8 6e e4 03 bc"));
     EXPECT_EQ(expand_label(EVP_sha256(), shs, "iv", 12), unhex("5d 31 3e b2 67 12 76 ee 13 00 0b 30"));
-    const auto sap = unhex("a1 1a f9 f0 55 31 f8 56 ad 47 11 6b 45 a9 50 32 82 04 b4 f4 4b fb 6b 3a 4b 4f 1f 3f cb 63 16 43");
+    const auto sap =
+        unhex("a1 1a f9 f0 55 31 f8 56 ad 47 11 6b 45 a9 50 32 82 04 b4 f4 4b fb 6b 3a 4b 4f 1f 3f cb 63 16 43");
     EXPECT_EQ(expand_label(EVP_sha256(), sap, "key", 16), unhex("9f 02 28 3b 6c 9c 07 ef c2 6b b9 f2 ac 92 e3 56"));
     EXPECT_EQ(expand_label(EVP_sha256(), sap, "iv", 12), unhex("cf 78 2b 88 dd 83 54 9a ad f1 e9 84"));
-    const auto chs = unhex("b3 ed db 12 6e 06 7f 35 a7 80 b3 ab f4 5e 2d 8f 3b 1a 95 07 38 f5 2e 96 00 74 6a 0e 27 a5 5a 21");
+    const auto chs =
+        unhex("b3 ed db 12 6e 06 7f 35 a7 80 b3 ab f4 5e 2d 8f 3b 1a 95 07 38 f5 2e 96 00 74 6a 0e 27 a5 5a 21");
     EXPECT_EQ(expand_label(EVP_sha256(), chs, "key", 16), unhex("db fa a6 93 d1 76 2c 5b 66 6a f5 d9 50 25 8d 01"));
     EXPECT_EQ(expand_label(EVP_sha256(), chs, "iv", 12), unhex("5b d3 c7 1b 83 6e 0b 76 bb 73 26 5f"));
 }
@@ -161,23 +167,21 @@ TEST_P(KtlsHandOff, KernelSealedRecordsAreAcceptedByTheClient) {
 
 INSTANTIATE_TEST_SUITE_P(
     AllCiphers, KtlsHandOff,
-    ::testing::Values(std::tuple{TLS1_3_VERSION, "TLS_AES_128_GCM_SHA256", uint16_t{TLS_CIPHER_AES_GCM_128}},
-                      std::tuple{TLS1_3_VERSION, "TLS_AES_256_GCM_SHA384", uint16_t{TLS_CIPHER_AES_GCM_256}},
-                      std::tuple{TLS1_3_VERSION, "TLS_CHACHA20_POLY1305_SHA256",
-                                 uint16_t{TLS_CIPHER_CHACHA20_POLY1305}},
-                      std::tuple{TLS1_2_VERSION, "ECDHE-ECDSA-AES128-GCM-SHA256", uint16_t{TLS_CIPHER_AES_GCM_128}},
-                      std::tuple{TLS1_2_VERSION, "ECDHE-ECDSA-AES256-GCM-SHA384", uint16_t{TLS_CIPHER_AES_GCM_256}},
-                      std::tuple{TLS1_2_VERSION, "ECDHE-ECDSA-CHACHA20-POLY1305",
-                                 uint16_t{TLS_CIPHER_CHACHA20_POLY1305}}));
+    ::testing::Values(
+        std::tuple{TLS1_3_VERSION, "TLS_AES_128_GCM_SHA256", uint16_t{TLS_CIPHER_AES_GCM_128}},
+        std::tuple{TLS1_3_VERSION, "TLS_AES_256_GCM_SHA384", uint16_t{TLS_CIPHER_AES_GCM_256}},
+        std::tuple{TLS1_3_VERSION, "TLS_CHACHA20_POLY1305_SHA256", uint16_t{TLS_CIPHER_CHACHA20_POLY1305}},
+        std::tuple{TLS1_2_VERSION, "ECDHE-ECDSA-AES128-GCM-SHA256", uint16_t{TLS_CIPHER_AES_GCM_128}},
+        std::tuple{TLS1_2_VERSION, "ECDHE-ECDSA-AES256-GCM-SHA384", uint16_t{TLS_CIPHER_AES_GCM_256}},
+        std::tuple{TLS1_2_VERSION, "ECDHE-ECDSA-CHACHA20-POLY1305", uint16_t{TLS_CIPHER_CHACHA20_POLY1305}}));
 
 TEST(Ktls, RefusedInstallKeepsUserSpaceRecords) {
     KtlsPair p(TLS1_3_VERSION, "TLS_AES_128_GCM_SHA256");
-    static const tls::KtlsHooks refusing{
-        [](int, const char* d, std::size_t n, int, void* u) -> long {
-            BIO_write(static_cast<BIO*>(u), d, static_cast<int>(n));
-            return static_cast<long>(n);
-        },
-        [](int, const void*, std::size_t, void*) { return -ENOENT; }, nullptr};
+    static const tls::KtlsHooks refusing{[](int, const char* d, std::size_t n, int, void* u) -> long {
+                                             BIO_write(static_cast<BIO*>(u), d, static_cast<int>(n));
+                                             return static_cast<long>(n);
+                                         },
+                                         [](int, const void*, std::size_t, void*) { return -ENOENT; }, nullptr};
     tls::KtlsHooks hooks = refusing;
     hooks.user = p.to_client;
     p.server.enable_ktls(3, hooks);

@@ -107,8 +107,7 @@ TEST(Parser, ConflictingContentLengthsIs400) {
 
 TEST(Parser, UnknownTransferCodingBeforeChunkedIs501) {
     RequestParser p;
-    EXPECT_EQ(parse(p, "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n").state,
-              State::Error);
+    EXPECT_EQ(parse(p, "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n").state, State::Error);
     EXPECT_EQ(p.error_status(), Status::NotImplemented);
 }
 
@@ -145,7 +144,8 @@ TEST(Parser, TooManyHeadersIs431) {
 
 TEST(Parser, SmallBodyIsDiscardedAndNextRequestFollows) {
     RequestParser p;
-    const std::string s = "GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhelloGET /n HTTP/1.1\r\nHost: h\r\n\r\n";
+    const std::string s =
+        "GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhelloGET /n HTTP/1.1\r\nHost: h\r\n\r\n";
     const auto r = p.feed(s);
     ASSERT_EQ(r.state, State::Complete);
     EXPECT_TRUE(p.request().has_body);

@@ -58,9 +58,7 @@ TEST(Path, TraversalRejected) {
     EXPECT_EQ(error_of("/a%2f..%2f..%2fetc"), TargetError::Escapes);
 }
 
-TEST(Path, BackslashIsAnOrdinaryByte) {
-    EXPECT_EQ(resolved("/..\\..\\etc\\passwd"), "..\\..\\etc\\passwd");
-}
+TEST(Path, BackslashIsAnOrdinaryByte) { EXPECT_EQ(resolved("/..\\..\\etc\\passwd"), "..\\..\\etc\\passwd"); }
 
 TEST(Path, BadEncodingAndNul) {
     EXPECT_EQ(error_of("/a%zz"), TargetError::BadEncoding);

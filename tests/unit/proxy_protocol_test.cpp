@@ -46,7 +46,8 @@ std::string tlv(unsigned char type, const std::string& value) {
     return s + value;
 }
 
-const std::string kInet4Block("\xc0\x00\x02\x07\x0a\x00\x00\x01\x30\x39\x01\xbb", 12);  // 192.0.2.7:12345 → 10.0.0.1:443
+const std::string kInet4Block("\xc0\x00\x02\x07\x0a\x00\x00\x01\x30\x39\x01\xbb",
+                              12);  // 192.0.2.7:12345 → 10.0.0.1:443
 
 }  // namespace
 
@@ -75,20 +76,18 @@ TEST(ProxyV1, UnknownKeepsThePeer) {
 }
 
 TEST(ProxyV1, Malformed) {
-    for (const char* s : {"PROXY TCP4 192.0.2.7 10.0.0.1 12345 443\n",       // bare LF
-                          "PROXY TCP4 192.0.2.7 10.0.0.1 12345 443\rX",      // CR without LF
-                          "PROXY TCP4 192.0.2.7  10.0.0.1 12345 443\r\n",    // two spaces
-                          "PROXY TCP4 192.0.2.7 10.0.0.1 12345\r\n",         // a field missing
-                          "PROXY TCP4 192.0.2.7 10.0.0.1 12345 443 1\r\n",   // one too many
-                          "PROXY TCP4 2001:db8::7 10.0.0.1 1 443\r\n",       // v6 address as TCP4
-                          "PROXY TCP6 192.0.2.7 2001:db8::1 1 443\r\n",      // v4 address as TCP6
-                          "PROXY TCP4 192.0.2.7 10.0.0.1 65536 443\r\n",     // port out of range
-                          "PROXY TCP4 192.0.2.7 10.0.0.1 0123 443\r\n",      // leading zero
-                          "PROXY TCP4 192.0.2.7 10.0.0.1 -1 443\r\n",
-                          "PROXY TCP4 192.0.2.256 10.0.0.1 1 443\r\n",
-                          "PROXY UDP4 192.0.2.7 10.0.0.1 1 443\r\n",
-                          "PROXY tcp4 192.0.2.7 10.0.0.1 1 443\r\n",
-                          "proxy TCP4 192.0.2.7 10.0.0.1 1 443\r\n",         // not a header at all
+    for (const char* s : {"PROXY TCP4 192.0.2.7 10.0.0.1 12345 443\n",      // bare LF
+                          "PROXY TCP4 192.0.2.7 10.0.0.1 12345 443\rX",     // CR without LF
+                          "PROXY TCP4 192.0.2.7  10.0.0.1 12345 443\r\n",   // two spaces
+                          "PROXY TCP4 192.0.2.7 10.0.0.1 12345\r\n",        // a field missing
+                          "PROXY TCP4 192.0.2.7 10.0.0.1 12345 443 1\r\n",  // one too many
+                          "PROXY TCP4 2001:db8::7 10.0.0.1 1 443\r\n",      // v6 address as TCP4
+                          "PROXY TCP6 192.0.2.7 2001:db8::1 1 443\r\n",     // v4 address as TCP6
+                          "PROXY TCP4 192.0.2.7 10.0.0.1 65536 443\r\n",    // port out of range
+                          "PROXY TCP4 192.0.2.7 10.0.0.1 0123 443\r\n",     // leading zero
+                          "PROXY TCP4 192.0.2.7 10.0.0.1 -1 443\r\n", "PROXY TCP4 192.0.2.256 10.0.0.1 1 443\r\n",
+                          "PROXY UDP4 192.0.2.7 10.0.0.1 1 443\r\n", "PROXY tcp4 192.0.2.7 10.0.0.1 1 443\r\n",
+                          "proxy TCP4 192.0.2.7 10.0.0.1 1 443\r\n",  // not a header at all
                           "GET / HTTP/1.1\r\n", "\x16\x03\x01\x02\x00"}) {
         SCOPED_TRACE(s);
         const auto p = parse_growing(s, Result::Invalid);
@@ -104,9 +103,9 @@ TEST(ProxyV1, LongerThan107BytesIsRefused) {
 }
 
 TEST(ProxyV2, Inet4WithTlvs) {
-    const std::string h = v2(0x21, 0x11, kInet4Block + tlv(0x01, "h2") + tlv(0x02, "example.com") +
-                                             tlv(0x05, "abc-123") + tlv(0x04, std::string(5, '\0')) +
-                                             tlv(0x20, std::string("\x01\0\0\0\0", 5)));
+    const std::string h = v2(0x21, 0x11,
+                             kInet4Block + tlv(0x01, "h2") + tlv(0x02, "example.com") + tlv(0x05, "abc-123") +
+                                 tlv(0x04, std::string(5, '\0')) + tlv(0x20, std::string("\x01\0\0\0\0", 5)));
     const auto p = parse_growing(h, Result::Done);
     EXPECT_EQ(p.length, h.size());
     ASSERT_TRUE(p.info.has_client);
@@ -137,15 +136,15 @@ TEST(ProxyV2, LocalUnspecAndUnixKeepThePeer) {
 }
 
 TEST(ProxyV2, Malformed) {
-    for (const auto& h : {v2(0x11, 0x11, kInet4Block),                          // version 1
-                          v2(0x22, 0x11, kInet4Block),                          // command 2
-                          v2(0x21, 0x41, kInet4Block),                          // family 4
-                          v2(0x21, 0x13, kInet4Block),                          // transport 3
-                          v2(0x21, 0x12, kInet4Block),                          // DGRAM
-                          v2(0x21, 0x11, kInet4Block.substr(0, 11)),            // short address block
-                          v2(0x21, 0x21, kInet4Block),                          // v6 needs 36 bytes
-                          v2(0x21, 0x11, kInet4Block + tlv(0x01, "h2").substr(0, 4)),  // TLV cut
-                          v2(0x21, 0x11, kInet4Block + "\x01\x00"),              // TLV head cut
+    for (const auto& h : {v2(0x11, 0x11, kInet4Block),                                        // version 1
+                          v2(0x22, 0x11, kInet4Block),                                        // command 2
+                          v2(0x21, 0x41, kInet4Block),                                        // family 4
+                          v2(0x21, 0x13, kInet4Block),                                        // transport 3
+                          v2(0x21, 0x12, kInet4Block),                                        // DGRAM
+                          v2(0x21, 0x11, kInet4Block.substr(0, 11)),                          // short address block
+                          v2(0x21, 0x21, kInet4Block),                                        // v6 needs 36 bytes
+                          v2(0x21, 0x11, kInet4Block + tlv(0x01, "h2").substr(0, 4)),         // TLV cut
+                          v2(0x21, 0x11, kInet4Block + "\x01\x00"),                           // TLV head cut
                           v2(0x21, 0x11, kInet4Block + tlv(0x05, std::string(129, 'u')))}) {  // unique id > 128
         SCOPED_TRACE(testing::PrintToString(h));
         parse_growing(h, Result::Invalid);

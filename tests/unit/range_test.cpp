@@ -23,7 +23,7 @@ TEST(Range, SingleForms) {
     EXPECT_EQ(parts(parse_range("bytes=0-99", 1000, 16)), "0-99;");
     EXPECT_EQ(parts(parse_range("bytes=900-", 1000, 16)), "900-999;");
     EXPECT_EQ(parts(parse_range("bytes=-100", 1000, 16)), "900-999;");
-    EXPECT_EQ(parts(parse_range("bytes=-5000", 1000, 16)), "0-999;");      // suffix longer than the file
+    EXPECT_EQ(parts(parse_range("bytes=-5000", 1000, 16)), "0-999;");       // suffix longer than the file
     EXPECT_EQ(parts(parse_range("bytes=990-5000", 1000, 16)), "990-999;");  // clamped past the end
     EXPECT_EQ(parts(parse_range("BYTES = 5-5", 1000, 16)), "");             // no space allowed before '='
     EXPECT_EQ(parts(parse_range("Bytes=5-5", 1000, 16)), "5-5;");
@@ -48,8 +48,8 @@ TEST(Range, Unsatisfiable) {
 
 TEST(Range, SeveralAreSortedAndCoalesced) {
     EXPECT_EQ(parts(parse_range("bytes=500-599, 0-99", 1000, 16)), "0-99;500-599;");
-    EXPECT_EQ(parts(parse_range("bytes=0-99, 50-150", 1000, 16)), "0-150;");     // overlap
-    EXPECT_EQ(parts(parse_range("bytes=0-99, 150-199", 1000, 16)), "0-199;");    // gap < 80
+    EXPECT_EQ(parts(parse_range("bytes=0-99, 50-150", 1000, 16)), "0-150;");   // overlap
+    EXPECT_EQ(parts(parse_range("bytes=0-99, 150-199", 1000, 16)), "0-199;");  // gap < 80
     EXPECT_EQ(parts(parse_range("bytes=0-99, 181-199", 1000, 16)), "0-99;181-199;");
     EXPECT_EQ(parts(parse_range("bytes=0-0,0-0,0-0,0-0", 1000, 16)), "0-0;");  // no byte sent twice
     EXPECT_EQ(parts(parse_range("bytes=-10, 0-9", 1000, 16)), "0-9;990-999;");

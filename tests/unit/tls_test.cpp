@@ -23,8 +23,7 @@ std::string g_dir;
 
 void make_cert(const std::string& name, const char* alg) {
     const std::string cmd = "openssl req -x509 -newkey " + std::string(alg) + " -nodes -days 2 -subj /CN=" + name +
-                            " -keyout " + g_dir + "/" + name + ".key -out " + g_dir + "/" + name +
-                            ".pem 2>/dev/null";
+                            " -keyout " + g_dir + "/" + name + ".key -out " + g_dir + "/" + name + ".pem 2>/dev/null";
     ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
 }
 
@@ -86,14 +85,13 @@ TEST_P(TlsCiphers, HandshakeAndDataBothWays) {
     EXPECT_EQ(SSL_get_error(p.client, 0), SSL_ERROR_ZERO_RETURN);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    AllOffered, TlsCiphers,
-    ::testing::Values(std::pair{TLS1_3_VERSION, "TLS_AES_128_GCM_SHA256"},
-                      std::pair{TLS1_3_VERSION, "TLS_AES_256_GCM_SHA384"},
-                      std::pair{TLS1_3_VERSION, "TLS_CHACHA20_POLY1305_SHA256"},
-                      std::pair{TLS1_2_VERSION, "ECDHE-ECDSA-AES128-GCM-SHA256"},
-                      std::pair{TLS1_2_VERSION, "ECDHE-ECDSA-AES256-GCM-SHA384"},
-                      std::pair{TLS1_2_VERSION, "ECDHE-ECDSA-CHACHA20-POLY1305"}));
+INSTANTIATE_TEST_SUITE_P(AllOffered, TlsCiphers,
+                         ::testing::Values(std::pair{TLS1_3_VERSION, "TLS_AES_128_GCM_SHA256"},
+                                           std::pair{TLS1_3_VERSION, "TLS_AES_256_GCM_SHA384"},
+                                           std::pair{TLS1_3_VERSION, "TLS_CHACHA20_POLY1305_SHA256"},
+                                           std::pair{TLS1_2_VERSION, "ECDHE-ECDSA-AES128-GCM-SHA256"},
+                                           std::pair{TLS1_2_VERSION, "ECDHE-ECDSA-AES256-GCM-SHA384"},
+                                           std::pair{TLS1_2_VERSION, "ECDHE-ECDSA-CHACHA20-POLY1305"}));
 
 TEST(Tls, NonAeadCipherIsRefused) {
     ContextSet set({{cert("default.test")}});
@@ -116,8 +114,9 @@ TEST(Tls, SniSelectsCertificate) {
         X509_free(c);
         return std::string(buf);
     };
-    for (auto [sni, expected] : {std::pair{"www.other.test", "/CN=other.test"}, std::pair{"OTHER.test", "/CN=other.test"},
-                                 std::pair{"unknown.test", "/CN=default.test"}}) {
+    for (auto [sni, expected] :
+         {std::pair{"www.other.test", "/CN=other.test"}, std::pair{"OTHER.test", "/CN=other.test"},
+          std::pair{"unknown.test", "/CN=default.test"}}) {
         Pair p(set.default_context(), TLS1_3_VERSION, "TLS_AES_128_GCM_SHA256", sni);
         ASSERT_TRUE(p.handshake()) << sni;
         EXPECT_EQ(subject(p.client), expected) << sni;

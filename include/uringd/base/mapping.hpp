@@ -15,8 +15,7 @@ public:
     // The first `bytes` of the file, read-only, shared with the page cache. Throws
     // uringd::Error when mmap fails.
     static Mapping of_file(int fd, std::size_t bytes);
-    Mapping(Mapping&& o) noexcept
-        : data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)) {}
+    Mapping(Mapping&& o) noexcept : data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)) {}
     Mapping& operator=(Mapping&& o) noexcept {
         std::swap(data_, o.data_);
         std::swap(size_, o.size_);

@@ -45,8 +45,8 @@ struct RingConfig {
     uint32_t send_zc_threshold = 0;  // 0: never SEND_ZC (see docs/io_uring.md)
     uint32_t pipe_size = 256 * 1024;
     LargeBody large_body = LargeBody::Mmap;  // how plain-TCP bodies past a registered buffer leave
-    uint32_t iowq_max_bounded = 0;    // 0: kernel default
-    uint32_t iowq_max_unbounded = 0;  // 0: kernel default
+    uint32_t iowq_max_bounded = 0;           // 0: kernel default
+    uint32_t iowq_max_unbounded = 0;         // 0: kernel default
 };
 
 struct LimitsConfig {
@@ -87,7 +87,7 @@ struct CertificateConfig {
 };
 
 struct CacheConfig {
-    uint32_t max_entries = 1024;    // per worker
+    uint32_t max_entries = 1024;  // per worker
     uint32_t valid_ms = 1000;
     uint32_t small_file_max = 16384;
     uint32_t body_budget = 16u << 20;  // per worker
@@ -108,8 +108,8 @@ struct ListenConfig {
     std::string address_text;
     SocketAddress address;
     bool tls = false;
-    bool https_redirect = false;  // answer everything with a redirect to https
-    bool proxy_protocol = false;   // a PROXY v1/v2 header precedes each connection's bytes
+    bool https_redirect = false;      // answer everything with a redirect to https
+    bool proxy_protocol = false;      // a PROXY v1/v2 header precedes each connection's bytes
     std::vector<Network> proxy_from;  // the balancers allowed to send it
     int line = 0;
 };
@@ -140,7 +140,7 @@ struct SiteConfig {
     bool listing = false;
     std::string access_log;        // path; empty: none
     bool access_log_json = false;  // else combined
-    std::string hsts;  // Strict-Transport-Security value on TLS; empty: none
+    std::string hsts;              // Strict-Transport-Security value on TLS; empty: none
     std::vector<HeaderField> headers;
     std::vector<CacheControlRule> cache_control;
     std::vector<ErrorPage> error_pages;
@@ -150,7 +150,7 @@ struct SiteConfig {
 };
 
 struct Config {
-    std::string source;  // the conf file's path
+    std::string source;                 // the conf file's path
     std::vector<std::string> included;  // files `include` named, in the order read
     ServerConfig server;
     RingConfig io_uring;

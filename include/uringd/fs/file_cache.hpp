@@ -24,26 +24,26 @@ namespace uringd::fs {
 struct CacheLimits {
     uint32_t max_entries = 1024;
     int64_t valid_ms = 1000;
-    uint32_t small_file_max = 16384;      // bodies up to this size are kept in memory
-    uint64_t body_budget = 16u << 20;     // bytes of kept bodies
+    uint32_t small_file_max = 16384;   // bodies up to this size are kept in memory
+    uint64_t body_budget = 16u << 20;  // bytes of kept bodies
 };
 
 struct CachedFile {
     std::string key;
-    UniqueFd fd;   // invalid for negative entries
-    int error = 0; // errno of a failed open
-    struct statx st{};
+    UniqueFd fd;    // invalid for negative entries
+    int error = 0;  // errno of a failed open
+    struct statx st {};
     FileKind kind = FileKind::Other;
     std::string etag;
     std::string last_modified;
     std::string_view content_type;  // set by the server; points into its immutable MIME table
-    std::vector<char> body;  // the whole file once loaded (small files only)
-    Mapping mapped;          // the file mapped read-only, made on first use (large_body = "mmap")
-    bool map_failed = false; // mmap refused once (address space, map count): not tried again
+    std::vector<char> body;         // the whole file once loaded (small files only)
+    Mapping mapped;                 // the file mapped read-only, made on first use (large_body = "mmap")
+    bool map_failed = false;        // mmap refused once (address space, map count): not tried again
     bool body_loaded = false;
     int64_t validated_ms = 0;
-    uint32_t refs = 0;       // connections using fd right now
-    bool retired = false;    // replaced or evicted; freed when refs reaches 0
+    uint32_t refs = 0;           // connections using fd right now
+    bool retired = false;        // replaced or evicted; freed when refs reaches 0
     CachedFile* prev = nullptr;  // LRU, most recent at the head
     CachedFile* next = nullptr;
 };

@@ -14,7 +14,7 @@ struct AccessRecord {
     std::string_view method, target, host, referer, user_agent;
     uint8_t version_minor = 1;
     int status = 0;
-    uint64_t bytes = 0;  // body bytes sent
+    uint64_t bytes = 0;       // body bytes sent
     int64_t duration_us = 0;  // from the request's last byte to the response's
     // Over TLS (empty otherwise): "TLSv1.3", the cipher suite, the ALPN protocol.
     std::string_view tls_version, tls_cipher, alpn;

@@ -12,8 +12,8 @@ namespace uringd::http {
 enum class Coding : uint8_t { Br, Zstd, Gzip };
 inline constexpr std::size_t kCodings = 3;
 
-std::string_view coding_name(Coding c);       // "br", "zstd", "gzip" (Content-Encoding)
-std::string_view sidecar_suffix(Coding c);    // ".br", ".zst", ".gz"
+std::string_view coding_name(Coding c);     // "br", "zstd", "gzip" (Content-Encoding)
+std::string_view sidecar_suffix(Coding c);  // ".br", ".zst", ".gz"
 
 struct Negotiation {
     // Codings to try, best first: acceptable (q > 0), not less wanted than identity;

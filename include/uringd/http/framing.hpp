@@ -65,17 +65,30 @@ public:
     uint64_t data_bytes() const { return data_total_; }
 
 private:
-    enum class S : uint8_t { Size, ExtBws, Ext, ExtQuoted, ExtEscape, SizeLf, Data, DataCr, DataLf, Trailers, Done, Bad };
+    enum class S : uint8_t {
+        Size,
+        ExtBws,
+        Ext,
+        ExtQuoted,
+        ExtEscape,
+        SizeLf,
+        Data,
+        DataCr,
+        DataLf,
+        Trailers,
+        Done,
+        Bad
+    };
     FramingStep::Verdict on_byte(char c);
     FramingStep::Verdict line_end();
     FramingStep::Verdict bad(const char* why, Error e = Error::Malformed);
 
     Limits limits_;
     S s_ = S::Size;
-    uint64_t size_ = 0;          // of the chunk being read
-    uint64_t left_ = 0;          // data bytes of it still to come
+    uint64_t size_ = 0;  // of the chunk being read
+    uint64_t left_ = 0;  // data bytes of it still to come
     uint64_t data_total_ = 0;
-    uint32_t line_ = 0;          // bytes of the current chunk-size line
+    uint32_t line_ = 0;  // bytes of the current chunk-size line
     uint32_t trailer_bytes_ = 0;
     uint8_t digits_ = 0;
     HeadScanner trailers_{HeadScanner::Start::Fields};

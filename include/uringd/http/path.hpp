@@ -18,7 +18,7 @@ struct ResolvedTarget {
     // Normalised path relative to the root: no leading '/', no "."/".." segments,
     // no empty segments; "" is the root itself.
     std::string path;
-    std::string_view query;     // without the '?', empty when absent
+    std::string_view query;       // without the '?', empty when absent
     bool trailing_slash = false;  // the decoded path ended with '/'
 };
 

@@ -41,11 +41,10 @@ std::size_t format_unsatisfied_range(std::span<char> out, uint64_t size);
 
 // multipart/byteranges framing: before each part "\r\n--B\r\nContent-Type: T\r\n
 // Content-Range: bytes a-b/size\r\n\r\n", after the last "\r\n--B--\r\n".
-std::size_t write_part_head(std::span<char> out, std::string_view boundary, std::string_view content_type,
-                            ByteRange r, uint64_t size);
+std::size_t write_part_head(std::span<char> out, std::string_view boundary, std::string_view content_type, ByteRange r,
+                            uint64_t size);
 std::size_t write_multipart_end(std::span<char> out, std::string_view boundary);
 // The whole body's length (for Content-Length).
-uint64_t multipart_length(const RangeSet& set, std::string_view boundary, std::string_view content_type,
-                          uint64_t size);
+uint64_t multipart_length(const RangeSet& set, std::string_view boundary, std::string_view content_type, uint64_t size);
 
 }  // namespace uringd::http

@@ -11,22 +11,22 @@ namespace uringd::http {
 
 struct ResponseHead {
     Status status = Status::Ok;
-    std::string_view date;            // Date value (DateCache)
+    std::string_view date;  // Date value (DateCache)
     std::string_view server = "uringd";
-    std::string_view content_type;    // omitted when empty
+    std::string_view content_type;  // omitted when empty
     uint64_t content_length = 0;
-    std::string_view last_modified;   // omitted when empty
-    std::string_view etag;            // omitted when empty (already quoted)
-    std::string_view location;        // omitted when empty
-    std::string_view allow;           // omitted when empty
-    std::string_view content_range;   // omitted when empty
-    bool accept_ranges = false;       // "Accept-Ranges: bytes"
-    std::string_view cache_control;   // omitted when empty
+    std::string_view last_modified;     // omitted when empty
+    std::string_view etag;              // omitted when empty (already quoted)
+    std::string_view location;          // omitted when empty
+    std::string_view allow;             // omitted when empty
+    std::string_view content_range;     // omitted when empty
+    bool accept_ranges = false;         // "Accept-Ranges: bytes"
+    std::string_view cache_control;     // omitted when empty
     std::string_view content_encoding;  // omitted when empty
-    std::string_view vary;            // omitted when empty
-    std::string_view extra;           // whole header lines ("Name: value\r\n"…), written as they are
-    bool keep_alive = true;           // false adds "Connection: close"
-    bool http10_keep_alive = false;   // HTTP/1.0 client asked for keep-alive
+    std::string_view vary;              // omitted when empty
+    std::string_view extra;             // whole header lines ("Name: value\r\n"…), written as they are
+    bool keep_alive = true;             // false adds "Connection: close"
+    bool http10_keep_alive = false;     // HTTP/1.0 client asked for keep-alive
 };
 
 // Writes status line + headers + blank line. Returns the bytes written, or 0 when

@@ -45,7 +45,10 @@ class RecvLease {
 public:
     RecvLease() = default;
     RecvLease(ProvidedBuffers* pool, uint16_t bid, uint32_t off, uint32_t len)
-        : pool_(pool), bid_(bid), off_(off), len_(len) {}
+        : pool_(pool),
+          bid_(bid),
+          off_(off),
+          len_(len) {}
     RecvLease(RecvLease&& o) noexcept { *this = std::move(o); }
     RecvLease& operator=(RecvLease&& o) noexcept;
     RecvLease(const RecvLease&) = delete;
@@ -109,9 +112,7 @@ public:
     uint32_t buffer_size() const { return size_; }
     uint32_t count() const { return static_cast<uint32_t>(leased_.size()); }
     std::size_t available() const { return free_.size(); }
-    std::span<char> span(uint16_t index) const {
-        return {memory_.data() + std::size_t{index} * size_, size_};
-    }
+    std::span<char> span(uint16_t index) const { return {memory_.data() + std::size_t{index} * size_, size_}; }
 
 private:
     friend class BufferLease;

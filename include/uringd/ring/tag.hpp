@@ -11,7 +11,7 @@ enum class Op : uint8_t {
     Accept = 1,  // slot = listener index
     Recv,
     Send,
-    SendZc,      // result CQE, then a notification CQE (IORING_CQE_F_NOTIF)
+    SendZc,  // result CQE, then a notification CQE (IORING_CQE_F_NOTIF)
     ReadFixed,
     Open,
     Statx,
@@ -33,8 +33,8 @@ struct Tag {
 };
 
 constexpr uint64_t encode(Tag t) {
-    return uint64_t{t.slot & (kMaxSlots - 1)} | uint64_t{t.gen} << 24 |
-           uint64_t{static_cast<uint8_t>(t.op)} << 40 | uint64_t{t.aux} << 48;
+    return uint64_t{t.slot & (kMaxSlots - 1)} | uint64_t{t.gen} << 24 | uint64_t{static_cast<uint8_t>(t.op)} << 40 |
+           uint64_t{t.aux} << 48;
 }
 
 constexpr Tag decode(uint64_t v) {

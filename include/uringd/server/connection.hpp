@@ -62,13 +62,13 @@ struct Exchange {
 
     // What answers it: target, index files, sidecars, error pages (resolver.hpp).
     Resolver resolver;
-    UniqueFd file;          // a file being opened (until it enters the cache)
-    struct statx st{};      // STATX target
-    fs::FileRef fref;       // the file being served
-    fs::FileRef identity;   // the plain file, held while its sidecars are probed
-    std::string coded_etag;  // the plain file's ETag + "-<coding>"
+    UniqueFd file;                                  // a file being opened (until it enters the cache)
+    struct statx st {};                             // STATX target
+    fs::FileRef fref;                               // the file being served
+    fs::FileRef identity;                           // the plain file, held while its sidecars are probed
+    std::string coded_etag;                         // the plain file's ETag + "-<coding>"
     http::Status simple_status = http::Status::Ok;  // a built-in response's (kept while parked)
-    std::string location;   // Location of a redirect
+    std::string location;                           // Location of a redirect
 
     // multipart/byteranges: the parts still to frame (empty once the closing
     // boundary is queued, and for every other response).
@@ -77,11 +77,11 @@ struct Exchange {
     std::array<char, 16> boundary{};
 
     // The body's progress.
-    uint32_t body_len = 0;   // bytes of a READ_FIXED body expected
-    uint64_t body_off = 0;   // next file offset
-    uint64_t body_left = 0;  // bytes not yet on the socket
-    PipeLease pipe;          // splice: the pipe, and the bytes sitting in it
-    uint8_t body_ops = 0;    // splice: SQEs of the current round not yet complete
+    uint32_t body_len = 0;    // bytes of a READ_FIXED body expected
+    uint64_t body_off = 0;    // next file offset
+    uint64_t body_left = 0;   // bytes not yet on the socket
+    PipeLease pipe;           // splice: the pipe, and the bytes sitting in it
+    uint8_t body_ops = 0;     // splice: SQEs of the current round not yet complete
     bool file_short = false;  // the file ended before its statx size
     bool body_failed = false;
 };
@@ -108,10 +108,10 @@ struct Connection {
     std::unique_ptr<tls::Session> tls;
     bool sending_handshake = false;  // the buffer holds handshake records on their way out
     bool close_notify_sent = false;
-    bool input_failed = false;       // a TLS record failed to decrypt: close
-    bool input_cut = false;          // input was dropped for lack of room: close once the rest is answered
-    uint64_t discarded = 0;          // input bytes dropped unread (bounded while lingering)
-    int64_t linger_end_ms = 0;       // when lingering stops however much still arrives
+    bool input_failed = false;  // a TLS record failed to decrypt: close
+    bool input_cut = false;     // input was dropped for lack of room: close once the rest is answered
+    uint64_t discarded = 0;     // input bytes dropped unread (bounded while lingering)
+    int64_t linger_end_ms = 0;  // when lingering stops however much still arrives
 
     // Input: request bytes copied out of provided buffers (see Worker::append_input).
     char* in = nullptr;
@@ -128,7 +128,7 @@ struct Connection {
     // What a send left behind when the socket was full (Worker::spill): sent from
     // here, so the registered buffer is back in the pool while the peer reads.
     std::vector<char> spill;
-    bool spilled = false;  // send_off / send_len refer to `spill`, not `buf`
+    bool spilled = false;     // send_off / send_len refer to `spill`, not `buf`
     bool send_waits = false;  // the send in flight may wait on the peer (Worker::waiting_sends_)
     uint32_t send_off = 0;
     uint32_t send_len = 0;

@@ -36,7 +36,9 @@ class TlsStore {
 public:
     explicit TlsStore(std::shared_ptr<const tls::ContextSet> first) : set_(std::move(first)) {}
     std::shared_ptr<const tls::ContextSet> current() const { return set_.load(std::memory_order_acquire); }
-    void replace(std::shared_ptr<const tls::ContextSet> next) { set_.store(std::move(next), std::memory_order_release); }
+    void replace(std::shared_ptr<const tls::ContextSet> next) {
+        set_.store(std::move(next), std::memory_order_release);
+    }
 
 private:
     std::atomic<std::shared_ptr<const tls::ContextSet>> set_;
@@ -46,10 +48,10 @@ struct ServerContext {
     config::Config conf;
     http::MimeTypes mime;
     std::vector<Site> sites;
-    std::unique_ptr<TlsStore> tls;  // null without TLS listeners
-    bool ktls = false;  // offer TLS connections' write keys to the kernel
-    uint16_t https_port = 443;  // where https_redirect listeners send clients
-    std::unique_ptr<Metrics> metrics;  // one WorkerStats per worker, written by its worker
+    std::unique_ptr<TlsStore> tls;          // null without TLS listeners
+    bool ktls = false;                      // offer TLS connections' write keys to the kernel
+    uint16_t https_port = 443;              // where https_redirect listeners send clients
+    std::unique_ptr<Metrics> metrics;       // one WorkerStats per worker, written by its worker
     std::unique_ptr<AccessLog> access_log;  // null when no site logs
     // Set by the main thread when a stop begins (before the drain_delay): /healthz
     // answers 503 and responses close their connections from then on.

@@ -35,12 +35,16 @@ inline constexpr int64_t kLingerIdleMs = 2000;
 inline constexpr int64_t kLingerTotalMs = 10000;
 inline constexpr uint64_t kLingerMaxBytes = uint64_t{16} << 20;
 inline constexpr int64_t kDrainGraceMs = 1000;  // idle keep-alive connections at a drain
-inline constexpr int kTickMs = 250;  // the loop wakes at least this often: timers, retries
+inline constexpr int kTickMs = 250;             // the loop wakes at least this often: timers, retries
 
 struct WorkerCore {
     WorkerCore(const ServerContext& context, unsigned worker_index, ring::Ring& worker_ring,
                ring::FixedBufferPool& buffers)
-        : ctx(context), conf(context.conf), index(worker_index), ring(worker_ring), fixed(buffers) {}
+        : ctx(context),
+          conf(context.conf),
+          index(worker_index),
+          ring(worker_ring),
+          fixed(buffers) {}
     WorkerCore(const WorkerCore&) = delete;
     WorkerCore& operator=(const WorkerCore&) = delete;
 

@@ -17,8 +17,7 @@ namespace uringd::server {
 
 class Http1Session {
 public:
-    Http1Session(WorkerCore& core, Transport& transport, BodySender& body, Responder& responder,
-                 Telemetry& telemetry);
+    Http1Session(WorkerCore& core, Transport& transport, BodySender& body, Responder& responder, Telemetry& telemetry);
 
     void on_recv(Connection& c, int res, uint32_t flags);
     // Every byte queued by the transport is on the socket: a handshake flight, a head,

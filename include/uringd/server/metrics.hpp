@@ -19,7 +19,7 @@ namespace uringd::server {
 // Statuses uringd answers with, in a fixed order (index = status_index()).
 inline constexpr std::array<uint16_t, 26> kCountedStatuses = {200, 204, 206, 301, 304, 308, 400, 403, 404,
                                                               405, 406, 408, 411, 412, 413, 414, 416, 417,
-                                                              421, 431, 500, 501, 503, 505, 0, 0};
+                                                              421, 431, 500, 501, 503, 505, 0,   0};
 std::size_t status_index(http::Status s);  // kCountedStatuses.size() - 1 for an unlisted one
 
 class Published {

@@ -29,9 +29,9 @@ namespace uringd::server {
 
 struct WorkerOptions {
     unsigned index = 0;
-    int cpu = -1;            // pinned CPU (SO_INCOMING_CPU), -1 when unpinned
-    int attach_wq_fd = -1;   // share this ring's SQPOLL thread
-    int wake_fd = -1;        // eventfd written by the main thread to ask for a drain
+    int cpu = -1;           // pinned CPU (SO_INCOMING_CPU), -1 when unpinned
+    int attach_wq_fd = -1;  // share this ring's SQPOLL thread
+    int wake_fd = -1;       // eventfd written by the main thread to ask for a drain
 };
 
 // All a worker's ring may do once serving: the opcodes, SQE flags and register

@@ -12,10 +12,10 @@
 namespace uringd::tls {
 
 struct CertificateOptions {
-    std::string certificate;  // PEM chain, leaf first
-    std::string key;          // PEM private key (ECDSA or RSA)
+    std::string certificate;                // PEM chain, leaf first
+    std::string key;                        // PEM private key (ECDSA or RSA)
     std::vector<std::string> server_names;  // exact names or "*.example.com"; empty: default only
-    std::string origin;       // "FILE:LINE" of the conf block, for errors
+    std::string origin;                     // "FILE:LINE" of the conf block, for errors
 };
 
 struct ContextOptions {

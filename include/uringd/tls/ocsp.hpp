@@ -13,7 +13,7 @@ namespace uringd::tls {
 std::string ocsp_url(X509* cert);
 
 struct OcspStaple {
-    std::string der;           // the whole OCSPResponse, as clients get it
+    std::string der;  // the whole OCSPResponse, as clients get it
     std::time_t this_update = 0;
     std::time_t next_update = 0;  // 0: the responder gave none
 };

@@ -33,19 +33,19 @@ struct SpanIo {
     int fd = -1;
     const KtlsHooks* hooks = nullptr;
     bool ktls_tx = false;
-    bool failed = false;     // a write the kernel path could not take: close
-    int record_type = -1;    // set by OpenSSL before a non-application record
+    bool failed = false;   // a write the kernel path could not take: close
+    int record_type = -1;  // set by OpenSSL before a non-application record
 };
 }  // namespace detail
 
 class Session {
 public:
     enum class Status : uint8_t {
-        Ok,         // the call finished (handshake complete, bytes moved)
-        WantInput,  // needs more ciphertext: recv, then call again
-        OutputFull, // the output span is full: send it, then call again
-        Closed,     // the peer sent close_notify
-        Error,      // fatal: close the connection (reason())
+        Ok,          // the call finished (handshake complete, bytes moved)
+        WantInput,   // needs more ciphertext: recv, then call again
+        OutputFull,  // the output span is full: send it, then call again
+        Closed,      // the peer sent close_notify
+        Error,       // fatal: close the connection (reason())
     };
 
     explicit Session(SSL_CTX* ctx);
