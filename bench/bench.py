@@ -13,11 +13,13 @@ import sys
 import tempfile
 import time
 
-import measure
-import mix
-import report
-import servers as servers_mod
-from servers import CPUS, PEERS, VARIANTS, Uringd
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "support"))
+import certs  # noqa: E402  (the self-signed certificate, as the tests make it)
+import measure  # noqa: E402
+import mix  # noqa: E402
+import report  # noqa: E402
+import servers as servers_mod  # noqa: E402
+from servers import CPUS, PEERS, VARIANTS, Uringd  # noqa: E402
 
 SIZES = {"1k": 1024, "16k": 16384, "64k": 65536, "1m": 1 << 20, "64m": 64 << 20}
 
@@ -39,9 +41,7 @@ def make_site(work):
                 f.write(chunk)
                 left -= len(chunk)
     cert, key = os.path.join(work, "cert.pem"), os.path.join(work, "key.pem")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                    "-nodes", "-days", "2", "-subj", "/CN=localhost", "-keyout", key, "-out", cert],
-                   check=True, capture_output=True)
+    certs.self_signed(cert, key)
     return site, cert, key, mix.make(site)
 
 

@@ -5,6 +5,7 @@
 #   bash bench/profile.sh [OUT]     # OUT defaults to bench/results/<date>-profile.txt
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source tests/support/certs.sh
 command -v wrk >/dev/null && command -v perf >/dev/null || { echo "profile: run bench/run.sh --quick first"; exit 1; }
 bin=${URINGD_BIN:-build-release/uringd}
 [[ -x $bin ]] || BUILD_TYPE=Release BUILD_DIR=build-release bash scripts/build.sh >/dev/null
@@ -16,8 +17,7 @@ trap '[[ -n $pid ]] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
 mkdir -p "$work/www"
 head -c 1024 /dev/urandom > "$work/www/1k.bin"
 head -c $((64 << 20)) /dev/urandom > "$work/www/64m.bin"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=localhost \
-  -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
+self_signed "$work/cert.pem" "$work/key.pem"
 cat > "$work/uringd.conf" <<CONF
 [[listen]]
 address = "127.0.0.1:19080"

@@ -18,6 +18,8 @@ import unittest
 SANITIZED = any(v in os.environ for v in ("ASAN_OPTIONS", "TSAN_OPTIONS"))
 BIN = os.environ.get("URINGD_BIN", os.path.join(os.path.dirname(__file__), "../../build/uringd"))
 ROOT_DIR = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))  # the repository
+sys.path.insert(0, os.path.join(ROOT_DIR, "tests", "support"))
+import certs  # noqa: E402  (tests/support: shared with bench/ and the shell scripts' twin)
 
 SIZES = {"empty.bin": 0, "1k.bin": 1024, "64k.bin": 65536, "100k.bin": 100_000,
          "1m.bin": 1 << 20, "64m.bin": 64 << 20}
@@ -57,13 +59,9 @@ def make_site(base):
     return root
 
 
-def make_cert(base, name="localhost", alg="ec -pkeyopt ec_paramgen_curve:prime256v1"):
-    """A self-signed certificate for `name` (and 127.0.0.1); returns (cert, key) paths."""
-    cert, key = os.path.join(base, name + ".pem"), os.path.join(base, name + ".key")
-    subprocess.run(f"openssl req -x509 -newkey {alg} -nodes -days 2 -subj /CN={name} "
-                   f"-addext subjectAltName=DNS:{name},IP:127.0.0.1 -keyout {key} -out {cert}",
-                   shell=True, check=True, capture_output=True)
-    return cert, key
+def make_cert(base, name="localhost", alg="ecdsa"):
+    """A self-signed certificate for `name` (and 127.0.0.1) in `base`; returns (cert, key) paths."""
+    return certs.self_signed(os.path.join(base, name + ".pem"), os.path.join(base, name + ".key"), name, alg)
 
 
 def sha256_file(path):

@@ -11,7 +11,7 @@ import subprocess
 import time
 import unittest
 
-from harness import ROOT_DIR, Server, curl, free_port, main
+from harness import ROOT_DIR, Server, certs, curl, free_port, main
 
 HOOK = os.path.join(ROOT_DIR, "scripts", "acme-deploy-hook.sh")
 DOMAIN = "www.uringd.test"
@@ -33,10 +33,7 @@ class Acme(unittest.TestCase):
         os.makedirs(self.work)
         # pebble's own HTTPS certificate, trusted by lego through LEGO_CA_CERTIFICATES.
         self.wfe_cert, self.wfe_key = os.path.join(self.work, "wfe.pem"), os.path.join(self.work, "wfe.key")
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                        "-nodes", "-days", "2", "-subj", "/CN=pebble", "-addext",
-                        "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", self.wfe_key, "-out", self.wfe_cert],
-                       check=True, capture_output=True)
+        certs.self_signed(self.wfe_cert, self.wfe_key, "localhost")
         self.dns_port, self.acme_port, self.mgmt_port = free_port(), free_port(), free_port()
         conf = os.path.join(self.work, "pebble.json")
         with open(conf, "w") as f:

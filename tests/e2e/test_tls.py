@@ -19,7 +19,7 @@ class Tls(ServerTest):
     def setUpClass(cls):
         import tempfile
         cls.other_dir = tempfile.mkdtemp(prefix="uringd-sni-")
-        other_cert, other_key = make_cert(cls.other_dir, "other.test", "rsa:2048")
+        other_cert, other_key = make_cert(cls.other_dir, "other.test", "rsa")
         cls.conf_extra = (f'[[certificate]]\nserver_names = ["other.test", "*.other.test"]\n'
                           f'certificate = "{other_cert}"\nkey = "{other_key}"\n'
                           '[tls]\nhandshake_timeout_ms = 1000\n')

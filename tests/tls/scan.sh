@@ -6,6 +6,7 @@
 #   URINGD_BIN=build/uringd tests/tls/scan.sh
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+source "$here/../support/certs.sh"
 root=$(cd "$here/../.." && pwd)
 bin=${URINGD_BIN:-$root/build/uringd}
 out=${OUT:-$root/build/testssl}
@@ -22,13 +23,8 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 
 # Starts uringd with a new certificate of kind $1 on port $2.
 start_server() {
-  local alg=$1 port=$2 newkey
-  case $alg in
-    ecdsa) newkey="ec -pkeyopt ec_paramgen_curve:prime256v1" ;;
-    rsa) newkey="rsa:2048" ;;
-  esac
-  openssl req -x509 -newkey $newkey -nodes -days 400 -subj /CN=localhost \
-    -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout "$work/$alg.key" -out "$work/$alg.pem" 2>/dev/null
+  local alg=$1 port=$2
+  self_signed "$work/$alg.pem" "$work/$alg.key" localhost "$alg" 400
   cat >"$work/$alg.conf" <<CONF
 [server]
 allow_root = true

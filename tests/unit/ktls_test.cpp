@@ -3,6 +3,7 @@
 // accept those records (session tickets, TLS 1.2 Finished, data, close_notify) —
 // proving key, salt/IV and sequence numbers. TLS 1.3 keys are also checked against
 // an independent HKDF-Expand-Label, itself checked on the RFC 8448 trace.
+#include "../support/test_certs.hpp"
 #include "ktls_emulator.hpp"
 #include "tls_pair.hpp"
 
@@ -67,11 +68,7 @@ public:
     void SetUp() override {
         char tmpl[] = "/tmp/uringd-ktls-XXXXXX";
         g_dir = mkdtemp(tmpl);
-        const std::string cmd =
-            "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
-            "-subj /CN=k.test -keyout " +
-            g_dir + "/k.key -out " + g_dir + "/k.pem 2>/dev/null";
-        ASSERT_EQ(std::system(cmd.c_str()), 0);
+        ASSERT_TRUE(uringd::testing::write_self_signed(g_dir, "k"));
     }
     void TearDown() override { std::system(("rm -rf " + g_dir).c_str()); }
 };

@@ -4,6 +4,7 @@
 #include <uringd/tls/context.hpp>
 #include <uringd/tls/session.hpp>
 
+#include "../support/test_certs.hpp"
 #include "tls_pair.hpp"
 
 #include <gtest/gtest.h>
@@ -22,9 +23,7 @@ namespace {
 std::string g_dir;
 
 void make_cert(const std::string& name, const char* alg) {
-    const std::string cmd = "openssl req -x509 -newkey " + std::string(alg) + " -nodes -days 2 -subj /CN=" + name +
-                            " -keyout " + g_dir + "/" + name + ".key -out " + g_dir + "/" + name + ".pem 2>/dev/null";
-    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+    ASSERT_TRUE(uringd::testing::write_self_signed(g_dir, name, alg)) << name;
 }
 
 class TlsEnv : public ::testing::Environment {
@@ -32,8 +31,8 @@ public:
     void SetUp() override {
         char tmpl[] = "/tmp/uringd-tls-XXXXXX";
         g_dir = mkdtemp(tmpl);
-        make_cert("default.test", "ec -pkeyopt ec_paramgen_curve:prime256v1");
-        make_cert("other.test", "rsa:2048");
+        make_cert("default.test", "ecdsa");
+        make_cert("other.test", "rsa");
     }
     void TearDown() override { std::system(("rm -rf " + g_dir).c_str()); }
 };

@@ -6,6 +6,7 @@
 # in $URINGD_VM_CACHE (default ~/.cache/uringd-vm).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+source "$here/../support/certs.sh"
 root=$(cd "$here/../.." && pwd)
 bin=$(readlink -f "${URINGD_BIN:-$root/build/uringd}")
 cache=${URINGD_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/uringd-vm}
@@ -63,8 +64,7 @@ head -c 1024 /dev/urandom > "$r/www/1k.bin"
 : > "$r/www/empty.bin"
 echo '<h1>ktls</h1>' > "$r/www/index.html"
 (cd "$r/www" && sha256sum ./* > ../sums)
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=localhost \
-  -addext subjectAltName=DNS:localhost -keyout "$r/etc/key.pem" -out "$r/etc/cert.pem" 2>/dev/null
+self_signed "$r/etc/cert.pem" "$r/etc/key.pem"
 cat > "$r/etc/uringd.conf" <<CONF
 [server]
 workers = 2
