@@ -16,7 +16,7 @@ namespace {
 constexpr std::size_t kMaxHeldAccepts = 64;
 }  // namespace
 
-void Worker::arm_accept(uint32_t listener) {
+void Worker::submit_accept(uint32_t listener) {
     io_uring_sqe* sqe = core_.ring.sqe();
     io_uring_prep_multishot_accept(sqe, listeners_[listener].get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
     io_uring_sqe_set_data64(sqe, ring::encode({listener, 0, Op::Accept}));
@@ -46,7 +46,7 @@ void Worker::on_accept(uint32_t listener, int res, uint32_t flags) {
     }
     start_connection(std::move(fd), listener);
     if (core_.live >= core_.conf.limits.max_connections) pause_accepting();
-    else if (!accept_armed_[listener] && !accept_paused_) arm_accept(listener);
+    else if (!accept_armed_[listener] && !accept_paused_) submit_accept(listener);
 }
 
 void Worker::start_connection(UniqueFd fd, uint32_t listener) {
@@ -69,7 +69,7 @@ void Worker::start_connection(UniqueFd fd, uint32_t listener) {
     } else {
         transport_.begin_session(c);
     }
-    transport_.arm_recv(c);
+    transport_.submit_recv(c);
 }
 
 // The slab is full: stop taking connections (backpressure) until one closes.
@@ -87,7 +87,7 @@ void Worker::pause_accepting() {
 void Worker::resume_accepting() {
     accept_paused_ = false;
     for (uint32_t i = 0; i < listeners_.size(); ++i)
-        if (!accept_armed_[i] && listeners_[i]) arm_accept(i);
+        if (!accept_armed_[i] && listeners_[i]) submit_accept(i);
 }
 
 // Connections the kernel completed but nobody accepted yet would be reset when the

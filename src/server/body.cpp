@@ -154,7 +154,7 @@ void BodySender::start_splice(Connection& c) {
 
 // Pipe → socket never blocks: a slow reader would hold an io-wq thread for as long
 // as it reads (one kernel thread per slow client). A full socket answers EAGAIN and
-// the round waits for POLLOUT instead (wait_writable).
+// the round waits for POLLOUT instead (submit_writable_poll).
 constexpr unsigned kToSocket = SPLICE_F_MOVE | SPLICE_F_NONBLOCK;
 
 // One round: file → pipe linked to pipe → socket; or, when the pipe still holds bytes
@@ -208,12 +208,12 @@ bool BodySender::on_splice(Connection& c, Op op, int res) {
         return false;
     }
     // Bytes left in the pipe: the socket is full (or the file round came up short).
-    if (c.ex.pipe.fill > 0) wait_writable(c);
+    if (c.ex.pipe.fill > 0) submit_writable_poll(c);
     else submit_splice_round(c);
     return false;
 }
 
-void BodySender::wait_writable(Connection& c) {
+void BodySender::submit_writable_poll(Connection& c) {
     io_uring_sqe* sqe = core_.submit(c, Op::Writable);
     io_uring_prep_poll_add(sqe, c.fd.get(), POLLOUT);
 }

@@ -23,7 +23,7 @@ void Http1Session::on_recv(Connection& c, int res, uint32_t flags) {
         const auto bid = static_cast<uint16_t>(flags >> IORING_CQE_BUFFER_SHIFT);
         if (discards_input(c)) {
             transport_.discard(bid);
-            return on_discarded(c, static_cast<uint32_t>(res));
+            return count_discarded(c, static_cast<uint32_t>(res));
         }
         if (!transport_.append_input(c, bid, static_cast<uint32_t>(res))) {
             // Far more pipelined input than the header buffer holds: the requests
@@ -37,11 +37,11 @@ void Http1Session::on_recv(Connection& c, int res, uint32_t flags) {
             return core_.begin_close(c);
         }
         if (c.state == ConnState::Idle) process_input(c);
-        if (!c.recv_armed && c.state != ConnState::Closing && c.held_count == 0) transport_.arm_recv(c);
+        if (!c.recv_armed && c.state != ConnState::Closing && c.held_count == 0) transport_.submit_recv(c);
         return;
     }
     if (res == -ENOBUFS) {  // the provided-buffer ring ran dry; buffers are back by now
-        if (c.state != ConnState::Closing) transport_.arm_recv(c);
+        if (c.state != ConnState::Closing) transport_.submit_recv(c);
         return;
     }
     // Cancelled: by begin_close, or by our own backpressure (append_input), in which
@@ -65,13 +65,13 @@ bool Http1Session::discards_input(const Connection& c) const {
     return !c.keep_alive && c.state != ConnState::Idle && c.state != ConnState::Handshaking;
 }
 
-void Http1Session::on_discarded(Connection& c, uint32_t len) {
+void Http1Session::count_discarded(Connection& c, uint32_t len) {
     c.discarded += len;
     if (c.state == ConnState::Lingering) {
         if (c.discarded > kLingerMaxBytes) return core_.begin_close(c);
         core_.set_timer(c, Timer::Linger);  // the idle bound restarts; the total bound stands
     }
-    if (!c.recv_armed && c.state != ConnState::Closing) transport_.arm_recv(c);
+    if (!c.recv_armed && c.state != ConnState::Closing) transport_.submit_recv(c);
 }
 
 void Http1Session::process_input(Connection& c) {
@@ -183,7 +183,7 @@ void Http1Session::graceful_close(Connection& c) {
     c.state = ConnState::Lingering;
     c.linger_end_ms = core_.now_ms + kLingerTotalMs;
     core_.set_timer(c, Timer::Linger);
-    if (!c.recv_armed) transport_.arm_recv(c);
+    if (!c.recv_armed) transport_.submit_recv(c);
 }
 
 void Http1Session::on_sent(Connection& c) {
@@ -198,7 +198,7 @@ void Http1Session::on_body_sent(Connection& c) {
 
 // Receives again unless input is already held or the peer is done sending.
 void Http1Session::read_more(Connection& c) {
-    if (!c.recv_armed && !c.peer_eof && c.held_count == 0 && c.state != ConnState::Closing) transport_.arm_recv(c);
+    if (!c.recv_armed && !c.peer_eof && c.held_count == 0 && c.state != ConnState::Closing) transport_.submit_recv(c);
 }
 
 void Http1Session::release_exchange(Connection& c) {

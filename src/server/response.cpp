@@ -72,11 +72,11 @@ void Responder::act(Connection& c, Resolver::Action a) {
 
 // The open-file cache first; the ring only on a miss.
 void Responder::lookup(Connection& c) {
-    if (fs::CachedFile* e = cache_.lookup(cache_key(c), core_.now_ms)) return on_entry(c, e);
+    if (fs::CachedFile* e = cache_.lookup(cache_key(c), core_.now_ms)) return found_entry(c, e);
     submit_open(c);
 }
 
-void Responder::on_entry(Connection& c, fs::CachedFile* e) {
+void Responder::found_entry(Connection& c, fs::CachedFile* e) {
     // A regular file is held from here: the resolver serves it or keeps it while
     // probing sidecars; any other answer drops it with the exchange.
     if (!e->error && e->kind == fs::FileKind::Regular) c.ex.fref = cache_.ref(e);
@@ -84,7 +84,7 @@ void Responder::on_entry(Connection& c, fs::CachedFile* e) {
 }
 
 // An open or statx that failed for a reason not cached (EMFILE, EIO …).
-void Responder::on_lookup_failed(Connection& c, int err) {
+void Responder::lookup_failed(Connection& c, int err) {
     c.ex.file.reset();
     if (fs::classify_open_error(err).severity == fs::Severity::Loud && core_.resource_errors.allow(core_.now_ms))
         spdlog::error("worker {}: open \"{}\": {} ({} similar suppressed)", core_.index, c.ex.resolver.path(),
@@ -122,11 +122,11 @@ void Responder::on_open(Connection& c, int res) {
     if (res < 0) {
         // Remember quiet failures (404/403): a flood of misses costs no opens.
         if (fs::classify_open_error(-res).severity == fs::Severity::Quiet)
-            return on_entry(c, cache_.insert_error(cache_key(c), -res, core_.now_ms));
+            return found_entry(c, cache_.insert_error(cache_key(c), -res, core_.now_ms));
         if (res == -EMFILE || res == -ENFILE) {
-            if (fs::CachedFile* e = cache_.last_known(cache_key(c))) return on_entry(c, e);
+            if (fs::CachedFile* e = cache_.last_known(cache_key(c))) return found_entry(c, e);
         }
-        return on_lookup_failed(c, -res);
+        return lookup_failed(c, -res);
     }
     c.ex.file.reset(res);
     io_uring_sqe* sqe = core_.submit(c, Op::Statx);
@@ -137,13 +137,13 @@ void Responder::on_open(Connection& c, int res) {
 
 void Responder::on_statx(Connection& c, int res) {
     if (c.state == ConnState::Closing) return;
-    if (res < 0) return on_lookup_failed(c, -res);
+    if (res < 0) return lookup_failed(c, -res);
     if (fs::kind_of(c.ex.st) == fs::FileKind::Regular) {
-        if (const int r = fs::clear_nonblock(c.ex.file.get()); r < 0) return on_lookup_failed(c, -r);
+        if (const int r = fs::clear_nonblock(c.ex.file.get()); r < 0) return lookup_failed(c, -r);
     }
     fs::CachedFile* e = cache_.insert(cache_key(c), std::move(c.ex.file), c.ex.st, core_.now_ms);
     e->content_type = core_.ctx.mime.lookup(c.ex.resolver.path());  // once per entry, not per request
-    on_entry(c, e);
+    found_entry(c, e);
 }
 
 // A directory without an index, on a site that lists: the page is rendered into a
@@ -160,11 +160,11 @@ void Responder::serve_listing(Connection& c) {
     }
     const fs::DirectoryRead dir = fs::read_directory(core_.ctx.sites[c.ex.site].root.get(),
                                                      target.path.empty() ? "." : target.path.c_str(), how_, kMaxListed);
-    if (dir.error) return on_lookup_failed(c, dir.error);
+    if (dir.error) return lookup_failed(c, dir.error);
     UniqueFd fd = fs::memory_file(http::render_listing(target.path, dir.entries, dir.truncated));
     struct statx st {};
     if (!fd || ::statx(fd.get(), "", AT_EMPTY_PATH, STATX_TYPE | STATX_SIZE | STATX_MTIME, &st) < 0)
-        return on_lookup_failed(c, errno);
+        return lookup_failed(c, errno);
     fs::CachedFile* e = cache_.insert(key, std::move(fd), st, core_.now_ms);
     e->content_type = "text/html; charset=utf-8";
     c.ex.fref = cache_.ref(e);

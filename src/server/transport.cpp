@@ -22,7 +22,7 @@ Transport::Transport(WorkerCore& core)
       recv_bufs_(core.ring, kRecvGroup, core.conf.io_uring.recv_buffers, core.conf.io_uring.recv_buffer_size),
       send_zc_ok_(ring::probe_features().send_zc && core.conf.io_uring.send_zc_threshold > 0) {}
 
-void Transport::arm_recv(Connection& c) {
+void Transport::submit_recv(Connection& c) {
     io_uring_sqe* sqe = core_.submit(c, Op::Recv);
     io_uring_prep_recv_multishot(sqe, c.fd.get(), nullptr, 0, 0);
     sqe->flags |= IOSQE_BUFFER_SELECT;

@@ -96,8 +96,8 @@ void Worker::start() {
     }
     core_.ring.enable(&worker_ring_restrictions());
     core_.now_ms = clock::monotonic_ms();
-    for (uint32_t i = 0; i < listeners_.size(); ++i) arm_accept(i);
-    arm_wake();
+    for (uint32_t i = 0; i < listeners_.size(); ++i) submit_accept(i);
+    submit_wake();
     core_.ring.submit();
 }
 
@@ -168,7 +168,7 @@ void Worker::dispatch_connection(Connection& c, const ring::Tag& t, const io_uri
     }
 }
 
-void Worker::arm_wake() {
+void Worker::submit_wake() {
     io_uring_sqe* sqe = core_.ring.sqe();
     io_uring_prep_read(sqe, opts_.wake_fd, &wake_value_, sizeof wake_value_, 0);
     io_uring_sqe_set_data64(sqe, ring::encode({0, 0, Op::Wake}));

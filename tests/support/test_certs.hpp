@@ -9,8 +9,8 @@ namespace uringd::testing {
 // Writes <dir>/<name>.pem and <dir>/<name>.key; `alg` is "ecdsa" or "rsa".
 // False when openssl failed.
 inline bool write_self_signed(const std::string& dir, const std::string& name, const std::string& alg = "ecdsa") {
-    const std::string cmd = "bash -c 'source \"" URINGD_SOURCE_DIR "/tests/support/certs.sh\" && self_signed \"" +
-                            dir + "/" + name + ".pem\" \"" + dir + "/" + name + ".key\" " + name + " " + alg + "'";
+    const std::string cmd = "bash -c 'source \"" URINGD_SOURCE_DIR "/tests/support/certs.sh\" && self_signed \"" + dir +
+                            "/" + name + ".pem\" \"" + dir + "/" + name + ".key\" " + name + " " + alg + "'";
     return std::system(cmd.c_str()) == 0;
 }
 

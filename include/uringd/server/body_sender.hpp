@@ -33,7 +33,7 @@ private:
     bool submit_mapped_send(Connection& c);
     void start_splice(Connection& c);
     void submit_splice_round(Connection& c);
-    void wait_writable(Connection& c);
+    void submit_writable_poll(Connection& c);
     void file_shrank(Connection& c);
 
     WorkerCore& core_;

@@ -30,7 +30,7 @@ public:
 
 private:
     bool discards_input(const Connection& c) const;
-    void on_discarded(Connection& c, uint32_t len);
+    void count_discarded(Connection& c, uint32_t len);
     void process_input(Connection& c);
     void handle_request(Connection& c);
     void redirect_to_https(Connection& c, const Route& route);

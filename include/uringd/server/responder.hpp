@@ -46,8 +46,8 @@ private:
     std::string_view cache_key(const Connection& c);
     void act(Connection& c, Resolver::Action a);
     void lookup(Connection& c);
-    void on_entry(Connection& c, fs::CachedFile* e);
-    void on_lookup_failed(Connection& c, int err);
+    void found_entry(Connection& c, fs::CachedFile* e);
+    void lookup_failed(Connection& c, int err);
     void submit_open(Connection& c);
     void serve_found(Connection& c);
     void serve_listing(Connection& c);

@@ -21,7 +21,7 @@ public:
     explicit Transport(WorkerCore& core);
 
     // Input.
-    void arm_recv(Connection& c);
+    void submit_recv(Connection& c);
     // Takes a received buffer: as much as fits is consumed (copied, or decrypted) and
     // the rest is held. False when even the hold list is full (the buffer is dropped).
     bool append_input(Connection& c, uint16_t bid, uint32_t len);

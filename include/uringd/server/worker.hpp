@@ -62,14 +62,14 @@ public:
 private:
     void dispatch(const io_uring_cqe& cqe);
     void dispatch_connection(Connection& c, const ring::Tag& t, const io_uring_cqe& cqe);
-    void arm_accept(uint32_t listener);
+    void submit_accept(uint32_t listener);
     void on_accept(uint32_t listener, int res, uint32_t flags);
     void start_connection(UniqueFd fd, uint32_t listener);
     bool trusts_proxy(const sockaddr_storage& peer, uint32_t listener);
     void take_accept_queues();
     void pause_accepting();
     void resume_accepting();
-    void arm_wake();
+    void submit_wake();
     void on_wake(int res);
     void start_drain();
     void expire_timers(int64_t now);
