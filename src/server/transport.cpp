@@ -73,6 +73,7 @@ void Transport::take_held_input(Connection& c) {
         h.reset();
         ++done;
     }
+    if (done == 0) return;
     std::move(c.held.begin() + done, c.held.begin() + c.held_count, c.held.begin());
     c.held_count = static_cast<uint8_t>(c.held_count - done);
 }
