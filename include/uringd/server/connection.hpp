@@ -113,7 +113,7 @@ struct Connection {
     uint64_t discarded = 0;     // input bytes dropped unread (bounded while lingering)
     int64_t linger_end_ms = 0;  // when lingering stops however much still arrives
 
-    // Input: request bytes copied out of provided buffers (see Worker::append_input).
+    // Input: request bytes copied out of provided buffers (see Transport::append_input).
     char* in = nullptr;
     uint32_t in_len = 0;
     uint32_t in_parsed = 0;
@@ -125,11 +125,11 @@ struct Connection {
 
     // Output: the registered buffer a head (and a small body) is written into.
     ring::BufferLease buf;
-    // What a send left behind when the socket was full (Worker::spill): sent from
+    // What a send left behind when the socket was full (Transport::spill): sent from
     // here, so the registered buffer is back in the pool while the peer reads.
     std::vector<char> spill;
     bool spilled = false;     // send_off / send_len refer to `spill`, not `buf`
-    bool send_waits = false;  // the send in flight may wait on the peer (Worker::waiting_sends_)
+    bool send_waits = false;  // the send in flight may wait on the peer (Transport::waiting_sends_)
     uint32_t send_off = 0;
     uint32_t send_len = 0;
     Pending pending = Pending::None;
