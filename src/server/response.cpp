@@ -43,11 +43,13 @@ void Responder::serve(Connection& c) {
 }
 
 // Sites share the worker's cache: the key is the site's index, then the path.
-std::string_view Responder::cache_key(const Connection& c) {
-    key_.assign(1, static_cast<char>(c.ex.site));
-    key_ += c.ex.resolver.path();
+std::string_view Responder::cache_key(uint8_t site, std::string_view path) {
+    key_.assign(1, static_cast<char>(site));
+    key_ += path;
     return key_;
 }
+
+std::string_view Responder::cache_key(const Connection& c) { return cache_key(c.ex.site, c.ex.resolver.path()); }
 
 // Carries out the resolver's next step (resolver.hpp).
 void Responder::act(Connection& c, Resolver::Action a) {
@@ -151,8 +153,7 @@ void Responder::on_statx(Connection& c, int res) {
 // served like any file and rebuilt at most once per valid_ms.
 void Responder::serve_listing(Connection& c) {
     const http::ResolvedTarget& target = c.ex.resolver.target();
-    std::string key(1, static_cast<char>(c.ex.site));
-    key += target.path;
+    std::string key(cache_key(c.ex.site, target.path));
     key += '\0';
     if (fs::CachedFile* e = cache_.lookup(key, core_.now_ms); e && !e->error) {
         c.ex.fref = cache_.ref(e);

@@ -43,6 +43,8 @@ public:
     bool next_part_or_done(Connection& c);
 
 private:
+    // Sites share the worker's cache: the key is the site's index, then the path.
+    std::string_view cache_key(uint8_t site, std::string_view path);
     std::string_view cache_key(const Connection& c);
     void act(Connection& c, Resolver::Action a);
     void lookup(Connection& c);
