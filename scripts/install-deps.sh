@@ -9,11 +9,12 @@ purpose=${1:-test}
 
 run=(
   media-types openssl   # /etc/mime.types; the sample site's certificate
+  libnghttp2-14         # HTTP/2 framing and HPACK
 )
 build=(
   build-essential cmake ninja-build pkg-config
   liburing-dev libssl-dev libfmt-dev libspdlog-dev libtomlplusplus-dev
-  libsystemd-dev node-llhttp
+  libsystemd-dev node-llhttp libnghttp2-dev
 )
 test=(
   googletest libgtest-dev
@@ -33,6 +34,8 @@ test=(
   pebble lego
   # behind a real balancer: haproxy in TCP mode sending the PROXY protocol
   haproxy
+  # HTTP/2 clients: h2load and nghttp, and the raw-frame conformance suite's h2/hpack/hyperframe
+  nghttp2-client python3-h2 python3-hyperframe python3-hpack
 )
 
 case $purpose in

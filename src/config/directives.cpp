@@ -377,6 +377,9 @@ const Directive<ListenConfig> kListen[] = {
      "answer every request with a redirect to the same host and path over https (301, or 308 for methods other than "
      "GET/HEAD)",
      [](ListenConfig& c, const toml::node& n, const Reader& r) { c.https_redirect = r.boolean(n); }},
+    {"http2", "true",
+     "HTTP/2 on this listener: chosen by ALPN (h2) on tls, by the client's prior knowledge (h2c) on plain HTTP",
+     [](ListenConfig& c, const toml::node& n, const Reader& r) { c.http2 = r.boolean(n); }},
     {"proxy_protocol", "false",
      "every connection starts with a PROXY protocol header (v1 or v2, as haproxy's send-proxy[-v2]), read before TLS; "
      "its client address is the one logged. Needs proxy_from",

@@ -74,7 +74,7 @@ void append_combined(std::string& out, const AccessRecord& r) {
     append_escaped(out, r.method);
     out += ' ';
     append_escaped(out, r.target);
-    out += fmt::format(" HTTP/1.{}\" {} {} \"", r.version_minor, r.status, r.bytes);
+    out += fmt::format(" HTTP/{}.{}\" {} {} \"", r.version_major, r.version_minor, r.status, r.bytes);
     append_escaped(out, dash_if_empty(r.referer));
     out += "\" \"";
     append_escaped(out, dash_if_empty(r.user_agent));
@@ -94,8 +94,8 @@ void append_json(std::string& out, const AccessRecord& r) {
     append_json_string(out, r.method);
     out += ",\"uri\":";
     append_json_string(out, r.target);
-    out += fmt::format(",\"protocol\":\"HTTP/1.{}\",\"status\":{},\"bytes\":{},\"referer\":", r.version_minor, r.status,
-                       r.bytes);
+    out += fmt::format(",\"protocol\":\"HTTP/{}.{}\",\"status\":{},\"bytes\":{},\"referer\":", r.version_major,
+                       r.version_minor, r.status, r.bytes);
     append_json_string(out, r.referer);
     out += ",\"user_agent\":";
     append_json_string(out, r.user_agent);

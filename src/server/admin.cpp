@@ -15,7 +15,7 @@ namespace uringd::server {
 void Responder::serve_admin(Connection& c) {
     const http::Request& req = c.parser.request();
     if (req.method != http::Method::Get && req.method != http::Method::Head)
-        return respond_simple(c, http::Status::MethodNotAllowed);
+        return respond_simple(c, c.ex, http::Status::MethodNotAllowed);
     const std::string_view path = req.target.substr(0, req.target.find('?'));
     std::string body;
     http::Status status = http::Status::Ok;
@@ -29,7 +29,7 @@ void Responder::serve_admin(Connection& c) {
         body = stopping ? "draining\n" : "ok\n";
         if (stopping) status = http::Status::ServiceUnavailable;
     } else {
-        return respond_simple(c, http::Status::NotFound);
+        return respond_simple(c, c.ex, http::Status::NotFound);
     }
     c.ex.simple_status = http::Status::ServiceUnavailable;  // if it must park: a scrape can be retried
     if (!core_.take_buffer(c, Pending::Simple)) return;
@@ -41,8 +41,8 @@ void Responder::serve_admin(Connection& c) {
     head.keep_alive = c.keep_alive;
     head.http10_keep_alive = c.ex.http10_keep_alive;
     const auto out = transport_.plain_area(c);
-    const std::size_t n = telemetry_.put_head(c, head, out);
-    if (n == 0 || body.size() > out.size() - n) return respond_simple(c, http::Status::InternalServerError, true);
+    const std::size_t n = telemetry_.put_head(c, c.ex, head, out);
+    if (n == 0 || body.size() > out.size() - n) return respond_simple(c, c.ex, http::Status::InternalServerError, true);
     if (!c.ex.head_only) std::memcpy(out.data() + n, body.data(), body.size());
     transport_.start_send(c, static_cast<uint32_t>(n + (c.ex.head_only ? 0 : body.size())));
 }

@@ -10,12 +10,13 @@
 namespace uringd::server {
 
 Http1Session::Http1Session(WorkerCore& core, Transport& transport, BodySender& body, Responder& responder,
-                           Telemetry& telemetry)
+                           Telemetry& telemetry, Http2Session& h2)
     : core_(core),
       transport_(transport),
       body_(body),
       responder_(responder),
-      telemetry_(telemetry) {}
+      telemetry_(telemetry),
+      h2_(h2) {}
 
 void Http1Session::on_recv(Connection& c, int res, uint32_t flags) {
     if (!(flags & IORING_CQE_F_MORE)) c.recv_armed = false;
@@ -74,8 +75,29 @@ void Http1Session::count_discarded(Connection& c, uint32_t len) {
     if (!c.recv_armed && c.state != ConnState::Closing) transport_.submit_recv(c);
 }
 
+// Before the first request: ALPN h2 (RFC 9113 §3.2), or on plain HTTP the client's
+// preface (§3.3, prior knowledge). True when the connection is HTTP/2's now, or
+// waits for the rest of what may be a preface.
+bool Http1Session::switches_to_h2(Connection& c) {
+    if (c.requests > 0 || c.in_parsed > 0 || !h2_.allowed(c)) return false;
+    if (c.tls) {
+        if (c.tls->alpn() != "h2") return false;
+        h2_.start(c);
+        return true;
+    }
+    switch (Http2Session::sniff({c.in, c.in_len})) {
+    case Http2Session::Preface::No: return false;
+    case Http2Session::Preface::Maybe:
+        if (c.timer != Timer::Header) core_.set_timer(c, Timer::Header);
+        return true;
+    case Http2Session::Preface::Yes: h2_.start(c); return true;
+    }
+    return false;
+}
+
 void Http1Session::process_input(Connection& c) {
     if (c.in_parsed == c.in_len) return;
+    if (switches_to_h2(c)) return;
     const std::string_view bytes(c.in + c.in_parsed, c.in_len - c.in_parsed);
     const auto r = c.parser.feed(bytes);
     c.in_parsed += static_cast<uint32_t>(r.consumed);
@@ -84,7 +106,7 @@ void Http1Session::process_input(Connection& c) {
     case http::RequestParser::State::Error:
         spdlog::debug("worker {}: slot {}: {} ({})", core_.index, c.slot, http::code(c.parser.error_status()),
                       c.parser.error_reason());
-        return responder_.respond_simple(c, c.parser.error_status(), true);
+        return responder_.respond_simple(c, c.ex, c.parser.error_status(), true);
     case http::RequestParser::State::NeedMore: break;
     }
     if (c.input_cut && c.held_count == 0) return graceful_close(c);  // the rest of the input was dropped
@@ -94,13 +116,14 @@ void Http1Session::process_input(Connection& c) {
     }
     if (c.in_len == core_.conf.limits.header_buffer_size) {
         const auto s = c.parser.target_complete() ? http::Status::HeaderFieldsTooLarge : http::Status::UriTooLong;
-        return responder_.respond_simple(c, s, true);
+        return responder_.respond_simple(c, c.ex, s, true);
     }
     if (c.timer != Timer::Header) core_.set_timer(c, Timer::Header);
 }
 
 void Http1Session::handle_request(Connection& c) {
     ++core_.counters.requests;
+    ++c.requests;
     const http::Request& req = c.parser.request();
     c.ex.head_only = req.method == http::Method::Head;
     c.keep_alive = req.keep_alive && !core_.draining && !req.expect_continue &&  // its body is never read
@@ -113,22 +136,13 @@ void Http1Session::handle_request(Connection& c) {
         route_request(core_.ctx, {req, sni, core_.conf.listen[c.listener].https_redirect}, c.ex.resolver.target());
     c.ex.site = route.site;
     switch (route.kind) {
-    case Route::Kind::Respond: return responder_.respond_simple(c, route.status, route.close);
-    case Route::Kind::Redirect: return redirect_to_https(c, route);
+    case Route::Kind::Respond: return responder_.respond_simple(c, c.ex, route.status, route.close);
+    case Route::Kind::Redirect:
+        https_location(core_.ctx, route, c.ex.location);
+        return responder_.respond_simple(c, c.ex, route.status);
     case Route::Kind::Serve: break;
     }
-    responder_.serve(c);
-}
-
-void Http1Session::redirect_to_https(Connection& c, const Route& route) {
-    c.ex.location.assign("https://");
-    c.ex.location += route.host;
-    if (core_.ctx.https_port != 443) {
-        c.ex.location += ':';
-        c.ex.location += std::to_string(core_.ctx.https_port);
-    }
-    c.ex.location += route.path_and_query;
-    responder_.respond_simple(c, route.status);
+    responder_.serve(c, c.ex);
 }
 
 void Http1Session::compact_input(Connection& c) {
@@ -160,7 +174,7 @@ void Http1Session::on_handshake_sent(Connection& c) {
 }
 
 void Http1Session::response_done(Connection& c) {
-    telemetry_.log_access(c);
+    telemetry_.log_access(c, c.ex);
     release_exchange(c);
     if (!c.keep_alive) return graceful_close(c);
     c.state = ConnState::Idle;

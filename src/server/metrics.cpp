@@ -40,6 +40,14 @@ constexpr Family kFamilies[] = {
     {"uringd_proxy_headers_total", "counter", "", "result=\"untrusted\""},
     {"uringd_proxy_headers_total", "counter", "", "result=\"invalid\""},
     {"uringd_proxy_headers_total", "counter", "", "result=\"timeout\""},
+    {"uringd_http2_connections_total", "counter", "Connections that spoke HTTP/2.", ""},
+    {"uringd_http2_streams_total", "counter", "HTTP/2 requests (streams) answered or refused.", ""},
+    {"uringd_http2_goaway_total", "counter", "GOAWAY frames sent, by error code.", "error=\"no_error\""},
+    {"uringd_http2_goaway_total", "counter", "", "error=\"protocol_error\""},
+    {"uringd_http2_goaway_total", "counter", "", "error=\"enhance_your_calm\""},
+    {"uringd_http2_goaway_total", "counter", "", "error=\"other\""},
+    {"uringd_http2_floods_total", "counter",
+     "HTTP/2 connections closed for a flood: control frames faster than they are read, or endless headers.", ""},
 };
 static_assert(std::size(kFamilies) == std::tuple_size_v<decltype(WorkerStats::numbers)>);
 
@@ -86,7 +94,14 @@ void Metrics::publish(std::size_t w, const WorkerNumbers& n, const std::vector<u
                                n.proxy_ok,
                                n.proxy_untrusted,
                                n.proxy_invalid,
-                               n.proxy_timed_out};
+                               n.proxy_timed_out,
+                               n.h2_connections,
+                               n.h2_streams,
+                               n.h2_goaway_no_error,
+                               n.h2_goaway_protocol,
+                               n.h2_goaway_calm,
+                               n.h2_goaway_other,
+                               n.h2_floods};
     for (std::size_t i = 0; i < s.numbers.size(); ++i) s.numbers[i].set(values[i]);
     for (std::size_t i = 0; i < s.responses.size() && i < responses.size(); ++i) s.responses[i].set(responses[i]);
 }

@@ -1,6 +1,8 @@
 #include <uringd/http/host.hpp>
 #include <uringd/server/route.hpp>
 
+#include <string>
+
 namespace uringd::server {
 
 namespace {
@@ -67,6 +69,16 @@ Route route_request(const ServerContext& ctx, const RouteInput& in, http::Resolv
     if (!ctx.sites[site].conf.serve_hidden && http::has_hidden_segment(target.path))
         return respond(http::Status::Forbidden, false, site);
     return {Route::Kind::Serve, http::Status::Ok, false, site, {}, {}};
+}
+
+void https_location(const ServerContext& ctx, const Route& route, std::string& out) {
+    out.assign("https://");
+    out += route.host;
+    if (ctx.https_port != 443) {
+        out += ':';
+        out += std::to_string(ctx.https_port);
+    }
+    out += route.path_and_query;
 }
 
 }  // namespace uringd::server

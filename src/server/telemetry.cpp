@@ -12,29 +12,34 @@ Telemetry::Telemetry(WorkerCore& core, const fs::FileCache& cache)
       responses_(core.ctx.sites.size() * kCountedStatuses.size(), 0) {}
 
 // What /metrics and the access log say about the response whose head is written now.
-void Telemetry::note_response(Connection& c, http::Status status, uint64_t body_bytes) {
-    if (!core_.is_admin(c)) ++responses_[c.ex.site * kCountedStatuses.size() + status_index(status)];
-    c.ex.status_code = static_cast<uint16_t>(http::code(status));
-    c.ex.body_bytes = c.ex.head_only ? 0 : body_bytes;
+void Telemetry::note_response(const Connection& c, Exchange& x, http::Status status, uint64_t body_bytes) {
+    if (!core_.is_admin(c)) ++responses_[x.site * kCountedStatuses.size() + status_index(status)];
+    x.status_code = static_cast<uint16_t>(http::code(status));
+    x.body_bytes = x.head_only ? 0 : body_bytes;
 }
 
-std::size_t Telemetry::put_head(Connection& c, const http::ResponseHead& head, std::span<char> out) {
+void Telemetry::note_head(const Connection& c, Exchange& x, const http::ResponseHead& head) {
     const bool bodiless = head.status == http::Status::NotModified || head.status == http::Status::NoContent;
-    note_response(c, head.status, bodiless ? 0 : head.content_length);
+    note_response(c, x, head.status, bodiless ? 0 : head.content_length);
+}
+
+std::size_t Telemetry::put_head(const Connection& c, Exchange& x, const http::ResponseHead& head, std::span<char> out) {
+    note_head(c, x, head);
     return http::write_head(head, out);
 }
 
-std::size_t Telemetry::put_error(Connection& c, const http::ResponseHead& head, std::span<char> out) {
-    note_response(c, head.status, http::error_body_size(head.status));
-    return http::write_error_response(head, c.ex.head_only, out);
+std::size_t Telemetry::put_error(const Connection& c, Exchange& x, const http::ResponseHead& head,
+                                 std::span<char> out) {
+    note_response(c, x, head.status, http::error_body_size(head.status));
+    return http::write_error_response(head, x.head_only, out);
 }
 
 // One line per finished response, formatted here and queued for the writer thread.
-void Telemetry::log_access(const Connection& c) {
-    if (!core_.ctx.access_log || core_.is_admin(c) || c.ex.status_code == 0) return;
-    const Site& site = core_.ctx.sites[c.ex.site];
+void Telemetry::log_access(const Connection& c, const Exchange& x) {
+    if (!core_.ctx.access_log || core_.is_admin(c) || x.status_code == 0) return;
+    const Site& site = core_.ctx.sites[x.site];
     if (site.log_file < 0) return;
-    const http::Request& req = c.parser.request();
+    const http::Request& req = x.request ? *x.request : c.parser.request();
     http::AccessRecord r;
     r.peer = {c.peer.data(), c.peer_len};
     r.time = clock::wall_seconds();
@@ -43,10 +48,11 @@ void Telemetry::log_access(const Connection& c) {
     r.host = req.host;
     r.referer = req.header("Referer").value_or("");
     r.user_agent = req.header("User-Agent").value_or("");
+    r.version_major = req.version_major;
     r.version_minor = req.version_minor;
-    r.status = c.ex.status_code;
-    r.bytes = c.ex.body_bytes;
-    r.duration_us = clock::monotonic_us() - c.ex.request_us;
+    r.status = x.status_code;
+    r.bytes = x.body_bytes;
+    r.duration_us = clock::monotonic_us() - x.request_us;
     if (c.tls) {
         r.tls_version = c.tls->version();
         r.tls_cipher = c.tls->cipher();
@@ -81,7 +87,14 @@ void Telemetry::publish_metrics() {
                           core_.counters.proxy_ok,
                           core_.counters.proxy_untrusted,
                           core_.counters.proxy_invalid,
-                          core_.counters.proxy_timed_out};
+                          core_.counters.proxy_timed_out,
+                          core_.counters.h2_connections,
+                          core_.counters.h2_streams,
+                          core_.counters.h2_goaway_no_error,
+                          core_.counters.h2_goaway_protocol,
+                          core_.counters.h2_goaway_calm,
+                          core_.counters.h2_goaway_other,
+                          core_.counters.h2_floods};
     core_.ctx.metrics->publish(core_.index, n, responses_);
 }
 

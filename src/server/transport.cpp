@@ -89,6 +89,7 @@ void Transport::begin_session(Connection& c) {
         c.tls_set = core_.ctx.tls->current();
         c.tls = std::make_unique<tls::Session>(c.tls_set->default_context());
         if (core_.ctx.ktls) c.tls->enable_ktls(c.fd.get(), tls::ktls::socket_hooks());
+        if (core_.conf.listen[c.listener].http2) c.tls->offer_h2();
         c.state = ConnState::Handshaking;
         core_.set_timer(c, Timer::Handshake);
     } else {

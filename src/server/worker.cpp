@@ -76,7 +76,8 @@ Worker::Worker(const ServerContext& ctx, const WorkerOptions& opts, std::vector<
       body_(core_, transport_, cache_),
       telemetry_(core_, cache_),
       responder_(core_, transport_, body_, telemetry_, cache_),
-      session_(core_, transport_, body_, responder_, telemetry_),
+      h2_(core_, transport_, responder_, telemetry_),
+      session_(core_, transport_, body_, responder_, telemetry_, h2_),
       // Virtual only: pages are touched when a connection first receives bytes.
       input_mem_(std::size_t{ctx.conf.limits.max_connections} * ctx.conf.limits.header_buffer_size) {
     if (conf_.limits.max_connections >= ring::kMaxSlots) fail("limits.max_connections too large");
@@ -148,14 +149,16 @@ void Worker::dispatch(const io_uring_cqe& cqe) {
 // finished moves the connection on through the session.
 void Worker::dispatch_connection(Connection& c, const ring::Tag& t, const io_uring_cqe& cqe) {
     switch (t.op) {
-    case Op::Recv: return session_.on_recv(c, cqe.res, cqe.flags);
+    case Op::Recv: return c.h2 ? h2_.on_recv(c, cqe.res, cqe.flags) : session_.on_recv(c, cqe.res, cqe.flags);
     case Op::Send:
     case Op::SendZc:
-        if (transport_.on_send(c, cqe.res, cqe.flags, t)) session_.on_sent(c);
-        return;
+        if (!transport_.on_send(c, cqe.res, cqe.flags, t)) return;
+        return c.h2 ? h2_.on_sent(c) : session_.on_sent(c);
     case Op::ReadFixed: return body_.on_read_fixed(c, cqe.res);
-    case Op::Open: return responder_.on_open(c, cqe.res);
-    case Op::Statx: return responder_.on_statx(c, cqe.res);
+    case Op::Open:
+    case Op::Statx:
+        if (c.h2) return h2_.on_lookup(c, t.aux, t.op, cqe.res);
+        return t.op == Op::Open ? responder_.on_open(c, c.ex, cqe.res) : responder_.on_statx(c, c.ex, cqe.res);
     case Op::SpliceIn:
     case Op::SpliceOut:
         if (body_.on_splice(c, t.op, cqe.res)) session_.on_body_sent(c);
@@ -199,7 +202,8 @@ void Worker::start_drain() {
         Connection& c = *cp;
         // A response already on its way promised keep-alive: it stands, and the
         // connection gets the grace below once it is idle (set_timer).
-        if (c.state == ConnState::Idle && c.timer == Timer::KeepAlive) core_.set_timer(c, Timer::KeepAlive);
+        if (c.h2 && c.state != ConnState::Closing && c.state != ConnState::Free) h2_.shut_down(c);
+        else if (c.state == ConnState::Idle && c.timer == Timer::KeepAlive) core_.set_timer(c, Timer::KeepAlive);
     }
 }
 
@@ -222,7 +226,13 @@ void Worker::expire_timers(int64_t now) {
     for (auto& cp : slab_) {
         Connection& c = *cp;
         if (c.state == ConnState::Free || c.state == ConnState::Closing) continue;
-        if (drain_over || (c.timer != Timer::None && now >= c.deadline_ms)) {
+        const bool due = c.timer != Timer::None && now >= c.deadline_ms;
+        if (due && !drain_over && c.h2 && c.timer == Timer::KeepAlive && !c.h2->goaway) {
+            h2_.shut_down(c);  // an idle HTTP/2 connection ends with a GOAWAY
+            finish_close_if_done(c);
+            continue;
+        }
+        if (drain_over || due) {
             spdlog::debug("worker {}: slot {} timed out while {}", core_.index, c.slot, to_string(c.state));
             if (!drain_over) count_timeout(c.timer);
             core_.begin_close(c, c.timer == Timer::Send || drain_over);
@@ -254,6 +264,8 @@ Connection* Worker::allocate_slot() {
 void Worker::finish_close_if_done(Connection& c) {
     if (c.state != ConnState::Closing || c.inflight > 0) return;
     Http1Session::release_exchange(c);
+    c.h2.reset();
+    c.requests = 0;
     transport_.drop_held_input(c);
     c.fd.reset();
     c.in_len = c.in_parsed = 0;
@@ -288,17 +300,20 @@ void Worker::resume_buffer_waiters() {
         if (c.state != ConnState::WaitingBuffer) continue;  // closed meanwhile
         const Pending p = std::exchange(c.pending, Pending::None);
         if (p == Pending::File) {
-            responder_.respond_file(c);
+            responder_.respond_file(c, c.ex);
         } else if (p == Pending::Part) {
             session_.on_body_sent(c);
         } else if (p == Pending::Chunk) {
             body_.continue_body(c);  // takes the buffer it waited for, then the next chunk
+        } else if (p == Pending::H2Output) {
+            c.state = ConnState::Idle;
+            h2_.flush(c);
         } else if (p == Pending::Handshake) {
             c.state = ConnState::Handshaking;
             transport_.take_held_input(c);
             if (c.input_failed) core_.begin_close(c);
         } else {
-            responder_.respond_builtin(c);
+            responder_.respond_builtin(c, c.ex);
         }
         finish_close_if_done(c);
     }

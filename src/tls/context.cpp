@@ -1,6 +1,7 @@
 #include <uringd/base/error.hpp>
 #include <uringd/base/host_name.hpp>
 #include <uringd/tls/context.hpp>
+#include <uringd/tls/session.hpp>
 
 #include <openssl/bn.h>
 #include <openssl/err.h>
@@ -23,12 +24,18 @@ std::string openssl_errors() {
 
 namespace {
 
-// RFC 7301: choose http/1.1 when offered; otherwise continue without ALPN.
-int select_alpn(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in, unsigned inlen,
+// RFC 7301, RFC 9113 §3.2: h2 first where the connection may speak it (its
+// listener allows HTTP/2: Session::offer_h2), then http/1.1; otherwise continue
+// without ALPN.
+int select_alpn(SSL* ssl, const unsigned char** out, unsigned char* outlen, const unsigned char* in, unsigned inlen,
                 void*) {
-    static constexpr unsigned char kOurs[] = "\x08http/1.1";
+    static constexpr unsigned char kBoth[] = "\x02h2\x08http/1.1";
+    static constexpr unsigned char kHttp1[] = "\x08http/1.1";
+    const bool h2 = Session::offers_h2(ssl);
+    const unsigned char* ours = h2 ? kBoth : kHttp1;
+    const unsigned ours_len = h2 ? sizeof kBoth - 1 : sizeof kHttp1 - 1;
     unsigned char* selected = nullptr;
-    if (SSL_select_next_proto(&selected, outlen, kOurs, sizeof kOurs - 1, in, inlen) != OPENSSL_NPN_NEGOTIATED)
+    if (SSL_select_next_proto(&selected, outlen, ours, ours_len, in, inlen) != OPENSSL_NPN_NEGOTIATED)
         return SSL_TLSEXT_ERR_NOACK;
     *out = selected;
     return SSL_TLSEXT_ERR_OK;

@@ -142,6 +142,22 @@ void Session::close_notify() {
     if (handshake_done()) SSL_shutdown(ssl_);
 }
 
+namespace {
+
+int h2_index() {
+    static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+    return index;
+}
+
+}  // namespace
+
+void Session::offer_h2() {
+    static char yes = 1;
+    SSL_set_ex_data(ssl_, h2_index(), &yes);
+}
+
+bool Session::offers_h2(const SSL* ssl) { return SSL_get_ex_data(ssl, h2_index()) != nullptr; }
+
 std::string_view Session::alpn() const {
     const unsigned char* p = nullptr;
     unsigned len = 0;

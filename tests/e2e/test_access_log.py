@@ -76,7 +76,7 @@ class AccessLog(ServerTest):
         curl("-k", "--resolve", f"j.test:{port}:127.0.0.1", f"https://j.test:{port}/hello.txt?tls")
         rec = json.loads(lines(JSONL, 2)[-1])
         self.assertEqual(rec["uri"], "/hello.txt?tls")
-        self.assertEqual((rec["tls_version"], rec["alpn"]), ("TLSv1.3", "http/1.1"))
+        self.assertEqual((rec["tls_version"], rec["alpn"], rec["protocol"]), ("TLSv1.3", "h2", "HTTP/2.0"))
         self.assertTrue(rec["tls_cipher"].startswith("TLS_"))
         time.sleep(0.3)
         self.assertEqual(len(lines(COMBINED, 0)) if os.path.exists(COMBINED) else 0, before)

@@ -68,8 +68,12 @@ class Tls(ServerTest):
 
     def test_alpn_and_sni(self):
         r = self.s_client("-alpn", "h2,http/1.1", "-servername", "localhost")
+        self.assertIn(b"ALPN protocol: h2", r.stdout)  # HTTP/2 first (test_http2.py)
+        r = self.s_client("-alpn", "http/1.1,h2", "-servername", "localhost")  # ours is the order that counts
+        self.assertIn(b"ALPN protocol: h2", r.stdout)
+        r = self.s_client("-alpn", "spdy/3,http/1.1", "-servername", "localhost")
         self.assertIn(b"ALPN protocol: http/1.1", r.stdout)
-        r = self.s_client("-alpn", "h2", "-servername", "localhost")  # no overlap: no ALPN, no failure
+        r = self.s_client("-alpn", "spdy/3", "-servername", "localhost")  # no overlap: no ALPN, no failure
         self.assertIn(b"No ALPN negotiated", r.stdout)
         r = self.s_client("-servername", "www.other.test")
         self.assertIn(b"subject=CN = other.test", r.stdout)
@@ -132,8 +136,11 @@ class Tls(ServerTest):
             self.assertLess(time.time() - start, 4)
 
     def test_head_and_errors_over_tls(self):
-        r = self.fetch("/1m.bin", "-I")
+        r = self.fetch("/1m.bin", "-I", "--http1.1")
         self.assertIn(b"Content-Length: 1048576", r.stdout)
+        r = self.fetch("/1m.bin", "-I")  # HTTP/2 by ALPN
+        self.assertIn(b"HTTP/2 200", r.stdout)
+        self.assertIn(b"content-length: 1048576", r.stdout)
         r = self.fetch("/missing", "-o", "/dev/null", "-w", "%{http_code}")
         self.assertEqual(r.stdout, b"404")
 

@@ -110,6 +110,7 @@ struct ListenConfig {
     bool tls = false;
     bool https_redirect = false;      // answer everything with a redirect to https
     bool proxy_protocol = false;      // a PROXY v1/v2 header precedes each connection's bytes
+    bool http2 = true;                // HTTP/2: ALPN h2 on TLS, prior knowledge (h2c) on plain
     std::vector<Network> proxy_from;  // the balancers allowed to send it
     int line = 0;
 };

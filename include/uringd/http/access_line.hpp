@@ -12,6 +12,7 @@ struct AccessRecord {
     std::string_view peer;  // client address
     std::time_t time = 0;
     std::string_view method, target, host, referer, user_agent;
+    uint8_t version_major = 1;  // 2: HTTP/2 ("HTTP/2.0", as nginx logs it)
     uint8_t version_minor = 1;
     int status = 0;
     uint64_t bytes = 0;       // body bytes sent

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace uringd::http {
@@ -35,6 +36,7 @@ std::size_t write_head(const ResponseHead& head, std::span<char> out);
 
 // The small HTML body sent with error statuses (and its length for the head).
 std::size_t error_body_size(Status s);
+std::string error_body(Status s);
 // Writes head (content_length/content_type set here) and body. Returns bytes or 0.
 // `head_only` (HEAD requests) writes the head with the body's length but no body.
 std::size_t write_error_response(ResponseHead head, bool head_only, std::span<char> out);

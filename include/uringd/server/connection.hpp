@@ -44,7 +44,23 @@ const char* to_string(ConnState s);
 enum class Timer : uint8_t { None, Proxy, Handshake, Header, KeepAlive, Send, Linger };
 
 // What a parked connection does once it gets a buffer.
-enum class Pending : uint8_t { None, File, Simple, Handshake, Part, Chunk };
+enum class Pending : uint8_t { None, File, Simple, Handshake, Part, Chunk, H2Output };
+
+// HTTP/2: the response the Responder decided for a stream, for Http2Session to
+// frame. The body is a list of segments, each some text (an error page, a
+// multipart heading) and then a range of the exchange's file.
+struct H2Reply {
+    struct Segment {
+        std::string text;
+        uint64_t off = 0;
+        uint64_t len = 0;
+    };
+    bool ready = false;
+    std::string fields;  // packed "name\0value\0…" (http::append_h2_fields)
+    std::vector<Segment> body;
+    uint32_t seg = 0;      // the segment being sent …
+    uint64_t seg_pos = 0;  // … and the bytes of it already framed (its text, then its range)
+};
 
 // One request's exchange: everything from its parse to the last byte of its
 // response. Reset by assignment when the response is done (or the connection
@@ -53,6 +69,11 @@ enum class Pending : uint8_t { None, File, Simple, Handshake, Part, Chunk };
 // too); the pipe is only reset when no splice on it is in flight.
 struct Exchange {
     uint8_t site = 0;  // ServerContext::sites; 0 answers requests that fail to parse
+    // HTTP/1.1: null, the request is the connection parser's. HTTP/2: the stream's
+    // request, the reply it fills, and the stream's slot (the tag of its opens).
+    const http::Request* request = nullptr;
+    H2Reply* h2 = nullptr;
+    uint16_t stream_slot = 0;
     // For the access log: when the request was complete, and what the head said.
     int64_t request_us = 0;
     uint16_t status_code = 0;
@@ -84,6 +105,13 @@ struct Exchange {
     uint8_t body_ops = 0;     // splice: SQEs of the current round not yet complete
     bool file_short = false;  // the file ended before its statx size
     bool body_failed = false;
+};
+
+// A connection's HTTP/2 state (http2_session.hpp); freed by its own deleter so that
+// this header needs no nghttp2.
+struct H2Connection;
+struct H2ConnectionDeleter {
+    void operator()(H2Connection* h) const;
 };
 
 struct Connection {
@@ -121,7 +149,9 @@ struct Connection {
     uint8_t held_count = 0;
     http::RequestParser parser;
 
-    Exchange ex;  // the request being answered
+    Exchange ex;                                            // the request being answered (HTTP/1.1)
+    uint32_t requests = 0;                                  // requests begun on this connection (HTTP/1.1)
+    std::unique_ptr<H2Connection, H2ConnectionDeleter> h2;  // set once the connection speaks HTTP/2
 
     // Output: the registered buffer a head (and a small body) is written into.
     ring::BufferLease buf;

@@ -26,6 +26,10 @@ struct WorkerCounters {
     // PROXY protocol headers: taken, and connections closed for one: from a source
     // outside proxy_from, malformed or oversized, or too slow (header_timeout).
     uint64_t proxy_ok = 0, proxy_untrusted = 0, proxy_invalid = 0, proxy_timed_out = 0;
+    // HTTP/2: connections, streams, GOAWAYs sent by error code, floods cut.
+    uint64_t h2_connections = 0, h2_streams = 0;
+    uint64_t h2_goaway_no_error = 0, h2_goaway_protocol = 0, h2_goaway_calm = 0, h2_goaway_other = 0;
+    uint64_t h2_floods = 0;
 };
 
 // Lingering close (Http1Session::graceful_close), as nginx's lingering_timeout /

@@ -40,11 +40,14 @@ struct WorkerNumbers {
     uint64_t timed_out_handshake = 0, timed_out_header = 0, timed_out_keepalive = 0, timed_out_send = 0;
     uint64_t send_spills = 0;
     uint64_t proxy_ok = 0, proxy_untrusted = 0, proxy_invalid = 0, proxy_timed_out = 0;
+    uint64_t h2_connections = 0, h2_streams = 0;
+    uint64_t h2_goaway_no_error = 0, h2_goaway_protocol = 0, h2_goaway_calm = 0, h2_goaway_other = 0;
+    uint64_t h2_floods = 0;
 };
 
 struct alignas(64) WorkerStats {
     explicit WorkerStats(std::size_t sites) : responses(sites * kCountedStatuses.size()) {}
-    std::array<Published, 22> numbers;  // WorkerNumbers, field by field
+    std::array<Published, 29> numbers;  // WorkerNumbers, field by field
     std::vector<Published> responses;   // [site][status_index]
 };
 

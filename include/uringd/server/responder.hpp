@@ -21,6 +21,9 @@
 
 namespace uringd::server {
 
+// The request an exchange answers: its HTTP/2 stream's, or the connection parser's.
+const http::Request& request_of(const Connection& c, const Exchange& x);
+
 class Responder {
 public:
     Responder(WorkerCore& core, Transport& transport, BodySender& body, Telemetry& telemetry, fs::FileCache& cache);
@@ -28,38 +31,45 @@ public:
     // before the privilege drop): opens carry the worker's own, registered later.
     void set_personality(uint16_t id) { personality_ = id; }
 
-    // A request routed to c.ex.site, its target in c.ex.resolver.target().
-    void serve(Connection& c);
+    // Every exchange `x` below is the connection's own (HTTP/1.1: c.ex, whose head
+    // and body go into the registered buffer) or one of its HTTP/2 streams' (x.h2:
+    // the response is left in x.h2 for the session to frame, ready once decided).
+
+    // A request routed to x.site, its target in x.resolver.target().
+    void serve(Connection& c, Exchange& x);
     void serve_admin(Connection& c);
     // Any status (a parse error, 405, 412 …): the site's page for it, or the built-in one.
-    void respond_simple(Connection& c, http::Status status, bool close = false);
-    void on_open(Connection& c, int res);
-    void on_statx(Connection& c, int res);
+    void respond_simple(Connection& c, Exchange& x, http::Status status, bool close = false);
+    void on_open(Connection& c, Exchange& x, int res);
+    void on_statx(Connection& c, Exchange& x, int res);
     // Resumed with a registered buffer (Pending::File / Pending::Simple).
-    void respond_file(Connection& c);
-    void respond_builtin(Connection& c);
-    // After a response's bytes so far are on the socket: the next part of a multipart
-    // body, its closing boundary, or true: the response is complete.
+    void respond_file(Connection& c, Exchange& x);
+    void respond_builtin(Connection& c, Exchange& x);
+    // HTTP/1.1, after a response's bytes so far are on the socket: the next part of a
+    // multipart body, its closing boundary, or true: the response is complete.
     bool next_part_or_done(Connection& c);
 
 private:
     // Sites share the worker's cache: the key is the site's index, then the path.
     std::string_view cache_key(uint8_t site, std::string_view path);
-    std::string_view cache_key(const Connection& c);
-    void act(Connection& c, Resolver::Action a);
-    void lookup(Connection& c);
-    void found_entry(Connection& c, fs::CachedFile* e);
-    void lookup_failed(Connection& c, int err);
-    void submit_open(Connection& c);
-    void serve_found(Connection& c);
-    void serve_listing(Connection& c);
-    void write_simple(Connection& c, http::ResponseHead head);
+    std::string_view cache_key(const Exchange& x);
+    void act(Connection& c, Exchange& x, Resolver::Action a);
+    void lookup(Connection& c, Exchange& x);
+    void found_entry(Connection& c, Exchange& x, fs::CachedFile* e);
+    void lookup_failed(Connection& c, Exchange& x, int err);
+    void submit_open(Connection& c, Exchange& x);
+    void serve_found(Connection& c, Exchange& x);
+    void serve_listing(Connection& c, Exchange& x);
+    void write_simple(Connection& c, Exchange& x, http::ResponseHead head);
+    void reply_h2(const Connection& c, Exchange& x, const http::ResponseHead& head);
+    void reply_h2_simple(const Connection& c, Exchange& x, http::ResponseHead head);
+    void reply_h2_multipart(Connection& c, Exchange& x, const http::ResponseHead& head, const http::RangeSet& set);
     // partial.cpp: 304, 412, 416, 206 and multipart/byteranges.
-    http::ResponseHead file_head(const Connection& c, http::Status status);
-    std::string_view file_etag(const Connection& c) const;
-    bool respond_conditional(Connection& c);
-    void respond_single_range(Connection& c, http::ByteRange r);
-    void respond_multipart(Connection& c, const http::RangeSet& set);
+    http::ResponseHead file_head(const Connection& c, const Exchange& x, http::Status status);
+    std::string_view file_etag(const Exchange& x) const;
+    bool respond_conditional(Connection& c, Exchange& x);
+    void respond_single_range(Connection& c, Exchange& x, http::ByteRange r);
+    void respond_multipart(Connection& c, Exchange& x, const http::RangeSet& set);
 
     WorkerCore& core_;
     Transport& transport_;

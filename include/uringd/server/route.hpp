@@ -7,6 +7,7 @@
 #include <uringd/http/status.hpp>
 #include <uringd/server/context.hpp>
 
+#include <string>
 #include <string_view>
 
 namespace uringd::server {
@@ -34,5 +35,7 @@ struct RouteInput {
 // Decides the route; `target` receives the normalised path for Serve (and is
 // reused across requests so its capacity is kept).
 Route route_request(const ServerContext& ctx, const RouteInput& in, http::ResolvedTarget& target);
+// A Redirect route's Location: https://host[:port]/path?query.
+void https_location(const ServerContext& ctx, const Route& route, std::string& out);
 
 }  // namespace uringd::server

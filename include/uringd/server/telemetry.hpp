@@ -16,15 +16,17 @@ class Telemetry {
 public:
     Telemetry(WorkerCore& core, const fs::FileCache& cache);
 
+    // Counts a response whose head is decided (HTTP/2 frames it elsewhere).
+    void note_head(const Connection& c, Exchange& x, const http::ResponseHead& head);
     // Writes the head (counting its status) and returns its length.
-    std::size_t put_head(Connection& c, const http::ResponseHead& head, std::span<char> out);
+    std::size_t put_head(const Connection& c, Exchange& x, const http::ResponseHead& head, std::span<char> out);
     // A status's head and small HTML page (none for HEAD).
-    std::size_t put_error(Connection& c, const http::ResponseHead& head, std::span<char> out);
-    void log_access(const Connection& c);
+    std::size_t put_error(const Connection& c, Exchange& x, const http::ResponseHead& head, std::span<char> out);
+    void log_access(const Connection& c, const Exchange& x);
     void publish_metrics();
 
 private:
-    void note_response(Connection& c, http::Status status, uint64_t body_bytes);
+    void note_response(const Connection& c, Exchange& x, http::Status status, uint64_t body_bytes);
 
     WorkerCore& core_;
     const fs::FileCache& cache_;

@@ -15,6 +15,7 @@
 #include <uringd/server/context.hpp>
 #include <uringd/server/core.hpp>
 #include <uringd/server/http1_session.hpp>
+#include <uringd/server/http2_session.hpp>
 #include <uringd/server/responder.hpp>
 #include <uringd/server/telemetry.hpp>
 #include <uringd/server/transport.hpp>
@@ -90,6 +91,7 @@ private:
     BodySender body_;
     Telemetry telemetry_;
     Responder responder_;
+    Http2Session h2_;
     Http1Session session_;
     Mapping input_mem_;
     std::vector<std::unique_ptr<Connection>> slab_;

@@ -90,6 +90,9 @@ public:
     std::string_view version() const { return SSL_get_version(ssl_); }
     std::string_view cipher() const { return SSL_get_cipher_name(ssl_); }
     std::string_view alpn() const;
+    // ALPN may choose h2 on this connection (its listener allows HTTP/2).
+    void offer_h2();
+    static bool offers_h2(const SSL* ssl);
     std::string_view server_name() const;
     SSL* native() const { return ssl_; }
 

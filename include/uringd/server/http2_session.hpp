@@ -1,0 +1,102 @@
+#pragma once
+// HTTP/2 over a connection's transport (RFC 9113), framing and HPACK by libnghttp2.
+// uringd owns the I/O: bytes the ring received are fed to nghttp2's session, and the
+// frames it has to send are written into the registered buffer (DATA payloads copied
+// there straight from the file) and sent by the transport. Each stream is an
+// Exchange answered by the same Responder as HTTP/1.1. Limits against the known
+// HTTP/2 floods end the connection with a GOAWAY, counted for /metrics.
+#include <uringd/http/request.hpp>
+#include <uringd/server/core.hpp>
+#include <uringd/server/responder.hpp>
+#include <uringd/server/telemetry.hpp>
+#include <uringd/server/transport.hpp>
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+struct nghttp2_session;
+
+namespace uringd::server {
+
+// One stream: its request (fields as received, viewed by `req`), its exchange and
+// the reply the Responder leaves for it.
+struct H2Stream {
+    int32_t id = 0;
+    http::Request req;
+    std::string fields;  // packed "name\0value\0…" as received
+    uint32_t field_bytes = 0;
+    Exchange ex;
+    H2Reply reply;
+    uint64_t body_unread = 0;  // body bytes nghttp2 has not yet asked for
+    bool submitted = false;    // the reply is with nghttp2
+    bool closed = false;       // nghttp2 is done with it: freed once no open/statx is in flight
+    uint8_t ops = 0;           // opens and statx of this stream in flight
+};
+
+struct H2Connection {
+    ~H2Connection();
+    nghttp2_session* session = nullptr;
+    Connection* conn = nullptr;
+    class Http2Session* owner = nullptr;
+    // Streams by slot (the aux of their opens' tags); a slot is reused once its
+    // stream is closed and no completion for it is outstanding.
+    std::vector<std::unique_ptr<H2Stream>> streams;
+    std::vector<uint16_t> free_slots;
+    uint32_t live_streams = 0;  // slots in use
+    uint32_t lookups = 0;       // opens and statx in flight, all streams
+    std::span<char> out;        // during a flush: where frames are written …
+    uint32_t out_len = 0;       // … and how much of it is used
+    bool goaway = false;        // GOAWAY queued or sent: no new streams; close when done
+    int32_t max_stream_id = 0;  // the highest stream a client's HEADERS named
+    std::array<int32_t, 16> reset_ids{};  // the streams this side reset last
+    uint32_t resets = 0;
+};
+
+class Http2Session {
+public:
+    Http2Session(WorkerCore& core, Transport& transport, Responder& responder, Telemetry& telemetry);
+
+    // Whether the connection may switch to HTTP/2, and whether `input` (the first
+    // bytes of a plain connection) is its preface: Yes, No, or Maybe (too short yet).
+    enum class Preface : uint8_t { No, Maybe, Yes };
+    static Preface sniff(std::string_view input);
+    bool allowed(const Connection& c) const;
+    // The connection speaks HTTP/2 from here: what is in its input is fed first.
+    void start(Connection& c);
+
+    void on_recv(Connection& c, int res, uint32_t flags);
+    void on_sent(Connection& c);
+    void on_lookup(Connection& c, uint16_t slot, ring::Op op, int res);
+    // Frames the session has waiting, into a registered buffer (Pending::H2Output).
+    void flush(Connection& c);
+    // A drain (GOAWAY, streams in flight finish) or an idle connection's end.
+    void shut_down(Connection& c);
+
+    // nghttp2 callbacks (http2_session.cpp), by way of the session's user data.
+    int on_headers_frame(H2Connection& h, int32_t id);
+    int on_begin_headers(H2Connection& h, int32_t id);
+    int on_header(H2Connection& h, H2Stream& s, std::string_view name, std::string_view value);
+    int on_request(H2Connection& h, H2Stream& s);
+    void on_stream_close(H2Connection& h, H2Stream& s);
+    int on_goaway_sent(uint32_t error_code);
+
+private:
+    H2Stream* stream_of(H2Connection& h, int32_t id) const;
+    static bool build_request(H2Stream& s);
+    void submit_reply(H2Connection& h, H2Stream& s);
+    void release(H2Connection& h, H2Stream& s);
+    void feed(Connection& c);
+    void after_flush(Connection& c);
+    void linger(Connection& c);
+
+    WorkerCore& core_;
+    Transport& transport_;
+    Responder& responder_;
+    Telemetry& telemetry_;
+};
+
+}  // namespace uringd::server

@@ -1,0 +1,560 @@
+// HTTP/2 on a connection: nghttp2 frames and decodes, the ring moves the bytes,
+// the Responder answers each stream through the same resolver as HTTP/1.1.
+#include <uringd/base/clock.hpp>
+#include <uringd/http/h2_fields.hpp>
+#include <uringd/server/http2_session.hpp>
+#include <uringd/server/route.hpp>
+
+#include <nghttp2/nghttp2.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace uringd::server {
+
+using ring::Op;
+
+namespace {
+
+constexpr std::string_view kPreface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+constexpr uint32_t kMaxConcurrentStreams = 128;
+// Stream slots still held: open streams, and closed ones whose open or statx has
+// not completed yet (a rapid reset leaves some behind).
+constexpr std::size_t kMaxStreamSlots = 2 * kMaxConcurrentStreams;
+// One DATA frame per TLS record: a 9-byte header and 16 375 bytes of payload fill a
+// 16 KiB record exactly, so kernel TLS emits no small record for a frame's header.
+constexpr std::size_t kFrameHeader = 9;
+constexpr std::size_t kFramePayload = 16384 - kFrameHeader;
+
+H2Connection& conn_of(void* user_data) { return *static_cast<H2Connection*>(user_data); }
+
+H2Stream* stream_data(nghttp2_session* session, int32_t id) {
+    return static_cast<H2Stream*>(nghttp2_session_get_stream_user_data(session, id));
+}
+
+// Every frame but DATA: into the output span, as much as fits.
+ssize_t send_bytes(nghttp2_session*, const uint8_t* data, size_t length, int, void* user_data) {
+    H2Connection& h = conn_of(user_data);
+    const std::size_t n = std::min(length, h.out.size() - h.out_len);
+    if (n == 0) return NGHTTP2_ERR_WOULDBLOCK;
+    std::memcpy(h.out.data() + h.out_len, data, n);
+    h.out_len += static_cast<uint32_t>(n);
+    return static_cast<ssize_t>(n);
+}
+
+// File bytes [off, off + n) of the stream's file: from its cached copy, or read
+// (the page cache's copy into the buffer is the one copy a body makes).
+bool copy_file(const fs::CachedFile& f, char* dst, uint64_t off, std::size_t n) {
+    if (f.body_loaded) {
+        if (off + n > f.body.size()) return false;
+        std::memcpy(dst, f.body.data() + off, n);
+        return true;
+    }
+    while (n > 0) {
+        const ssize_t r = ::pread(f.fd.get(), dst, n, static_cast<off_t>(off));
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) return false;  // an error, or the file shrank under us
+        dst += r;
+        off += static_cast<uint64_t>(r);
+        n -= static_cast<std::size_t>(r);
+    }
+    return true;
+}
+
+// The next `n` body bytes of a reply: segment texts, then their file ranges.
+bool copy_body(H2Stream& s, char* dst, std::size_t n) {
+    H2Reply& r = s.reply;
+    while (n > 0) {
+        if (r.seg >= r.body.size()) return false;
+        const H2Reply::Segment& seg = r.body[r.seg];
+        std::size_t k = 0;
+        if (r.seg_pos < seg.text.size()) {
+            k = std::min<std::size_t>(n, seg.text.size() - r.seg_pos);
+            std::memcpy(dst, seg.text.data() + r.seg_pos, k);
+        } else {
+            const uint64_t file_pos = r.seg_pos - seg.text.size();
+            k = static_cast<std::size_t>(std::min<uint64_t>(n, seg.len - file_pos));
+            if (k > 0 && !copy_file(s.ex.fref.get(), dst, seg.off + file_pos, k)) return false;
+        }
+        dst += k;
+        n -= k;
+        r.seg_pos += k;
+        if (r.seg_pos == seg.text.size() + seg.len) {
+            ++r.seg;
+            r.seg_pos = 0;
+        }
+    }
+    return true;
+}
+
+// A DATA frame whole, or nothing yet: its header, then its payload copied in place.
+int send_data(nghttp2_session*, nghttp2_frame* frame, const uint8_t* framehd, size_t length,
+              nghttp2_data_source* source, void* user_data) {
+    H2Connection& h = conn_of(user_data);
+    auto& s = *static_cast<H2Stream*>(source->ptr);
+    if (frame->data.padlen > 0) return NGHTTP2_ERR_CALLBACK_FAILURE;  // never asked for
+    if (h.out.size() - h.out_len < kFrameHeader + length) return NGHTTP2_ERR_WOULDBLOCK;
+    char* dst = h.out.data() + h.out_len;
+    std::memcpy(dst, framehd, kFrameHeader);
+    if (!copy_body(s, dst + kFrameHeader, length)) return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;  // RST_STREAM
+    h.out_len += static_cast<uint32_t>(kFrameHeader + length);
+    return 0;
+}
+
+// How much of the body the next DATA frame carries; the bytes are copied in send_data.
+ssize_t read_body(nghttp2_session*, int32_t, uint8_t*, size_t length, uint32_t* flags, nghttp2_data_source* source,
+                  void*) {
+    auto& s = *static_cast<H2Stream*>(source->ptr);
+    const auto n = static_cast<std::size_t>(std::min<uint64_t>({length, kFramePayload, s.body_unread}));
+    s.body_unread -= n;
+    *flags |= NGHTTP2_DATA_FLAG_NO_COPY;
+    if (s.body_unread == 0) *flags |= NGHTTP2_DATA_FLAG_EOF;
+    return static_cast<ssize_t>(n);
+}
+
+int begin_frame(nghttp2_session*, const nghttp2_frame_hd* hd, void* user_data) {
+    if (hd->type != NGHTTP2_HEADERS) return 0;
+    H2Connection& h = conn_of(user_data);
+    return h.owner->on_headers_frame(h, hd->stream_id);
+}
+
+int begin_headers(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
+    if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
+    H2Connection& h = conn_of(user_data);
+    return h.owner->on_begin_headers(h, frame->hd.stream_id);
+}
+
+int header(nghttp2_session* session, const nghttp2_frame* frame, const uint8_t* name, size_t namelen,
+           const uint8_t* value, size_t valuelen, uint8_t, void* user_data) {
+    if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
+    H2Stream* s = stream_data(session, frame->hd.stream_id);
+    if (!s) return 0;  // refused at its start
+    H2Connection& h = conn_of(user_data);
+    return h.owner->on_header(h, *s, {reinterpret_cast<const char*>(name), namelen},
+                              {reinterpret_cast<const char*>(value), valuelen});
+}
+
+int frame_received(nghttp2_session* session, const nghttp2_frame* frame, void* user_data) {
+    if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
+    H2Stream* s = stream_data(session, frame->hd.stream_id);
+    if (!s) return 0;
+    H2Connection& h = conn_of(user_data);
+    return h.owner->on_request(h, *s);
+}
+
+int frame_sent(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
+    H2Connection& h = conn_of(user_data);
+    if (frame->hd.type == NGHTTP2_GOAWAY) return h.owner->on_goaway_sent(frame->goaway.error_code);
+    if (frame->hd.type == NGHTTP2_RST_STREAM) h.reset_ids[h.resets++ % h.reset_ids.size()] = frame->hd.stream_id;
+    return 0;
+}
+
+int stream_closed(nghttp2_session* session, int32_t id, uint32_t, void* user_data) {
+    H2Stream* s = stream_data(session, id);
+    if (!s) return 0;
+    H2Connection& h = conn_of(user_data);
+    h.owner->on_stream_close(h, *s);
+    return 0;
+}
+
+struct CallbacksDeleter {
+    void operator()(nghttp2_session_callbacks* p) const { nghttp2_session_callbacks_del(p); }
+};
+struct OptionDeleter {
+    void operator()(nghttp2_option* p) const { nghttp2_option_del(p); }
+};
+
+const nghttp2_session_callbacks* callbacks() {
+    static const std::unique_ptr<nghttp2_session_callbacks, CallbacksDeleter> cbs = [] {
+        nghttp2_session_callbacks* p = nullptr;
+        if (nghttp2_session_callbacks_new(&p) != 0) throw std::bad_alloc();
+        nghttp2_session_callbacks_set_send_callback(p, send_bytes);
+        nghttp2_session_callbacks_set_send_data_callback(p, send_data);
+        nghttp2_session_callbacks_set_on_begin_frame_callback(p, begin_frame);
+        nghttp2_session_callbacks_set_on_begin_headers_callback(p, begin_headers);
+        nghttp2_session_callbacks_set_on_header_callback(p, header);
+        nghttp2_session_callbacks_set_on_frame_recv_callback(p, frame_received);
+        nghttp2_session_callbacks_set_on_frame_send_callback(p, frame_sent);
+        nghttp2_session_callbacks_set_on_stream_close_callback(p, stream_closed);
+        return std::unique_ptr<nghttp2_session_callbacks, CallbacksDeleter>(p);
+    }();
+    return cbs.get();
+}
+
+const nghttp2_option* options() {
+    static const std::unique_ptr<nghttp2_option, OptionDeleter> opt = [] {
+        nghttp2_option* p = nullptr;
+        if (nghttp2_option_new(&p) != 0) throw std::bad_alloc();
+        // The known floods (docs/http.md, "HTTP/2"): each ends the connection with a
+        // GOAWAY. Rapid reset (CVE-2023-44487): a token bucket of RST_STREAMs;
+        // CONTINUATION flood (CVE-2024-27316 class): header blocks of bounded frames;
+        // SETTINGS / PING floods: answers queued faster than the peer reads them.
+        nghttp2_option_set_stream_reset_rate_limit(p, 1000, 33);
+        nghttp2_option_set_max_continuations(p, 8);
+        nghttp2_option_set_max_settings(p, 32);
+        nghttp2_option_set_max_outbound_ack(p, 1000);
+        nghttp2_option_set_no_closed_streams(p, 1);
+        return std::unique_ptr<nghttp2_option, OptionDeleter>(p);
+    }();
+    return opt.get();
+}
+
+http::Method method_of(std::string_view m) {
+    if (m == "GET") return http::Method::Get;
+    if (m == "HEAD") return http::Method::Head;
+    if (m == "OPTIONS") return http::Method::Options;
+    return http::Method::Other;
+}
+
+}  // namespace
+
+void H2ConnectionDeleter::operator()(H2Connection* h) const { std::unique_ptr<H2Connection> owned(h); }
+
+H2Connection::~H2Connection() {
+    if (session) nghttp2_session_del(session);
+}
+
+Http2Session::Http2Session(WorkerCore& core, Transport& transport, Responder& responder, Telemetry& telemetry)
+    : core_(core),
+      transport_(transport),
+      responder_(responder),
+      telemetry_(telemetry) {}
+
+Http2Session::Preface Http2Session::sniff(std::string_view input) {
+    const std::size_t n = std::min(input.size(), kPreface.size());
+    if (input.substr(0, n) != kPreface.substr(0, n)) return Preface::No;
+    return n == kPreface.size() ? Preface::Yes : Preface::Maybe;
+}
+
+bool Http2Session::allowed(const Connection& c) const {
+    return !core_.is_admin(c) && core_.conf.listen[c.listener].http2 && !core_.conf.listen[c.listener].https_redirect;
+}
+
+void Http2Session::start(Connection& c) {
+    c.h2.reset(std::make_unique<H2Connection>().release());
+    H2Connection& h = *c.h2;
+    h.conn = &c;
+    h.owner = this;
+    if (nghttp2_session_server_new2(&h.session, callbacks(), &h, options()) != 0) return core_.begin_close(c);
+    const nghttp2_settings_entry settings[] = {
+        {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, kMaxConcurrentStreams},
+        {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, core_.conf.limits.header_buffer_size},
+        {NGHTTP2_SETTINGS_NO_RFC7540_PRIORITIES, 1},  // RFC 9218 urgencies instead
+    };
+    nghttp2_submit_settings(h.session, NGHTTP2_FLAG_NONE, settings, std::size(settings));
+    ++core_.counters.h2_connections;
+    c.state = ConnState::Idle;
+    c.in_parsed = 0;
+    if (core_.draining) shut_down(c);
+    feed(c);
+}
+
+// Received bytes, after the transport made them plaintext.
+void Http2Session::on_recv(Connection& c, int res, uint32_t flags) {
+    if (!(flags & IORING_CQE_F_MORE)) c.recv_armed = false;
+    if (res > 0) {
+        const auto bid = static_cast<uint16_t>(flags >> IORING_CQE_BUFFER_SHIFT);
+        if (c.state == ConnState::Lingering || c.state == ConnState::Closing) {
+            transport_.discard(bid);
+            c.discarded += static_cast<uint32_t>(res);
+            if (c.discarded > kLingerMaxBytes) return core_.begin_close(c);
+        } else {
+            // The hold list full: frames would be lost, and the stream desynchronised.
+            if (!transport_.append_input(c, bid, static_cast<uint32_t>(res))) c.input_failed = true;
+            if (c.input_failed) return core_.begin_close(c);
+            feed(c);
+        }
+        if (!c.recv_armed && c.state != ConnState::Closing && c.held_count == 0) transport_.submit_recv(c);
+        return;
+    }
+    if (res == -ENOBUFS) {
+        if (c.state != ConnState::Closing) transport_.submit_recv(c);
+        return;
+    }
+    if (res == -ECANCELED) return;
+    c.peer_eof = true;
+    // A reset ends everything; after an EOF the streams in flight still finish.
+    if (res < 0 || c.state == ConnState::Lingering || c.h2->live_streams == 0) return core_.begin_close(c);
+}
+
+// Everything in the input area, then whatever the transport held, goes to nghttp2.
+void Http2Session::feed(Connection& c) {
+    H2Connection& h = *c.h2;
+    for (;;) {
+        if (c.in_len > 0) {
+            const auto* data = reinterpret_cast<const uint8_t*>(c.in);
+            const ssize_t r = nghttp2_session_mem_recv(h.session, data, c.in_len);
+            c.in_len = 0;
+            if (r < 0) {
+                spdlog::debug("worker {}: slot {}: HTTP/2: {}", core_.index, c.slot, nghttp2_strerror(int(r)));
+                if (r == NGHTTP2_ERR_FLOODED) ++core_.counters.h2_floods;
+                const uint32_t code = r == NGHTTP2_ERR_FLOODED ? NGHTTP2_ENHANCE_YOUR_CALM : NGHTTP2_PROTOCOL_ERROR;
+                nghttp2_session_terminate_session(h.session, code);
+                break;
+            }
+        }
+        transport_.take_held_input(c);
+        if (c.in_len == 0 || c.input_failed) break;
+    }
+    if (c.input_failed) return core_.begin_close(c);
+    flush(c);
+}
+
+// RFC 9113 §5.1.1: a client's new stream id is larger than every one before it;
+// a HEADERS frame for a lower id that is not open is a connection error (nghttp2
+// forgets closed streams and would ignore it). Trailers for a stream this side
+// reset may still be on their way, and are let through to be ignored.
+int Http2Session::on_headers_frame(H2Connection& h, int32_t id) {
+    if (id <= 0 || (id & 1) == 0) return 0;  // nghttp2 answers those itself
+    if (id > h.max_stream_id) {
+        h.max_stream_id = id;
+        return 0;
+    }
+    if (nghttp2_session_find_stream(h.session, id) != nullptr) return 0;  // trailers of an open stream
+    if (std::find(h.reset_ids.begin(), h.reset_ids.end(), id) != h.reset_ids.end()) return 0;
+    nghttp2_session_terminate_session(h.session, NGHTTP2_PROTOCOL_ERROR);
+    return 0;
+}
+
+int Http2Session::on_begin_headers(H2Connection& h, int32_t id) {
+    if (h.free_slots.empty() && h.streams.size() >= kMaxStreamSlots) {
+        // Closed streams still hold every slot: their lookups are in flight.
+        nghttp2_submit_rst_stream(h.session, NGHTTP2_FLAG_NONE, id, NGHTTP2_REFUSED_STREAM);
+        return 0;
+    }
+    uint16_t slot = 0;
+    if (h.free_slots.empty()) {
+        slot = static_cast<uint16_t>(h.streams.size());
+        h.streams.push_back(std::make_unique<H2Stream>());
+    } else {
+        slot = h.free_slots.back();
+        h.free_slots.pop_back();
+    }
+    H2Stream& s = *h.streams[slot];
+    s.id = id;
+    s.ex.stream_slot = slot;
+    ++h.live_streams;
+    nghttp2_session_set_stream_user_data(h.session, id, &s);
+    return 0;
+}
+
+// Fields as they are decoded. The list is bounded as on HTTP/1.1 (header_buffer_size,
+// counted as RFC 9113 §6.5.2 does); past it, an HPACK bomb or a flood of
+// CONTINUATIONs, the connection ends.
+int Http2Session::on_header(H2Connection& h, H2Stream& s, std::string_view name, std::string_view value) {
+    s.field_bytes += static_cast<uint32_t>(name.size() + value.size() + 32);
+    if (s.field_bytes > core_.conf.limits.header_buffer_size) {
+        ++core_.counters.h2_floods;
+        nghttp2_session_terminate_session(h.session, NGHTTP2_ENHANCE_YOUR_CALM);
+        return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+    }
+    s.fields += name;
+    s.fields += '\0';
+    s.fields += value;
+    s.fields += '\0';
+    return 0;
+}
+
+// The request as the HTTP/1.1 path sees one: pseudo-fields become method, target
+// and Host; the rest are its header fields (nghttp2 checked them: RFC 9113 §8.2–8.3).
+bool Http2Session::build_request(H2Stream& s) {
+    http::Request& req = s.req;
+    req.version_major = 2;
+    req.version_minor = 0;
+    std::string_view name, value, host_field;
+    http::H2FieldReader fields(s.fields);
+    while (fields.next(name, value)) {
+        if (name == ":method") {
+            req.method_name = value;
+            req.method = method_of(value);
+        } else if (name == ":path") {
+            req.target = value;
+        } else if (name == ":authority") {
+            req.host = value;
+        } else if (name.starts_with(':')) {
+            continue;
+        } else {
+            if (name == "host") host_field = value;
+            if (req.header_count == req.headers.size()) return false;  // as HTTP/1.1: 431
+            req.headers[req.header_count++] = {name, value};
+        }
+    }
+    if (req.host.empty()) req.host = host_field;  // RFC 9113 §8.3.1: Host stands in for :authority
+    return true;
+}
+
+int Http2Session::on_request(H2Connection& h, H2Stream& s) {
+    Connection& c = *h.conn;
+    ++core_.counters.requests;
+    ++core_.counters.h2_streams;
+    const bool fits = build_request(s);
+    Exchange& x = s.ex;
+    x.request = &s.req;
+    x.h2 = &s.reply;
+    x.head_only = s.req.method == http::Method::Head;
+    if (core_.ctx.access_log) x.request_us = clock::monotonic_us();
+    if (const auto p = s.req.header("priority")) {
+        // RFC 9218 urgency as asked, but always incremental: streams of one urgency
+        // share the connection, so a large body cannot hold back the small ones.
+        const nghttp2_extpri pri{static_cast<uint32_t>(http::priority_urgency(*p)), 1};
+        nghttp2_session_change_extpri_stream_priority(h.session, s.id, &pri, 1);
+    } else {
+        const nghttp2_extpri pri{3, 1};
+        nghttp2_session_change_extpri_stream_priority(h.session, s.id, &pri, 1);
+    }
+    if (!fits) {
+        responder_.respond_simple(c, x, http::Status::HeaderFieldsTooLarge);
+    } else {
+        const std::string_view sni = c.tls ? c.tls->server_name() : std::string_view{};
+        const Route route = route_request(core_.ctx, {s.req, sni, false}, x.resolver.target());
+        x.site = route.site;
+        switch (route.kind) {
+        case Route::Kind::Respond: responder_.respond_simple(c, x, route.status); break;
+        case Route::Kind::Redirect:
+            https_location(core_.ctx, route, x.location);
+            responder_.respond_simple(c, x, route.status);
+            break;
+        case Route::Kind::Serve: responder_.serve(c, x); break;
+        }
+    }
+    if (s.reply.ready) {
+        submit_reply(h, s);
+    } else {
+        s.ops = 1;  // an open or a statx: the Responder waits on exactly one
+        ++h.lookups;
+    }
+    return 0;
+}
+
+void Http2Session::submit_reply(H2Connection& h, H2Stream& s) {
+    std::vector<nghttp2_nv> nva;
+    std::string_view name, value;
+    http::H2FieldReader fields(s.reply.fields);
+    while (fields.next(name, value)) {
+        nva.push_back({reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
+                       reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(), value.size(),
+                       NGHTTP2_NV_FLAG_NONE});
+    }
+    s.body_unread = 0;
+    for (const H2Reply::Segment& seg : s.reply.body) s.body_unread += seg.text.size() + seg.len;
+    nghttp2_data_provider body{};
+    body.source.ptr = &s;
+    body.read_callback = read_body;
+    const int r =
+        nghttp2_submit_response(h.session, s.id, nva.data(), nva.size(), s.body_unread > 0 ? &body : nullptr);
+    if (r != 0) nghttp2_submit_rst_stream(h.session, NGHTTP2_FLAG_NONE, s.id, NGHTTP2_INTERNAL_ERROR);
+    s.submitted = true;
+}
+
+// An open or statx a stream asked for. A stream the client reset meanwhile is
+// freed now; its open file (if the open succeeded) is closed with it.
+void Http2Session::on_lookup(Connection& c, uint16_t slot, Op op, int res) {
+    H2Connection& h = *c.h2;
+    if (slot >= h.streams.size() || h.streams[slot]->ops == 0) return;
+    H2Stream& s = *h.streams[slot];
+    s.ops = 0;
+    --h.lookups;
+    if (s.closed || c.state == ConnState::Closing) {
+        if (op == Op::Open && res >= 0) ::close(res);
+        if (s.closed) release(h, s);
+        return;
+    }
+    if (op == Op::Open) responder_.on_open(c, s.ex, res);
+    else responder_.on_statx(c, s.ex, res);
+    if (!s.reply.ready) {
+        s.ops = 1;
+        ++h.lookups;
+        return;
+    }
+    submit_reply(h, s);
+    flush(c);
+}
+
+void Http2Session::on_stream_close(H2Connection& h, H2Stream& s) {
+    if (s.submitted) telemetry_.log_access(*h.conn, s.ex);
+    s.closed = true;
+    nghttp2_session_set_stream_user_data(h.session, s.id, nullptr);
+    if (s.ops == 0) release(h, s);
+}
+
+void Http2Session::release(H2Connection& h, H2Stream& s) {
+    const uint16_t slot = s.ex.stream_slot;
+    s = H2Stream{};  // returns the file references it held
+    h.free_slots.push_back(slot);
+    --h.live_streams;
+}
+
+int Http2Session::on_goaway_sent(uint32_t error_code) {
+    switch (error_code) {
+    case NGHTTP2_NO_ERROR: ++core_.counters.h2_goaway_no_error; break;
+    case NGHTTP2_PROTOCOL_ERROR: ++core_.counters.h2_goaway_protocol; break;
+    case NGHTTP2_ENHANCE_YOUR_CALM: ++core_.counters.h2_goaway_calm; break;
+    default: ++core_.counters.h2_goaway_other; break;
+    }
+    return 0;
+}
+
+// Frames waiting in nghttp2 go into a registered buffer and out; one send at a time.
+void Http2Session::flush(Connection& c) {
+    if (c.state != ConnState::Idle) return;  // a send in flight (on_sent flushes), or closing
+    H2Connection& h = *c.h2;
+    if (nghttp2_session_want_write(h.session)) {
+        if (!c.buf && !core_.take_buffer(c, Pending::H2Output)) return;
+        h.out = transport_.plain_area(c);
+        h.out_len = 0;
+        const int r = nghttp2_session_send(h.session);
+        h.out = {};
+        if (r != 0) {
+            spdlog::debug("worker {}: slot {}: HTTP/2 send: {}", core_.index, c.slot, nghttp2_strerror(r));
+            return core_.begin_close(c);
+        }
+        if (h.out_len > 0) return transport_.start_send(c, h.out_len);
+    }
+    after_flush(c);
+}
+
+void Http2Session::on_sent(Connection& c) {
+    c.state = ConnState::Idle;
+    flush(c);
+}
+
+// Nothing to send for now: the buffer goes back, and a timer bounds the wait.
+void Http2Session::after_flush(Connection& c) {
+    H2Connection& h = *c.h2;
+    c.buf.reset();
+    if (!nghttp2_session_want_read(h.session) && !nghttp2_session_want_write(h.session)) return linger(c);
+    if (h.live_streams == 0 && (h.goaway || c.peer_eof)) return c.peer_eof ? core_.begin_close(c) : linger(c);
+    // A stream whose body waits for the client to open its window is a slow reader:
+    // send_timeout bounds it as it bounds an HTTP/1.1 one.
+    bool blocked = false;
+    for (const auto& s : h.streams) blocked = blocked || (s->submitted && !s->closed && s->body_unread > 0);
+    if (blocked) core_.set_timer(c, Timer::Send);
+    else if (h.lookups > 0) core_.set_timer(c, Timer::None);
+    else core_.set_timer(c, Timer::KeepAlive);
+}
+
+// GOAWAY (RFC 9113 §6.8): the streams begun so far finish, no new one starts.
+void Http2Session::shut_down(Connection& c) {
+    H2Connection& h = *c.h2;
+    if (h.goaway) return;
+    h.goaway = true;
+    nghttp2_submit_goaway(h.session, NGHTTP2_FLAG_NONE, nghttp2_session_get_last_proc_stream_id(h.session),
+                          NGHTTP2_NO_ERROR, nullptr, 0);
+    flush(c);
+}
+
+// The last frame is out: FIN, then read and drop until the client closes, so a
+// reset cannot destroy the GOAWAY before the client reads it (as HTTP/1.1 lingers).
+void Http2Session::linger(Connection& c) {
+    if (c.peer_eof) return core_.begin_close(c);
+    ::shutdown(c.fd.get(), SHUT_WR);
+    c.state = ConnState::Lingering;
+    c.linger_end_ms = core_.now_ms + kLingerTotalMs;
+    core_.set_timer(c, Timer::Linger);
+    if (!c.recv_armed) transport_.submit_recv(c);
+}
+
+}  // namespace uringd::server
