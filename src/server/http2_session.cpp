@@ -28,6 +28,8 @@ constexpr std::size_t kMaxStreamSlots = 2 * kMaxConcurrentStreams;
 // 16 KiB record exactly, so kernel TLS emits no small record for a frame's header.
 constexpr std::size_t kFrameHeader = 9;
 constexpr std::size_t kFramePayload = 16384 - kFrameHeader;
+// The client's RST_STREAMs (on_client_reset): a burst, then so many a second.
+constexpr double kResetBurst = 200, kResetsPerSecond = 33;
 
 H2Connection& conn_of(void* user_data) { return *static_cast<H2Connection*>(user_data); }
 
@@ -106,9 +108,11 @@ int send_data(nghttp2_session*, nghttp2_frame* frame, const uint8_t* framehd, si
 
 // How much of the body the next DATA frame carries; the bytes are copied in send_data.
 ssize_t read_body(nghttp2_session*, int32_t, uint8_t*, size_t length, uint32_t* flags, nghttp2_data_source* source,
-                  void*) {
+                  void* user_data) {
     auto& s = *static_cast<H2Stream*>(source->ptr);
-    const auto n = static_cast<std::size_t>(std::min<uint64_t>({length, kFramePayload, s.body_unread}));
+    // A frame fits an empty output buffer (small fixed_buffer_size, user-space TLS's half).
+    const std::size_t room = conn_of(user_data).out.size() - kFrameHeader;
+    const auto n = static_cast<std::size_t>(std::min<uint64_t>({length, kFramePayload, room, s.body_unread}));
     s.body_unread -= n;
     *flags |= NGHTTP2_DATA_FLAG_NO_COPY;
     if (s.body_unread == 0) *flags |= NGHTTP2_DATA_FLAG_EOF;
@@ -138,6 +142,7 @@ int header(nghttp2_session* session, const nghttp2_frame* frame, const uint8_t* 
 }
 
 int frame_received(nghttp2_session* session, const nghttp2_frame* frame, void* user_data) {
+    if (frame->hd.type == NGHTTP2_RST_STREAM) return conn_of(user_data).owner->on_client_reset(conn_of(user_data));
     if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
     H2Stream* s = stream_data(session, frame->hd.stream_id);
     if (!s) return 0;
@@ -238,6 +243,8 @@ void Http2Session::start(Connection& c) {
     H2Connection& h = *c.h2;
     h.conn = &c;
     h.owner = this;
+    h.reset_tokens = kResetBurst;
+    h.reset_tokens_ms = core_.now_ms;
     if (nghttp2_session_server_new2(&h.session, callbacks(), &h, options()) != 0) return core_.begin_close(c);
     const nghttp2_settings_entry settings[] = {
         {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, kMaxConcurrentStreams},
@@ -290,9 +297,12 @@ void Http2Session::feed(Connection& c) {
             c.in_len = 0;
             if (r < 0) {
                 spdlog::debug("worker {}: slot {}: HTTP/2: {}", core_.index, c.slot, nghttp2_strerror(int(r)));
-                if (r == NGHTTP2_ERR_FLOODED) ++core_.counters.h2_floods;
-                const uint32_t code = r == NGHTTP2_ERR_FLOODED ? NGHTTP2_ENHANCE_YOUR_CALM : NGHTTP2_PROTOCOL_ERROR;
-                nghttp2_session_terminate_session(h.session, code);
+                // Control frames answered faster than the client reads, or a header
+                // block of endless CONTINUATIONs.
+                const bool flood = r == NGHTTP2_ERR_FLOODED || r == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS;
+                if (flood) ++core_.counters.h2_floods;
+                nghttp2_session_terminate_session(h.session,
+                                                  flood ? NGHTTP2_ENHANCE_YOUR_CALM : NGHTTP2_PROTOCOL_ERROR);
                 break;
             }
         }
@@ -443,8 +453,7 @@ void Http2Session::submit_reply(H2Connection& h, H2Stream& s) {
     nghttp2_data_provider body{};
     body.source.ptr = &s;
     body.read_callback = read_body;
-    const int r =
-        nghttp2_submit_response(h.session, s.id, nva.data(), nva.size(), s.body_unread > 0 ? &body : nullptr);
+    const int r = nghttp2_submit_response(h.session, s.id, nva.data(), nva.size(), s.body_unread > 0 ? &body : nullptr);
     if (r != 0) nghttp2_submit_rst_stream(h.session, NGHTTP2_FLAG_NONE, s.id, NGHTTP2_INTERNAL_ERROR);
     s.submitted = true;
 }
@@ -485,6 +494,22 @@ void Http2Session::release(H2Connection& h, H2Stream& s) {
     s = H2Stream{};  // returns the file references it held
     h.free_slots.push_back(slot);
     --h.live_streams;
+}
+
+// Rapid reset (CVE-2023-44487): streams opened and reset in a loop cost a lookup
+// each and count against nothing. A token bucket (kResetBurst, refilled at
+// kResetsPerSecond) ends such a connection with ENHANCE_YOUR_CALM, before
+// nghttp2's own looser bucket would end it with INTERNAL_ERROR.
+int Http2Session::on_client_reset(H2Connection& h) {
+    const auto elapsed = static_cast<double>(core_.now_ms - h.reset_tokens_ms);
+    h.reset_tokens = std::min(kResetBurst, h.reset_tokens + elapsed * kResetsPerSecond / 1000);
+    h.reset_tokens_ms = core_.now_ms;
+    h.reset_tokens -= 1;
+    if (h.reset_tokens < 0) {
+        ++core_.counters.h2_floods;
+        nghttp2_session_terminate_session(h.session, NGHTTP2_ENHANCE_YOUR_CALM);
+    }
+    return 0;
 }
 
 int Http2Session::on_goaway_sent(uint32_t error_code) {

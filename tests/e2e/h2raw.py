@@ -172,3 +172,29 @@ class Client:
         f = self.frames_until(lambda f: isinstance(f, (PingFrame, GoAwayFrame)) and "ACK" in getattr(f, "flags", ())
                               or isinstance(f, GoAwayFrame))
         return isinstance(f, PingFrame) and f.opaque_data == b"alive?!!"
+
+
+def responses(client, stream_ids):
+    """{stream id: (headers, body)} of streams answered in any interleaving."""
+    want = set(stream_ids)
+    out = {sid: ({}, bytearray()) for sid in want}
+    while want:
+        f = client.read_frame()
+        if isinstance(f, GoAwayFrame):
+            raise AssertionError(f"GOAWAY {f.error_code} with streams {sorted(want)} unfinished")
+        if f.stream_id not in out:
+            continue
+        if isinstance(f, RstStreamFrame):
+            raise AssertionError(f"RST_STREAM {f.error_code} on stream {f.stream_id}")
+        h, body = out[f.stream_id]
+        if isinstance(f, HeadersFrame):
+            h.update({k.decode() if isinstance(k, bytes) else k: v.decode() if isinstance(v, bytes) else v
+                      for k, v in client.dec.decode(f.data)})
+        elif isinstance(f, DataFrame):
+            body += f.data
+            if f.flow_controlled_length:
+                client.send(WindowUpdateFrame(0, f.flow_controlled_length),
+                            WindowUpdateFrame(f.stream_id, f.flow_controlled_length))
+        if "END_STREAM" in f.flags:
+            want.discard(f.stream_id)
+    return {sid: (h, bytes(b)) for sid, (h, b) in out.items()}

@@ -105,7 +105,7 @@ class Conformance(ServerTest):
 
     def test_data_after_end_stream(self):
         c = self.client()
-        sid = c.get("/index.html")
+        sid = c.get("/1m.bin")  # half-closed (remote) while its body waits for the window
         c.send(raw_frame(DATA, 0, sid, b"late"))
         f = c.frames_until(lambda f: isinstance(f, (RstStreamFrame, GoAwayFrame)))
         self.assertIsNotNone(f)

@@ -46,14 +46,16 @@ struct H2Connection {
     // stream is closed and no completion for it is outstanding.
     std::vector<std::unique_ptr<H2Stream>> streams;
     std::vector<uint16_t> free_slots;
-    uint32_t live_streams = 0;  // slots in use
-    uint32_t lookups = 0;       // opens and statx in flight, all streams
-    std::span<char> out;        // during a flush: where frames are written …
-    uint32_t out_len = 0;       // … and how much of it is used
-    bool goaway = false;        // GOAWAY queued or sent: no new streams; close when done
-    int32_t max_stream_id = 0;  // the highest stream a client's HEADERS named
+    uint32_t live_streams = 0;            // slots in use
+    uint32_t lookups = 0;                 // opens and statx in flight, all streams
+    std::span<char> out;                  // during a flush: where frames are written …
+    uint32_t out_len = 0;                 // … and how much of it is used
+    bool goaway = false;                  // GOAWAY queued or sent: no new streams; close when done
+    int32_t max_stream_id = 0;            // the highest stream a client's HEADERS named
     std::array<int32_t, 16> reset_ids{};  // the streams this side reset last
     uint32_t resets = 0;
+    double reset_tokens = 0;      // the client's RST_STREAMs: a token bucket …
+    int64_t reset_tokens_ms = 0;  // … last refilled then
 };
 
 class Http2Session {
@@ -82,6 +84,7 @@ public:
     int on_header(H2Connection& h, H2Stream& s, std::string_view name, std::string_view value);
     int on_request(H2Connection& h, H2Stream& s);
     void on_stream_close(H2Connection& h, H2Stream& s);
+    int on_client_reset(H2Connection& h);
     int on_goaway_sent(uint32_t error_code);
 
 private:

@@ -1,0 +1,152 @@
+"""HTTP/2's known attacks, each cut and counted in /metrics: rapid reset
+(CVE-2023-44487), CONTINUATION flood (CVE-2024-27316 class), an HPACK bomb,
+SETTINGS and PING floods, a client that never opens its window, one that never
+reads. After each, the server still answers a new connection at once."""
+import time
+
+import h2raw  # noqa: F401  (first: re-executes under Debian's python3 when needed)
+from h2raw import (ENHANCE_YOUR_CALM, Client, ContinuationFrame, GoAwayFrame, HeadersFrame, SettingsFrame, raw_frame)
+from harness import ServerTest, curl, free_port, main, metrics_total, scrape_metrics
+
+ADMIN = free_port()
+SEND_TIMEOUT_MS = 1500
+HEADERS, RST_STREAM, SETTINGS, PING, CONTINUATION = 1, 3, 4, 6, 9
+END_STREAM, END_HEADERS = 0x1, 0x4
+
+
+class Http2Limits(ServerTest):
+    conf_extra = (f'[admin]\nenabled = true\naddress = "127.0.0.1:{ADMIN}"\n'
+                  f'[limits]\nsend_timeout_ms = {SEND_TIMEOUT_MS}\n')
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        with open(f"{cls.server.root}/32m.bin", "wb") as f:
+            f.write(b"\0" * (32 << 20))
+
+    def client(self, **kw):
+        c = Client(self.server.port, **kw)
+        self.addCleanup(c.close)
+        return c
+
+    def growth(self, before, name, **labels):
+        return metrics_total(scrape_metrics(ADMIN), name, **labels) - metrics_total(before, name, **labels)
+
+    def still_serving(self):
+        r = curl("--http2-prior-knowledge", "-o", "/dev/null", "-w", "%{http_code}", self.server.url("/index.html"),
+                 timeout=5)
+        self.assertEqual(r.stdout, b"200")
+
+    def assertCut(self, c, code, within=10):
+        """A GOAWAY with `code`, then the end of the connection, within `within` s."""
+        t0 = time.monotonic()
+        f = c.goaway()
+        self.assertIsInstance(f, GoAwayFrame, "the connection ended without a GOAWAY")
+        self.assertEqual(f.error_code, code)
+        self.assertIsNone(c.frames_until(lambda f: False))  # EOF follows
+        self.assertLess(time.monotonic() - t0, within)
+
+    def test_rapid_reset(self):
+        before = scrape_metrics(ADMIN)
+        c = self.client()
+        c.start()
+        burst = b""
+        for i in range(1500):
+            sid = 2 * i + 1
+            burst += raw_frame(HEADERS, END_STREAM | END_HEADERS, sid, c.block(c.request_fields("/index.html")))
+            burst += raw_frame(RST_STREAM, 0, sid, (8).to_bytes(4, "big"))  # CANCEL
+        try:
+            c.send(burst)
+        except OSError:
+            pass  # cut while still writing
+        self.assertCut(c, ENHANCE_YOUR_CALM)
+        self.assertEqual(self.growth(before, "uringd_http2_goaway_total", error="enhance_your_calm"), 1)
+        self.assertEqual(self.growth(before, "uringd_http2_floods_total"), 1)
+        self.still_serving()
+
+    def test_resets_at_a_normal_pace_are_fine(self):
+        c = self.client()
+        c.start()
+        for i in range(60):  # a browser cancelling what it no longer needs
+            sid = c.get("/index.html")
+            c.send(raw_frame(RST_STREAM, 0, sid, (8).to_bytes(4, "big")))
+        self.assertTrue(c.alive())
+
+    def test_continuation_flood(self):
+        before = scrape_metrics(ADMIN)
+        c = self.client()
+        c.start()
+        frames = [raw_frame(HEADERS, END_STREAM, 1, c.block(c.request_fields()))]
+        frames += [raw_frame(CONTINUATION, 0, 1, c.block([("x-pad", "y" * 10)])) for _ in range(10000)]
+        try:
+            c.send(b"".join(frames))
+        except OSError:
+            pass
+        self.assertCut(c, ENHANCE_YOUR_CALM)
+        self.assertEqual(self.growth(before, "uringd_http2_floods_total"), 1)
+        self.still_serving()
+
+    def test_hpack_bomb(self):
+        # One 4 KiB field in the dynamic table, then a block that names it 1000 times:
+        # 4 MB of fields from a few kilobytes. The list's bound (header_buffer_size) cuts it.
+        before = scrape_metrics(ADMIN)
+        c = self.client()
+        c.start()
+        first = c.block(c.request_fields("/index.html", extra=[("x-bomb", "b" * 4000)]))
+        c.send(raw_frame(HEADERS, END_STREAM | END_HEADERS, 1, first))
+        c.response(1)
+        index = bytes([0x80 | 62])  # the newest dynamic entry: x-bomb
+        bomb = c.block(c.request_fields("/index.html")) + index * 1000
+        c.send(raw_frame(HEADERS, END_STREAM | END_HEADERS, 3, bomb))
+        self.assertCut(c, ENHANCE_YOUR_CALM)
+        self.assertEqual(self.growth(before, "uringd_http2_floods_total"), 1)
+        self.still_serving()
+
+    def flood(self, frame):
+        before = scrape_metrics(ADMIN)
+        c = self.client(timeout=10)
+        c.start()
+        # The client never reads: every answer the server owes queues up.
+        c.sock.setsockopt(__import__("socket").SOL_SOCKET, __import__("socket").SO_RCVBUF, 4096)
+        try:
+            for _ in range(200):
+                c.send(frame * 1000)
+        except OSError:
+            pass
+        self.assertCut(c, ENHANCE_YOUR_CALM)
+        self.assertEqual(self.growth(before, "uringd_http2_floods_total"), 1)
+        self.still_serving()
+
+    def test_settings_flood(self):
+        self.flood(raw_frame(SETTINGS, 0, 0, (3).to_bytes(2, "big") + (100).to_bytes(4, "big")))
+
+    def test_ping_flood(self):
+        self.flood(raw_frame(PING, 0, 0, b"12345678"))
+
+    def test_zero_window_stall(self):
+        before = scrape_metrics(ADMIN)
+        c = self.client(timeout=15)
+        c.start({SettingsFrame.INITIAL_WINDOW_SIZE: 0})
+        c.get("/32m.bin")
+        t0 = time.monotonic()
+        self.assertIsNone(c.frames_until(lambda f: False))  # the server gives up and closes
+        took = time.monotonic() - t0
+        self.assertGreater(took, SEND_TIMEOUT_MS / 1000 * 0.8)
+        self.assertLess(took, SEND_TIMEOUT_MS / 1000 + 3)
+        self.assertEqual(self.growth(before, "uringd_connections_timed_out_total", timer="send"), 1)
+        self.still_serving()
+
+    def test_client_that_never_reads(self):
+        before = scrape_metrics(ADMIN)
+        c = self.client(timeout=15)
+        c.start({SettingsFrame.INITIAL_WINDOW_SIZE: (1 << 31) - 1})
+        c.send(h2raw.WindowUpdateFrame(0, (1 << 31) - 1 - 65535))
+        for _ in range(4):
+            c.get("/32m.bin")
+        time.sleep(SEND_TIMEOUT_MS / 1000 + 2.5)
+        self.assertEqual(self.growth(before, "uringd_connections_timed_out_total", timer="send"), 1)
+        self.still_serving()
+
+
+if __name__ == "__main__":
+    main()
