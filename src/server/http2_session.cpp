@@ -297,9 +297,10 @@ void Http2Session::feed(Connection& c) {
             c.in_len = 0;
             if (r < 0) {
                 spdlog::debug("worker {}: slot {}: HTTP/2: {}", core_.index, c.slot, nghttp2_strerror(int(r)));
-                // Control frames answered faster than the client reads, or a header
-                // block of endless CONTINUATIONs.
-                const bool flood = r == NGHTTP2_ERR_FLOODED || r == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS;
+                // Control frames answered faster than the client reads, a SETTINGS
+                // frame of too many entries, or a header block of endless CONTINUATIONs.
+                const bool flood = r == NGHTTP2_ERR_FLOODED || r == NGHTTP2_ERR_TOO_MANY_SETTINGS ||
+                                   r == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS;
                 if (flood) ++core_.counters.h2_floods;
                 nghttp2_session_terminate_session(h.session,
                                                   flood ? NGHTTP2_ENHANCE_YOUR_CALM : NGHTTP2_PROTOCOL_ERROR);

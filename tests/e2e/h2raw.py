@@ -198,3 +198,21 @@ def responses(client, stream_ids):
         if "END_STREAM" in f.flags:
             want.discard(f.stream_id)
     return {sid: (h, bytes(b)) for sid, (h, b) in out.items()}
+
+
+def request_bytes(path, authority="localhost"):
+    """A whole client conversation as bytes: preface, SETTINGS (a 1 GiB window),
+    GET `path`, GOAWAY. For tools that only pipe bytes (openssl s_client in tests/vm)."""
+    settings = SettingsFrame(0)
+    settings.settings = {SettingsFrame.INITIAL_WINDOW_SIZE: 1 << 30}
+    get = HeadersFrame(1)
+    get.data = hpack.Encoder().encode([(":method", "GET"), (":scheme", "https"), (":authority", authority),
+                                       (":path", path)])
+    get.flags.add("END_STREAM")
+    get.flags.add("END_HEADERS")
+    return (PREFACE + settings.serialize() + WindowUpdateFrame(0, (1 << 30) - 65535).serialize() + get.serialize() +
+            GoAwayFrame(0).serialize())
+
+
+if __name__ == "__main__" and len(sys.argv) == 3 and sys.argv[1] == "--request":
+    sys.stdout.buffer.write(request_bytes(sys.argv[2]))

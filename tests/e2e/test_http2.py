@@ -139,6 +139,15 @@ class Http2(ServerTest):
         r = self.curl_h2("/100k.bin", "-r", "200000-", "-o", "/dev/null", "-w", "%{http_code}")
         self.assertEqual(r.stdout, b"416")
 
+    def test_too_many_fields_is_431_and_the_connection_goes_on(self):
+        with Client(self.server.port) as c:
+            c.start()
+            many = [(f"x-f{i}", "v") for i in range(70)]
+            h, _ = c.response(c.get("/index.html", extra=many))
+            self.assertEqual(h[":status"], "431")
+            h, _ = c.response(c.get("/index.html", extra=many[:50]))
+            self.assertEqual(h[":status"], "200")
+
     def test_sni_and_authority_must_agree(self):
         with Client(self.server.tls_port, self.server.cert) as c:
             c.start()

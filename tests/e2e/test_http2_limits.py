@@ -120,6 +120,15 @@ class Http2Limits(ServerTest):
     def test_settings_flood(self):
         self.flood(raw_frame(SETTINGS, 0, 0, (3).to_bytes(2, "big") + (100).to_bytes(4, "big")))
 
+    def test_settings_frame_with_too_many_entries(self):
+        before = scrape_metrics(ADMIN)
+        c = self.client()
+        c.start()
+        c.send(raw_frame(SETTINGS, 0, 0, b"".join((0x10 + i).to_bytes(2, "big") + (1).to_bytes(4, "big")
+                                                  for i in range(100))))
+        self.assertCut(c, ENHANCE_YOUR_CALM)  # nghttp2's own answer: counted as the GOAWAY it is
+        self.assertEqual(self.growth(before, "uringd_http2_goaway_total", error="enhance_your_calm"), 1)
+
     def test_ping_flood(self):
         self.flood(raw_frame(PING, 0, 0, b"12345678"))
 

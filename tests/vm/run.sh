@@ -64,6 +64,9 @@ head -c 1024 /dev/urandom > "$r/www/1k.bin"
 : > "$r/www/empty.bin"
 echo '<h1>ktls</h1>' > "$r/www/index.html"
 (cd "$r/www" && sha256sum ./* > ../sums)
+# One HTTP/2 request as raw bytes (preface, SETTINGS with a 1 GiB window, GET
+# /1m.bin, GOAWAY) for openssl s_client, which counts the records the server sends.
+/usr/bin/python3 "$here/../e2e/h2raw.py" --request /1m.bin > "$r/h2-get-1m.bin"
 self_signed "$r/etc/cert.pem" "$r/etc/key.pem"
 cat > "$r/etc/uringd.conf" <<CONF
 [server]
