@@ -51,7 +51,8 @@ def workloads(quick):
         return [("http 1k c16", "keepalive", "http", "1k", 16), ("https 1k c16", "keepalive", "https", "1k", 16),
                 ("http 1m c16", "keepalive", "http", "1m", 16), ("http mix c1024", "mix", "http", "mix", 1024),
                 ("https new-conn 1k c16", "newconn", "https", "1k", 16),
-                ("http 1k c16 fixed-rate", "rate", "http", "1k", 16)]
+                ("http 1k c16 fixed-rate", "rate", "http", "1k", 16),
+                ("https h2 1k c16 m10", "h2", "https", "1k", 16)]
     out = []
     for proto in ("http", "https"):
         for size in SIZES:
@@ -64,6 +65,10 @@ def workloads(quick):
         out.append((f"{proto} mix c1024", "mix", proto, "mix", 1024))
     for proto in ("http", "https"):
         out.append((f"{proto} 1k c64 fixed-rate", "rate", proto, "1k", 64))
+    # HTTP/2 with h2load: streams per connection after "m" (every server with h2 on;
+    # "http" rows are h2c with prior knowledge).
+    out += [("https h2 1k c16 m1", "h2", "https", "1k", 16), ("https h2 1k c16 m10", "h2", "https", "1k", 16),
+            ("https h2 1m c16 m1", "h2", "https", "1m", 16), ("http h2c 1k c16 m10", "h2", "http", "1k", 16)]
     return out
 
 
@@ -76,7 +81,17 @@ def run_one(server, wl, seconds, rate, mix_script):
     perf = measure.SyscallCounter(pids)
     time.sleep(0.2)
     cpu0, wrk0, t0 = measure.cpu_seconds(pids), measure.self_children_cpu(), time.time()
-    if kind == "rate":
+    if kind == "h2":
+        if proto == "http":
+            url = f"http://127.0.0.1:{server.h2c_port}/{size}.bin"
+        streams = int(name.rsplit(" m", 1)[1])
+        r = measure.run_h2load_h2(url.replace("localhost", "127.0.0.1"), conns, streams, seconds)
+        if r["protocol"] not in ("h2", "h2c"):
+            raise RuntimeError(f"{server.name}: h2load spoke {r['protocol']}, not HTTP/2")
+        requests, errors = r["requests"], max(0, r["failed"])
+        bytes_ = requests * SIZES[size]
+        lat = (r["p50"], r["p99"], r["p999"])
+    elif kind == "rate":
         r = measure.run_h2load_fixed_rate(url.replace("localhost", "127.0.0.1"), conns, rate, seconds)
         requests, errors = r["requests"], max(0, r["failed"])
         bytes_ = requests * SIZES[size]

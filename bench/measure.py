@@ -102,10 +102,20 @@ def self_children_cpu():
 
 def run_h2load_fixed_rate(url, conns, rate, seconds):
     """h2load --h1 at a fixed total request rate; latency percentiles from its log."""
-    log = tempfile.NamedTemporaryFile(prefix="h2load-", suffix=".log", delete=False)
     per_conn = max(1, rate // conns)
-    cmd = CLIENT_PREFIX + ["h2load", "--h1", "-c", str(conns), "--rps", str(per_conn), "-D", str(seconds),
-           "--log-file", log.name, url]
+    return run_h2load(url, ["--h1", "-c", str(conns), "--rps", str(per_conn)], seconds)
+
+
+def run_h2load_h2(url, conns, streams, seconds):
+    """h2load over HTTP/2 (ALPN h2 on https://, prior knowledge on http://) at full
+    load: `streams` requests in flight on each connection."""
+    return run_h2load(url, ["-c", str(conns), "-m", str(streams)], seconds)
+
+
+def run_h2load(url, args, seconds):
+    """requests, failures, bytes and latency percentiles (from h2load's log)."""
+    log = tempfile.NamedTemporaryFile(prefix="h2load-", suffix=".log", delete=False)
+    cmd = CLIENT_PREFIX + ["h2load", *args, "-D", str(seconds), "--log-file", log.name, url]
     env = dict(os.environ, OPENSSL_CONF=os.path.join(HERE, "openssl-tls13-aes128.cnf"))
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60, env=env).stdout
     lat = []
@@ -122,5 +132,7 @@ def run_h2load_fixed_rate(url, conns, rate, seconds):
 
     def pct(p):
         return lat[min(len(lat) - 1, int(len(lat) * p / 100))] if lat else 0
+    m = re.search(r"traffic: .*?\((\d+)\) total", out)
     return {"requests": ok, "failed": failed, "p50": pct(50), "p99": pct(99), "p999": pct(99.9),
-            "rate": ok / seconds}
+            "rate": ok / seconds, "bytes": int(m.group(1)) if m else 0,
+            "protocol": (re.search(r"Application protocol: (\S+)", out) or [None, "?"])[1]}

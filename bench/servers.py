@@ -52,6 +52,7 @@ class Server:
     def __init__(self, work, site, cert, key, http_port, https_port):
         self.work, self.site, self.cert, self.key = work, site, cert, key
         self.http_port, self.https_port = http_port, https_port
+        self.h2c_port = http_port  # HTTP/2 with prior knowledge: the plain port, unless a server needs its own
         self.proc = None
         self.log = None
         self.dir = os.path.join(work, self.name)
@@ -123,6 +124,14 @@ class Uringd(Server):
 class Nginx(Server):
     name = "nginx"
 
+    def __init__(self, *args):
+        super().__init__(*args)
+        # nginx 1.22's plain "listen … http2" speaks HTTP/2 only: h2c gets its own port.
+        import socket
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.h2c_port = s.getsockname()[1]
+
     def command(self):
         conf = os.path.join(self.dir, "nginx.conf")
         with open(conf, "w") as f:
@@ -144,7 +153,8 @@ http {{
   ssl_certificate {self.cert}; ssl_certificate_key {self.key};
   server {{
     listen 127.0.0.1:{self.http_port} reuseport;
-    listen 127.0.0.1:{self.https_port} ssl reuseport;
+    listen 127.0.0.1:{self.https_port} ssl http2 reuseport;
+    listen 127.0.0.1:{self.h2c_port} http2 reuseport;
     root {self.site};
   }}
 }}

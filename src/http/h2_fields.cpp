@@ -15,9 +15,9 @@ void put(std::string& out, std::string_view name, std::string_view value) {
     out += '\0';
 }
 
-// Site headers come as whole lines ("Name: value\r\n"): lower-cased, and any
-// connection-specific one dropped.
-void put_lines(std::string& out, std::string_view lines) {
+}  // namespace
+
+void append_h2_lines(std::string_view lines, std::string& out) {
     while (!lines.empty()) {
         const auto eol = lines.find("\r\n");
         const std::string_view line = lines.substr(0, eol);
@@ -31,8 +31,6 @@ void put_lines(std::string& out, std::string_view lines) {
         put(out, name, trim_ows(line.substr(colon + 1)));
     }
 }
-
-}  // namespace
 
 bool is_connection_specific(std::string_view n) {
     return n == "connection" || n == "keep-alive" || n == "proxy-connection" || n == "transfer-encoding" ||
@@ -56,7 +54,7 @@ void append_h2_fields(const ResponseHead& h, std::string& out) {
     put(out, "content-encoding", h.content_encoding);
     put(out, "vary", h.vary);
     put(out, "cache-control", h.cache_control);
-    put_lines(out, h.extra);
+    append_h2_lines(h.extra, out);
 }
 
 int priority_urgency(std::string_view field) {

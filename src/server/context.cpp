@@ -1,5 +1,6 @@
 #include <uringd/base/error.hpp>
 #include <uringd/base/host_name.hpp>
+#include <uringd/http/h2_fields.hpp>
 #include <uringd/server/context.hpp>
 
 #include <fcntl.h>
@@ -29,11 +30,13 @@ std::vector<Site> open_sites(const config::Config& conf) {
     for (const auto& s : conf.sites) {
         UniqueFd root(::open(s.root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
         if (!root) throw_errno(errno, fmt::format("{}:{}: root \"{}\"", conf.source, s.line, s.root));
-        Site site{s, std::move(root), {}, {}, -1};
+        Site site{s, std::move(root), {}, {}, {}, {}, -1};
         if (s.nosniff) site.extra_plain += "X-Content-Type-Options: nosniff\r\n";
         for (const auto& h : s.headers) site.extra_plain += fmt::format("{}: {}\r\n", h.name, h.value);
         site.extra_tls = site.extra_plain;
         if (!s.hsts.empty()) site.extra_tls += fmt::format("Strict-Transport-Security: {}\r\n", s.hsts);
+        http::append_h2_lines(site.extra_plain, site.extra_plain_h2);
+        http::append_h2_lines(site.extra_tls, site.extra_tls_h2);
         sites.push_back(std::move(site));
     }
     return sites;

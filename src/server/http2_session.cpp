@@ -372,9 +372,14 @@ int Http2Session::on_header(H2Connection& h, H2Stream& s, std::string_view name,
 // The request as the HTTP/1.1 path sees one: pseudo-fields become method, target
 // and Host; the rest are its header fields (nghttp2 checked them: RFC 9113 §8.2–8.3).
 bool Http2Session::build_request(H2Stream& s) {
-    http::Request& req = s.req;
+    http::Request& req = s.req;  // every field set here: the slot's last request is still in it
     req.version_major = 2;
     req.version_minor = 0;
+    req.method = http::Method::Other;
+    req.method_name = req.target = req.host = {};
+    req.keep_alive = true;
+    req.has_body = req.expect_continue = false;
+    req.header_count = 0;
     std::string_view name, value, host_field;
     http::H2FieldReader fields(s.fields);
     while (fields.next(name, value)) {
@@ -441,7 +446,8 @@ int Http2Session::on_request(H2Connection& h, H2Stream& s) {
 }
 
 void Http2Session::submit_reply(H2Connection& h, H2Stream& s) {
-    std::vector<nghttp2_nv> nva;
+    std::vector<nghttp2_nv>& nva = nva_;
+    nva.clear();
     std::string_view name, value;
     http::H2FieldReader fields(s.reply.fields);
     while (fields.next(name, value)) {
@@ -490,9 +496,19 @@ void Http2Session::on_stream_close(H2Connection& h, H2Stream& s) {
     if (s.ops == 0) release(h, s);
 }
 
+// The slot is free for the next stream. Its exchange is reset by assignment (which
+// returns the file references it held); the request's fields and the reply keep
+// their storage, since a connection's streams come and go by the hundred.
 void Http2Session::release(H2Connection& h, H2Stream& s) {
     const uint16_t slot = s.ex.stream_slot;
-    s = H2Stream{};  // returns the file references it held
+    s.ex = Exchange{};
+    s.reply.clear();
+    s.fields.clear();
+    s.field_bytes = 0;
+    s.body_unread = 0;
+    s.submitted = s.closed = false;
+    s.ops = 0;
+    s.id = 0;
     h.free_slots.push_back(slot);
     --h.live_streams;
 }

@@ -8,6 +8,7 @@
 
 #include <fcntl.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 #include <cstring>
 
@@ -188,7 +189,9 @@ void Responder::respond_file(Connection& c, Exchange& x) {
     const uint64_t size = f.st.stx_size;
     if (x.h2) {
         reply_h2(c, x, head);
-        if (!x.head_only && size > 0) x.h2->body.push_back({{}, 0, size});
+        if (x.head_only || size == 0) return;
+        load_small_body(x);
+        x.h2->body.push_back({{}, 0, size});
         return;
     }
     const auto out = transport_.plain_area(c);
@@ -241,10 +244,23 @@ void Responder::write_simple(Connection& c, Exchange& x, http::ResponseHead head
 
 // HTTP/2: the head becomes the stream's fields (counted as HTTP/1.1 heads are);
 // the caller adds the body's segments.
-void Responder::reply_h2(const Connection& c, Exchange& x, const http::ResponseHead& head) {
+void Responder::reply_h2(const Connection& c, Exchange& x, http::ResponseHead head) {
     telemetry_.note_head(c, x, head);
+    head.extra = {};  // the site's lines, packed for HTTP/2 once (Site::extra_h2_for)
     http::append_h2_fields(head, x.h2->fields);
+    x.h2->fields += core_.ctx.sites[x.site].extra_h2_for(c.tls != nullptr);
     x.h2->ready = true;
+}
+
+// HTTP/2 frames a small file's body from the cached copy: the first request reads it
+// (one pread of at most small_file_max bytes) and keeps it, as HTTP/1.1's
+// READ_FIXED behind the head does.
+void Responder::load_small_body(Exchange& x) {
+    const fs::CachedFile& f = x.fref.get();
+    if (f.body_loaded || !cache_.wants_body(f)) return;
+    std::vector<char> body(f.st.stx_size);
+    if (::pread(f.fd.get(), body.data(), body.size(), 0) == static_cast<ssize_t>(body.size()))
+        cache_.keep_body(x.fref.entry(), body);
 }
 
 void Responder::reply_h2_simple(const Connection& c, Exchange& x, http::ResponseHead head) {

@@ -35,7 +35,7 @@ server::ServerContext make_context() {
         s.root = "/nonexistent";
         s.server_names = names[i];
         s.serve_hidden = i == 2;
-        ctx.sites.push_back(server::Site{s, UniqueFd{}, {}, {}, -1});
+        ctx.sites.push_back(server::Site{s, UniqueFd{}, {}, {}, {}, {}, -1});
     }
     return ctx;
 }

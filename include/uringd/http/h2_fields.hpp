@@ -10,6 +10,9 @@
 namespace uringd::http {
 
 void append_h2_fields(const ResponseHead& head, std::string& out);
+// Header lines as HTTP/1.1 writes them ("Name: value\r\n"…): lower-cased, the
+// connection-specific ones dropped (a site's extra headers, packed once).
+void append_h2_lines(std::string_view lines, std::string& out);
 
 // The fields of a packed "name\0value\0…" string, in order.
 class H2FieldReader {

@@ -60,6 +60,15 @@ struct H2Reply {
     std::vector<Segment> body;
     uint32_t seg = 0;      // the segment being sent …
     uint64_t seg_pos = 0;  // … and the bytes of it already framed (its text, then its range)
+
+    // For the next stream in the same slot; the strings keep their capacity.
+    void clear() {
+        ready = false;
+        fields.clear();
+        body.clear();
+        seg = 0;
+        seg_pos = 0;
+    }
 };
 
 // One request's exchange: everything from its parse to the last byte of its

@@ -11,14 +11,14 @@
 #include <uringd/server/telemetry.hpp>
 #include <uringd/server/transport.hpp>
 
+#include <nghttp2/nghttp2.h>
+
 #include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
-
-struct nghttp2_session;
 
 namespace uringd::server {
 
@@ -100,6 +100,7 @@ private:
     Transport& transport_;
     Responder& responder_;
     Telemetry& telemetry_;
+    std::vector<nghttp2_nv> nva_;  // scratch: a reply's fields as nghttp2 takes them
 };
 
 }  // namespace uringd::server

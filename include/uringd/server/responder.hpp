@@ -61,7 +61,8 @@ private:
     void serve_found(Connection& c, Exchange& x);
     void serve_listing(Connection& c, Exchange& x);
     void write_simple(Connection& c, Exchange& x, http::ResponseHead head);
-    void reply_h2(const Connection& c, Exchange& x, const http::ResponseHead& head);
+    void reply_h2(const Connection& c, Exchange& x, http::ResponseHead head);
+    void load_small_body(Exchange& x);
     void reply_h2_simple(const Connection& c, Exchange& x, http::ResponseHead head);
     void reply_h2_multipart(Connection& c, Exchange& x, const http::ResponseHead& head, const http::RangeSet& set);
     // partial.cpp: 304, 412, 416, 206 and multipart/byteranges.
