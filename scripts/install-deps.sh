@@ -36,6 +36,8 @@ test=(
   haproxy
   # HTTP/2 clients: h2load and nghttp, and the raw-frame conformance suite's h2/hpack/hyperframe
   nghttp2-client python3-h2 python3-hyperframe python3-hpack
+  # a real browser loading a page over HTTP/2
+  chromium
 )
 
 case $purpose in

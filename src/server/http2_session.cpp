@@ -24,6 +24,7 @@ constexpr uint32_t kMaxConcurrentStreams = 128;
 // Stream slots still held: open streams, and closed ones whose open or statx has
 // not completed yet (a rapid reset leaves some behind).
 constexpr std::size_t kMaxStreamSlots = 2 * kMaxConcurrentStreams;
+constexpr std::size_t kSpareStreams = 8;  // freed slots that keep their stream allocated
 // One DATA frame per TLS record: a 9-byte header and 16 375 bytes of payload fill a
 // 16 KiB record exactly, so kernel TLS emits no small record for a frame's header.
 constexpr std::size_t kFrameHeader = 9;
@@ -339,11 +340,12 @@ int Http2Session::on_begin_headers(H2Connection& h, int32_t id) {
     uint16_t slot = 0;
     if (h.free_slots.empty()) {
         slot = static_cast<uint16_t>(h.streams.size());
-        h.streams.push_back(std::make_unique<H2Stream>());
+        h.streams.emplace_back();
     } else {
         slot = h.free_slots.back();
         h.free_slots.pop_back();
     }
+    if (!h.streams[slot]) h.streams[slot] = std::make_unique<H2Stream>();
     H2Stream& s = *h.streams[slot];
     s.id = id;
     s.ex.stream_slot = slot;
@@ -469,7 +471,7 @@ void Http2Session::submit_reply(H2Connection& h, H2Stream& s) {
 // freed now; its open file (if the open succeeded) is closed with it.
 void Http2Session::on_lookup(Connection& c, uint16_t slot, Op op, int res) {
     H2Connection& h = *c.h2;
-    if (slot >= h.streams.size() || h.streams[slot]->ops == 0) return;
+    if (slot >= h.streams.size() || !h.streams[slot] || h.streams[slot]->ops == 0) return;
     H2Stream& s = *h.streams[slot];
     s.ops = 0;
     --h.lookups;
@@ -498,9 +500,17 @@ void Http2Session::on_stream_close(H2Connection& h, H2Stream& s) {
 
 // The slot is free for the next stream. Its exchange is reset by assignment (which
 // returns the file references it held); the request's fields and the reply keep
-// their storage, since a connection's streams come and go by the hundred.
+// their storage, since a connection's streams come and go by the hundred. Past a
+// few spare ones the stream itself is freed: an idle connection that once had 128
+// streams open keeps kSpareStreams of them, not 128 (about 3 KiB each).
 void Http2Session::release(H2Connection& h, H2Stream& s) {
     const uint16_t slot = s.ex.stream_slot;
+    --h.live_streams;
+    h.free_slots.push_back(slot);
+    if (h.free_slots.size() > kSpareStreams) {
+        h.streams[slot].reset();
+        return;
+    }
     s.ex = Exchange{};
     s.reply.clear();
     s.fields.clear();
@@ -509,8 +519,6 @@ void Http2Session::release(H2Connection& h, H2Stream& s) {
     s.submitted = s.closed = false;
     s.ops = 0;
     s.id = 0;
-    h.free_slots.push_back(slot);
-    --h.live_streams;
 }
 
 // Rapid reset (CVE-2023-44487): streams opened and reset in a loop cost a lookup
@@ -572,7 +580,7 @@ void Http2Session::after_flush(Connection& c) {
     // A stream whose body waits for the client to open its window is a slow reader:
     // send_timeout bounds it as it bounds an HTTP/1.1 one.
     bool blocked = false;
-    for (const auto& s : h.streams) blocked = blocked || (s->submitted && !s->closed && s->body_unread > 0);
+    for (const auto& s : h.streams) blocked = blocked || (s && s->submitted && !s->closed && s->body_unread > 0);
     if (blocked) core_.set_timer(c, Timer::Send);
     else if (h.lookups > 0) core_.set_timer(c, Timer::None);
     else core_.set_timer(c, Timer::KeepAlive);

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Writes the seed corpora in corpus/{request,config,tls}: a first byte of options
-(see each target) followed by requests, sample confs, and real ClientHellos."""
+"""Writes the seed corpora in corpus/{request,config,tls,proxy,h2}: a first byte of
+options (see each target) followed by requests, sample confs, real ClientHellos,
+PROXY headers, and HTTP/2 frames (run with Debian's python3: it needs hpack)."""
 import os
 import ssl
 import struct
@@ -76,7 +77,43 @@ def client_hello(**kw):
     return out.read()
 
 
+def frame(ftype, flags, stream_id, payload):
+    return len(payload).to_bytes(3, "big") + bytes([ftype, flags]) + stream_id.to_bytes(4, "big") + payload
+
+
+def h2_seeds():
+    """HTTP/2 conversations after the preface and an empty SETTINGS (h2_fuzz adds
+    those): requests, ranges, CONTINUATION, resets, window updates, priorities."""
+    import hpack  # Debian's python3-hpack (install-deps.sh test)
+    enc = hpack.Encoder()
+
+    def headers(sid, path, flags=0x5, method="GET", extra=()):
+        block = enc.encode([(":method", method), (":scheme", "http"), (":authority", "a"), (":path", path), *extra])
+        return frame(1, flags, sid, block)
+    ack = frame(4, 1, 0, b"")
+    seeds = {
+        "get": ack + headers(1, "/"),
+        "many": ack + b"".join(headers(2 * i + 1, p) for i, p in enumerate(
+            ["/index.html", "/big.bin", "/missing", "/dir/", "/a.css", "/dir", "/../x", "/errors/404.html"])),
+        "range": ack + headers(1, "/big.bin", extra=[("range", "bytes=0-9,100-199,-5")]) +
+        headers(3, "/big.bin", extra=[("if-none-match", '"x"'), ("accept-encoding", "gzip")]),
+        "head-post": ack + headers(1, "/big.bin", method="HEAD") + headers(3, "/", flags=0x4, method="POST") +
+        frame(0, 1, 3, b"body"),
+        "continuation": ack + frame(1, 0x1, 1, enc.encode([(":method", "GET"), (":scheme", "http")])) +
+        frame(9, 0x4, 1, enc.encode([(":authority", "a"), (":path", "/a.css")])),
+        "reset": ack + headers(1, "/big.bin") + frame(3, 0, 1, struct.pack(">I", 8)) + headers(3, "/"),
+        "window": frame(4, 0, 0, struct.pack(">HI", 4, 0)) + headers(1, "/big.bin") +
+        frame(8, 0, 1, struct.pack(">I", 100)) + frame(8, 0, 0, struct.pack(">I", 1000)),
+        "priority": ack + headers(1, "/big.bin", extra=[("priority", "u=7")]) +
+        headers(3, "/index.html", extra=[("priority", "u=0, i")]) + frame(6, 0, 0, b"12345678") +
+        frame(7, 0, 0, struct.pack(">II", 0, 0)),
+    }
+    for name, data in seeds.items():
+        write("h2", name, data)
+
+
 def main():
+    h2_seeds()
     for i, req in enumerate(REQUESTS):
         for opts in (0x00, 0x03, 0x8d, 0x66):
             write("request", f"req{i}-{opts:02x}", bytes([opts]) + req)

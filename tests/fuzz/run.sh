@@ -3,14 +3,14 @@
 # each for SECONDS (default 60), all at once, starting from the seed corpus in
 # tests/fuzz/corpus. New inputs collect in build-fuzz/corpus-<target>, crashes in
 # build-fuzz/artifacts/. Exits non-zero on any finding.
-#   tests/fuzz/run.sh [SECONDS] [TARGET...]      (targets: request config tls proxy)
+#   tests/fuzz/run.sh [SECONDS] [TARGET...]      (targets: request config tls proxy h2)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 seconds=${1:-60}
 shift || true
 targets=("$@")
-((${#targets[@]})) || targets=(request config tls proxy)
+((${#targets[@]})) || targets=(request config tls proxy h2)
 build=${FUZZ_BUILD_DIR:-$root/build-fuzz}
 
 CC=clang CXX=clang++ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DURINGD_FUZZ=ON >/dev/null

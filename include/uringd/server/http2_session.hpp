@@ -43,7 +43,8 @@ struct H2Connection {
     Connection* conn = nullptr;
     class Http2Session* owner = nullptr;
     // Streams by slot (the aux of their opens' tags); a slot is reused once its
-    // stream is closed and no completion for it is outstanding.
+    // stream is closed and no completion for it is outstanding. A free slot may hold
+    // no stream (null) until it is used again.
     std::vector<std::unique_ptr<H2Stream>> streams;
     std::vector<uint16_t> free_slots;
     uint32_t live_streams = 0;            // slots in use
