@@ -7,17 +7,24 @@ namespace uringd::http {
 
 namespace {
 
-void put(std::string& out, std::string_view name, std::string_view value) {
-    if (value.empty()) return;
-    out += name;
-    out += '\0';
-    out += value;
-    out += '\0';
+void put(H2Fields& out, std::string_view name, std::string_view value) {
+    if (!value.empty()) out.add(name, value);
 }
 
 }  // namespace
 
-void append_h2_lines(std::string_view lines, std::string& out) {
+void H2Fields::add(std::string_view name, std::string_view value) {
+    const auto at = static_cast<uint32_t>(text_.size());
+    text_.append(name).append(value);
+    spans_.push_back({at, static_cast<uint32_t>(name.size()), at + static_cast<uint32_t>(name.size()),
+                      static_cast<uint32_t>(value.size())});
+}
+
+void H2Fields::append(const H2Fields& other) {
+    for (std::size_t i = 0; i < other.size(); ++i) add(other.name(i), other.value(i));
+}
+
+void append_h2_lines(std::string_view lines, H2Fields& out) {
     while (!lines.empty()) {
         const auto eol = lines.find("\r\n");
         const std::string_view line = lines.substr(0, eol);
@@ -37,7 +44,7 @@ bool is_connection_specific(std::string_view n) {
            n == "upgrade";
 }
 
-void append_h2_fields(const ResponseHead& h, std::string& out) {
+void append_h2_fields(const ResponseHead& h, H2Fields& out) {
     put(out, ":status", fmt::format_int(code(h.status)).c_str());
     put(out, "server", h.server);
     put(out, "date", h.date);
@@ -68,17 +75,6 @@ int priority_urgency(std::string_view field) {
         if (member.starts_with("u=")) return kDefault;  // out of range or not an integer
     }
     return kDefault;
-}
-
-bool H2FieldReader::next(std::string_view& name, std::string_view& value) {
-    const auto a = rest_.find('\0');
-    if (a == std::string_view::npos) return false;
-    const auto b = rest_.find('\0', a + 1);
-    if (b == std::string_view::npos) return false;
-    name = rest_.substr(0, a);
-    value = rest_.substr(a + 1, b - a - 1);
-    rest_.remove_prefix(b + 1);
-    return true;
 }
 
 }  // namespace uringd::http

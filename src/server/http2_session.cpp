@@ -364,10 +364,7 @@ int Http2Session::on_header(H2Connection& h, H2Stream& s, std::string_view name,
         nghttp2_session_terminate_session(h.session, NGHTTP2_ENHANCE_YOUR_CALM);
         return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
     }
-    s.fields += name;
-    s.fields += '\0';
-    s.fields += value;
-    s.fields += '\0';
+    s.fields.add(name, value);
     return 0;
 }
 
@@ -382,9 +379,9 @@ bool Http2Session::build_request(H2Stream& s) {
     req.keep_alive = true;
     req.has_body = req.expect_continue = false;
     req.header_count = 0;
-    std::string_view name, value, host_field;
-    http::H2FieldReader fields(s.fields);
-    while (fields.next(name, value)) {
+    std::string_view host_field;
+    for (std::size_t i = 0; i < s.fields.size(); ++i) {
+        const std::string_view name = s.fields.name(i), value = s.fields.value(i);
         if (name == ":method") {
             req.method_name = value;
             req.method = method_of(value);
@@ -450,9 +447,9 @@ int Http2Session::on_request(H2Connection& h, H2Stream& s) {
 void Http2Session::submit_reply(H2Connection& h, H2Stream& s) {
     std::vector<nghttp2_nv>& nva = nva_;
     nva.clear();
-    std::string_view name, value;
-    http::H2FieldReader fields(s.reply.fields);
-    while (fields.next(name, value)) {
+    const http::H2Fields& fields = s.reply.fields;
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+        const std::string_view name = fields.name(i), value = fields.value(i);
         nva.push_back({reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
                        reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(), value.size(),
                        NGHTTP2_NV_FLAG_NONE});

@@ -248,7 +248,7 @@ void Responder::reply_h2(const Connection& c, Exchange& x, http::ResponseHead he
     telemetry_.note_head(c, x, head);
     head.extra = {};  // the site's lines, packed for HTTP/2 once (Site::extra_h2_for)
     http::append_h2_fields(head, x.h2->fields);
-    x.h2->fields += core_.ctx.sites[x.site].extra_h2_for(c.tls != nullptr);
+    x.h2->fields.append(core_.ctx.sites[x.site].extra_h2_for(c.tls != nullptr));
     x.h2->ready = true;
 }
 

@@ -12,12 +12,10 @@ using namespace uringd::http;
 namespace {
 
 std::vector<std::pair<std::string, std::string>> fields_of(const ResponseHead& h) {
-    std::string packed;
-    append_h2_fields(h, packed);
+    H2Fields fields;
+    append_h2_fields(h, fields);
     std::vector<std::pair<std::string, std::string>> out;
-    H2FieldReader r(packed);
-    std::string_view name, value;
-    while (r.next(name, value)) out.emplace_back(name, value);
+    for (std::size_t i = 0; i < fields.size(); ++i) out.emplace_back(fields.name(i), fields.value(i));
     return out;
 }
 
@@ -77,11 +75,32 @@ TEST(H2Fields, PriorityUrgency) {
     EXPECT_EQ(priority_urgency("u=?1"), 3);
 }
 
-TEST(H2Fields, ReaderStopsAtATruncatedPair) {
-    H2FieldReader r(std::string_view("a\0b\0c", 5));
-    std::string_view name, value;
-    ASSERT_TRUE(r.next(name, value));
-    EXPECT_EQ(name, "a");
-    EXPECT_EQ(value, "b");
-    EXPECT_FALSE(r.next(name, value));
+TEST(H2Fields, AddAppendAndClearKeepEveryField) {
+    H2Fields a, b;
+    a.add(":status", "200");
+    a.add("x-empty-name-next", "");
+    b.add("x-frame-options", "DENY");
+    b.add(std::string(300, 'n'), std::string(70000, 'v'));  // no 16-bit offsets
+    a.append(b);
+    ASSERT_EQ(a.size(), 4u);
+    EXPECT_EQ(a.name(0), ":status");
+    EXPECT_EQ(a.value(0), "200");
+    EXPECT_EQ(a.value(1), "");
+    EXPECT_EQ(a.name(2), "x-frame-options");
+    EXPECT_EQ(a.value(3).size(), 70000u);
+    a.clear();
+    EXPECT_EQ(a.size(), 0u);
+    a.add("a", "b");
+    EXPECT_EQ(a.name(0), "a");
+    EXPECT_EQ(a.value(0), "b");
+}
+
+TEST(H2Fields, SiteLinesAreConvertedOnce) {
+    H2Fields f;
+    append_h2_lines("X-Content-Type-Options: nosniff\r\nUpgrade: h2c\r\nbroken line\r\n: no name\r\nA-B:\tc \r\n", f);
+    ASSERT_EQ(f.size(), 2u);
+    EXPECT_EQ(f.name(0), "x-content-type-options");
+    EXPECT_EQ(f.value(0), "nosniff");
+    EXPECT_EQ(f.name(1), "a-b");
+    EXPECT_EQ(f.value(1), "c");
 }

@@ -5,6 +5,7 @@
 #include <uringd/base/unique_fd.hpp>
 #include <uringd/fs/file_cache.hpp>
 #include <uringd/http/encoding.hpp>
+#include <uringd/http/h2_fields.hpp>
 #include <uringd/http/parser.hpp>
 #include <uringd/http/path.hpp>
 #include <uringd/http/range.hpp>
@@ -56,7 +57,7 @@ struct H2Reply {
         uint64_t len = 0;
     };
     bool ready = false;
-    std::string fields;  // packed "name\0value\0…" (http::append_h2_fields)
+    http::H2Fields fields;  // :status first (http::append_h2_fields)
     std::vector<Segment> body;
     uint32_t seg = 0;      // the segment being sent …
     uint64_t seg_pos = 0;  // … and the bytes of it already framed (its text, then its range)

@@ -3,6 +3,7 @@
 // MIME table and the open site roots.
 #include <uringd/base/unique_fd.hpp>
 #include <uringd/config/config.hpp>
+#include <uringd/http/h2_fields.hpp>
 #include <uringd/http/mime.hpp>
 #include <uringd/server/access_log.hpp>
 #include <uringd/server/metrics.hpp>
@@ -22,10 +23,10 @@ struct Site {
     std::string extra_plain;
     std::string extra_tls;
     std::string_view extra_for(bool tls) const { return tls ? extra_tls : extra_plain; }
-    // The same as HTTP/2 fields, packed as http::append_h2_lines writes them.
-    std::string extra_plain_h2;
-    std::string extra_tls_h2;
-    std::string_view extra_h2_for(bool tls) const { return tls ? extra_tls_h2 : extra_plain_h2; }
+    // The same as HTTP/2 fields (http::append_h2_lines), converted once.
+    http::H2Fields extra_plain_h2;
+    http::H2Fields extra_tls_h2;
+    const http::H2Fields& extra_h2_for(bool tls) const { return tls ? extra_tls_h2 : extra_plain_h2; }
     int log_file = -1;  // index in the AccessLog's files, -1: no access log
 
     // The Cache-Control value for a normalised path ("a/b.css"); empty: none.

@@ -5,6 +5,7 @@
 // there straight from the file) and sent by the transport. Each stream is an
 // Exchange answered by the same Responder as HTTP/1.1. Limits against the known
 // HTTP/2 floods end the connection with a GOAWAY, counted for /metrics.
+#include <uringd/http/h2_fields.hpp>
 #include <uringd/http/request.hpp>
 #include <uringd/server/core.hpp>
 #include <uringd/server/responder.hpp>
@@ -27,7 +28,7 @@ namespace uringd::server {
 struct H2Stream {
     int32_t id = 0;
     http::Request req;
-    std::string fields;  // packed "name\0value\0…" as received
+    http::H2Fields fields;  // as received
     uint32_t field_bytes = 0;
     Exchange ex;
     H2Reply reply;
