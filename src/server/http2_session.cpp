@@ -102,8 +102,14 @@ int send_data(nghttp2_session*, nghttp2_frame* frame, const uint8_t* framehd, si
     if (h.out.size() - h.out_len < kFrameHeader + length) return NGHTTP2_ERR_WOULDBLOCK;
     char* dst = h.out.data() + h.out_len;
     std::memcpy(dst, framehd, kFrameHeader);
-    if (!copy_body(s, dst + kFrameHeader, length)) return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;  // RST_STREAM
+    if (!copy_body(s, dst + kFrameHeader, length)) {
+        // The file shrank after its length was promised: the stream is reset
+        // (INTERNAL_ERROR) and the cache looks at the file again.
+        fs::FileCache::invalidate(s.ex.fref.entry());
+        return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+    }
     h.out_len += static_cast<uint32_t>(kFrameHeader + length);
+    h.data_sent = true;
     return 0;
 }
 
@@ -575,12 +581,20 @@ void Http2Session::after_flush(Connection& c) {
     if (!nghttp2_session_want_read(h.session) && !nghttp2_session_want_write(h.session)) return linger(c);
     if (h.live_streams == 0 && (h.goaway || c.peer_eof)) return c.peer_eof ? core_.begin_close(c) : linger(c);
     // A stream whose body waits for the client to open its window is a slow reader:
-    // send_timeout bounds it as it bounds an HTTP/1.1 one.
+    // send_timeout bounds it as it bounds an HTTP/1.1 one. The bound runs from the
+    // last DATA that left, so other frames (a PING answered now and then) cannot
+    // keep a stalled connection alive.
     bool blocked = false;
     for (const auto& s : h.streams) blocked = blocked || (s && s->submitted && !s->closed && s->body_unread > 0);
-    if (blocked) core_.set_timer(c, Timer::Send);
-    else if (h.lookups > 0) core_.set_timer(c, Timer::None);
-    else core_.set_timer(c, Timer::KeepAlive);
+    if (blocked) {
+        if (h.data_sent || h.stalled_since_ms == 0) h.stalled_since_ms = core_.now_ms;
+        h.data_sent = false;
+        core_.set_timer(c, Timer::Send);
+        c.deadline_ms = h.stalled_since_ms + core_.conf.limits.send_timeout_ms;
+        return;
+    }
+    h.stalled_since_ms = 0;
+    core_.set_timer(c, h.lookups > 0 ? Timer::None : Timer::KeepAlive);
 }
 
 // GOAWAY (RFC 9113 §6.8): the streams begun so far finish, no new one starts.

@@ -145,6 +145,29 @@ class Http2Limits(ServerTest):
         self.assertEqual(self.growth(before, "uringd_connections_timed_out_total", timer="send"), 1)
         self.still_serving()
 
+    def test_zero_window_stall_with_pings(self):
+        # PINGs answered now and then are no progress: the stall is still cut.
+        c = self.client(timeout=15)
+        c.start({SettingsFrame.INITIAL_WINDOW_SIZE: 0})
+        c.get("/32m.bin")
+        t0 = time.monotonic()
+        closed = False
+        while time.monotonic() - t0 < SEND_TIMEOUT_MS / 1000 + 3 and not closed:
+            try:
+                c.send(raw_frame(PING, 0, 0, b"stillhere"[:8]))
+            except OSError:
+                closed = True
+                break
+            time.sleep(0.3)
+            c.sock.settimeout(0.01)
+            try:
+                closed = c.sock.recv(65536) == b""
+            except (TimeoutError, OSError) as e:
+                closed = isinstance(e, ConnectionResetError)
+            c.sock.settimeout(15)
+        self.assertTrue(closed, "a stalled stream kept alive by PINGs")
+        self.assertLess(time.monotonic() - t0, SEND_TIMEOUT_MS / 1000 + 3)
+
     def test_client_that_never_reads(self):
         before = scrape_metrics(ADMIN)
         c = self.client(timeout=15)

@@ -56,8 +56,10 @@ struct H2Connection {
     int32_t max_stream_id = 0;            // the highest stream a client's HEADERS named
     std::array<int32_t, 16> reset_ids{};  // the streams this side reset last
     uint32_t resets = 0;
-    double reset_tokens = 0;      // the client's RST_STREAMs: a token bucket …
-    int64_t reset_tokens_ms = 0;  // … last refilled then
+    bool data_sent = false;        // DATA left since the last flush
+    int64_t stalled_since_ms = 0;  // a stream has waited for the client's window since then
+    double reset_tokens = 0;       // the client's RST_STREAMs: a token bucket …
+    int64_t reset_tokens_ms = 0;   // … last refilled then
 };
 
 class Http2Session {
