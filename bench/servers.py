@@ -248,4 +248,5 @@ VARIANTS = {
     "uringd-zc": "[io_uring]\nsend_zc_threshold = 16384\n",
     "uringd-read": '[io_uring]\nlarge_body = "read"\n',
     "uringd-splice": '[io_uring]\nlarge_body = "splice"\n',
+    "uringd-small64k": "[cache]\nsmall_file_max = 65536\n",  # 64 KiB bodies kept in memory
 }
