@@ -607,6 +607,14 @@ void Http2Session::shut_down(Connection& c) {
     flush(c);
 }
 
+// send_timeout passed without a DATA frame: the streams are given up.
+void Http2Session::cut_stalled(Connection& c) {
+    H2Connection& h = *c.h2;
+    h.goaway = true;
+    nghttp2_session_terminate_session(h.session, NGHTTP2_ENHANCE_YOUR_CALM);
+    flush(c);
+}
+
 // The last frame is out: FIN, then read and drop until the client closes, so a
 // reset cannot destroy the GOAWAY before the client reads it (as HTTP/1.1 lingers).
 void Http2Session::linger(Connection& c) {

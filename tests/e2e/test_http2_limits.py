@@ -138,7 +138,10 @@ class Http2Limits(ServerTest):
         c.start({SettingsFrame.INITIAL_WINDOW_SIZE: 0})
         c.get("/32m.bin")
         t0 = time.monotonic()
-        self.assertIsNone(c.frames_until(lambda f: False))  # the server gives up and closes
+        f = c.goaway()  # the server gives up: GOAWAY, then the end of the connection
+        self.assertIsInstance(f, GoAwayFrame)
+        self.assertEqual(f.error_code, ENHANCE_YOUR_CALM)
+        self.assertIsNone(c.frames_until(lambda f: False))
         took = time.monotonic() - t0
         self.assertGreater(took, SEND_TIMEOUT_MS / 1000 * 0.8)
         self.assertLess(took, SEND_TIMEOUT_MS / 1000 + 3)
