@@ -33,7 +33,7 @@ private:
 constexpr fmt::string_view kErrorPage =
     "<html><head><title>{0} {1}</title></head><body><h1>{0} {1}</h1></body></html>\n";
 
-void write_error_body(Writer& w, Status s) { w.put("{}", error_body(s)); }
+void write_error_body(Writer& w, Status s) { w.put(fmt::runtime(kErrorPage), code(s), reason_phrase(s)); }
 
 }  // namespace
 
@@ -62,9 +62,11 @@ std::size_t write_head(const ResponseHead& h, std::span<char> out) {
     return w.size();
 }
 
-std::string error_body(Status s) { return fmt::vformat(kErrorPage, fmt::make_format_args(code(s), reason_phrase(s))); }
+std::string error_body(Status s) { return fmt::format(fmt::runtime(kErrorPage), code(s), reason_phrase(s)); }
 
-std::size_t error_body_size(Status s) { return error_body(s).size(); }
+std::size_t error_body_size(Status s) {
+    return fmt::formatted_size(fmt::runtime(kErrorPage), code(s), reason_phrase(s));
+}
 
 std::size_t write_error_response(ResponseHead head, bool head_only, std::span<char> out) {
     head.content_type = "text/html; charset=utf-8";

@@ -23,8 +23,7 @@ void Http1Session::on_recv(Connection& c, int res, uint32_t flags) {
     if (res > 0) {
         const auto bid = static_cast<uint16_t>(flags >> IORING_CQE_BUFFER_SHIFT);
         if (discards_input(c)) {
-            transport_.discard(bid);
-            return count_discarded(c, static_cast<uint32_t>(res));
+            return transport_.discard(c, bid, static_cast<uint32_t>(res));
         }
         if (!transport_.append_input(c, bid, static_cast<uint32_t>(res))) {
             // Far more pipelined input than the header buffer holds: the requests
@@ -64,15 +63,6 @@ void Http1Session::on_recv(Connection& c, int res, uint32_t flags) {
 bool Http1Session::discards_input(const Connection& c) const {
     if (c.state == ConnState::Lingering || c.state == ConnState::Closing || c.input_cut) return true;
     return !c.keep_alive && c.state != ConnState::Idle && c.state != ConnState::Handshaking;
-}
-
-void Http1Session::count_discarded(Connection& c, uint32_t len) {
-    c.discarded += len;
-    if (c.state == ConnState::Lingering) {
-        if (c.discarded > kLingerMaxBytes) return core_.begin_close(c);
-        core_.set_timer(c, Timer::Linger);  // the idle bound restarts; the total bound stands
-    }
-    if (!c.recv_armed && c.state != ConnState::Closing) transport_.submit_recv(c);
 }
 
 // Before the first request: ALPN h2 (RFC 9113 §3.2), or on plain HTTP the client's
@@ -192,12 +182,7 @@ void Http1Session::response_done(Connection& c) {
 void Http1Session::graceful_close(Connection& c) {
     if (c.tls && transport_.send_close_notify(c)) return;  // back here when it is on the wire
     if (c.peer_eof) return core_.begin_close(c);
-    transport_.drop_held_input(c);
-    ::shutdown(c.fd.get(), SHUT_WR);
-    c.state = ConnState::Lingering;
-    c.linger_end_ms = core_.now_ms + kLingerTotalMs;
-    core_.set_timer(c, Timer::Linger);
-    if (!c.recv_armed) transport_.submit_recv(c);
+    transport_.linger(c);
 }
 
 void Http1Session::on_sent(Connection& c) {

@@ -271,16 +271,12 @@ void Http2Session::on_recv(Connection& c, int res, uint32_t flags) {
     if (!(flags & IORING_CQE_F_MORE)) c.recv_armed = false;
     if (res > 0) {
         const auto bid = static_cast<uint16_t>(flags >> IORING_CQE_BUFFER_SHIFT);
-        if (c.state == ConnState::Lingering || c.state == ConnState::Closing) {
-            transport_.discard(bid);
-            c.discarded += static_cast<uint32_t>(res);
-            if (c.discarded > kLingerMaxBytes) return core_.begin_close(c);
-        } else {
-            // The hold list full: frames would be lost, and the stream desynchronised.
-            if (!transport_.append_input(c, bid, static_cast<uint32_t>(res))) c.input_failed = true;
-            if (c.input_failed) return core_.begin_close(c);
-            feed(c);
-        }
+        if (c.state == ConnState::Lingering || c.state == ConnState::Closing)
+            return transport_.discard(c, bid, static_cast<uint32_t>(res));
+        // The hold list full: frames would be lost, and the stream desynchronised.
+        if (!transport_.append_input(c, bid, static_cast<uint32_t>(res))) c.input_failed = true;
+        if (c.input_failed) return core_.begin_close(c);
+        feed(c);
         if (!c.recv_armed && c.state != ConnState::Closing && c.held_count == 0) transport_.submit_recv(c);
         return;
     }
@@ -417,15 +413,10 @@ int Http2Session::on_request(H2Connection& h, H2Stream& s) {
     x.h2 = &s.reply;
     x.head_only = s.req.method == http::Method::Head;
     if (core_.ctx.access_log) x.request_us = clock::monotonic_us();
-    if (const auto p = s.req.header("priority")) {
-        // RFC 9218 urgency as asked, but always incremental: streams of one urgency
-        // share the connection, so a large body cannot hold back the small ones.
-        const nghttp2_extpri pri{static_cast<uint32_t>(http::priority_urgency(*p)), 1};
-        nghttp2_session_change_extpri_stream_priority(h.session, s.id, &pri, 1);
-    } else {
-        const nghttp2_extpri pri{3, 1};
-        nghttp2_session_change_extpri_stream_priority(h.session, s.id, &pri, 1);
-    }
+    // RFC 9218 urgency as asked (3 by default), but always incremental: streams of
+    // one urgency share the connection, so a large body cannot hold back small ones.
+    const nghttp2_extpri pri{static_cast<uint32_t>(http::priority_urgency(s.req.header("priority").value_or(""))), 1};
+    nghttp2_session_change_extpri_stream_priority(h.session, s.id, &pri, 1);
     if (!fits) {
         responder_.respond_simple(c, x, http::Status::HeaderFieldsTooLarge);
     } else {
@@ -607,23 +598,28 @@ void Http2Session::shut_down(Connection& c) {
     flush(c);
 }
 
-// send_timeout passed without a DATA frame: the streams are given up.
-void Http2Session::cut_stalled(Connection& c) {
+// An idle connection ends with GOAWAY(NO_ERROR); one whose streams waited past
+// send_timeout on a window the client never opens, with ENHANCE_YOUR_CALM. A send
+// the client does not read is left to the Worker to cut: no GOAWAY would reach it.
+bool Http2Session::on_timer(Connection& c) {
     H2Connection& h = *c.h2;
+    if (h.goaway) return false;
+    if (c.timer == Timer::KeepAlive) {
+        shut_down(c);
+        return true;
+    }
+    if (c.timer != Timer::Send || c.state != ConnState::Idle) return false;
     h.goaway = true;
     nghttp2_session_terminate_session(h.session, NGHTTP2_ENHANCE_YOUR_CALM);
     flush(c);
+    return true;
 }
 
 // The last frame is out: FIN, then read and drop until the client closes, so a
 // reset cannot destroy the GOAWAY before the client reads it (as HTTP/1.1 lingers).
 void Http2Session::linger(Connection& c) {
     if (c.peer_eof) return core_.begin_close(c);
-    ::shutdown(c.fd.get(), SHUT_WR);
-    c.state = ConnState::Lingering;
-    c.linger_end_ms = core_.now_ms + kLingerTotalMs;
-    core_.set_timer(c, Timer::Linger);
-    if (!c.recv_armed) transport_.submit_recv(c);
+    transport_.linger(c);
 }
 
 }  // namespace uringd::server

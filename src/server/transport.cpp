@@ -5,6 +5,8 @@
 #include <uringd/server/transport.hpp>
 #include <uringd/tls/ktls.hpp>
 
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <cstring>
 #include <utility>
@@ -76,6 +78,25 @@ void Transport::take_held_input(Connection& c) {
     if (done == 0) return;
     std::move(c.held.begin() + done, c.held.begin() + c.held_count, c.held.begin());
     c.held_count = static_cast<uint8_t>(c.held_count - done);
+}
+
+void Transport::discard(Connection& c, uint16_t bid, uint32_t len) {
+    recv_bufs_.recycle(bid);
+    c.discarded += len;
+    if (c.state == ConnState::Lingering) {
+        if (c.discarded > kLingerMaxBytes) return core_.begin_close(c);
+        core_.set_timer(c, Timer::Linger);  // the idle bound restarts; the total bound stands
+    }
+    if (!c.recv_armed && c.state != ConnState::Closing) submit_recv(c);
+}
+
+void Transport::linger(Connection& c) {
+    drop_held_input(c);
+    ::shutdown(c.fd.get(), SHUT_WR);
+    c.state = ConnState::Lingering;
+    c.linger_end_ms = core_.now_ms + kLingerTotalMs;
+    core_.set_timer(c, Timer::Linger);
+    if (!c.recv_armed) submit_recv(c);
 }
 
 void Transport::drop_held_input(Connection& c) {

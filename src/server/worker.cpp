@@ -227,17 +227,9 @@ void Worker::expire_timers(int64_t now) {
         Connection& c = *cp;
         if (c.state == ConnState::Free || c.state == ConnState::Closing) continue;
         const bool due = c.timer != Timer::None && now >= c.deadline_ms;
-        if (due && !drain_over && c.h2 && !c.h2->goaway &&
-            (c.timer == Timer::KeepAlive || (c.timer == Timer::Send && c.state == ConnState::Idle))) {
-            // An idle HTTP/2 connection ends with GOAWAY(NO_ERROR); one whose streams
-            // wait on a window the client never opens, with ENHANCE_YOUR_CALM. (A send
-            // the client does not read is cut below: a GOAWAY could not reach it.)
-            if (c.timer == Timer::Send) {
-                count_timeout(Timer::Send);
-                h2_.cut_stalled(c);
-            } else {
-                h2_.shut_down(c);
-            }
+        const Timer timer = c.timer;
+        if (due && !drain_over && c.h2 && h2_.on_timer(c)) {  // ended with a GOAWAY
+            if (timer == Timer::Send) count_timeout(timer);
             finish_close_if_done(c);
             continue;
         }

@@ -37,6 +37,12 @@ class Http2Limits(ServerTest):
                  timeout=5)
         self.assertEqual(r.stdout, b"200")
 
+    def send_until_cut(self, c, data):
+        try:
+            c.send(data)
+        except OSError:
+            pass  # cut while still writing
+
     def assertCut(self, c, code, within=10):
         """A GOAWAY with `code`, then the end of the connection, within `within` s."""
         t0 = time.monotonic()
@@ -55,10 +61,7 @@ class Http2Limits(ServerTest):
             sid = 2 * i + 1
             burst += raw_frame(HEADERS, END_STREAM | END_HEADERS, sid, c.block(c.request_fields("/index.html")))
             burst += raw_frame(RST_STREAM, 0, sid, (8).to_bytes(4, "big"))  # CANCEL
-        try:
-            c.send(burst)
-        except OSError:
-            pass  # cut while still writing
+        self.send_until_cut(c, burst)
         self.assertCut(c, ENHANCE_YOUR_CALM)
         self.assertEqual(self.growth(before, "uringd_http2_goaway_total", error="enhance_your_calm"), 1)
         self.assertEqual(self.growth(before, "uringd_http2_floods_total"), 1)
@@ -78,10 +81,7 @@ class Http2Limits(ServerTest):
         c.start()
         frames = [raw_frame(HEADERS, END_STREAM, 1, c.block(c.request_fields()))]
         frames += [raw_frame(CONTINUATION, 0, 1, c.block([("x-pad", "y" * 10)])) for _ in range(10000)]
-        try:
-            c.send(b"".join(frames))
-        except OSError:
-            pass
+        self.send_until_cut(c, b"".join(frames))
         self.assertCut(c, ENHANCE_YOUR_CALM)
         self.assertEqual(self.growth(before, "uringd_http2_floods_total"), 1)
         self.still_serving()

@@ -35,7 +35,6 @@ public:
 private:
     bool switches_to_h2(Connection& c);
     bool discards_input(const Connection& c) const;
-    void count_discarded(Connection& c, uint32_t len);
     void process_input(Connection& c);
     void handle_request(Connection& c);
     void compact_input(Connection& c);

@@ -81,8 +81,9 @@ public:
     void flush(Connection& c);
     // A drain (GOAWAY, streams in flight finish) or an idle connection's end.
     void shut_down(Connection& c);
-    // Streams stalled on the client's window past send_timeout: GOAWAY, then close.
-    void cut_stalled(Connection& c);
+    // A timer of an HTTP/2 connection ran out: true when it ends with a GOAWAY (idle,
+    // or streams stalled on the client's window); false: the Worker closes it.
+    bool on_timer(Connection& c);
 
     // nghttp2 callbacks (http2_session.cpp), by way of the session's user data.
     int on_headers_frame(H2Connection& h, int32_t id);

@@ -28,8 +28,13 @@ public:
     // Consumes held buffers in order while there is room.
     void take_held_input(Connection& c);
     void drop_held_input(Connection& c);
-    // A received buffer nobody will read (discarded input).
-    void discard(uint16_t bid) { recv_bufs_.recycle(bid); }
+    // A received buffer nobody will read: dropped and counted, with the lingering
+    // bounds (kLingerMaxBytes, the idle timer restarted) while the connection lingers.
+    void discard(Connection& c, uint16_t bid, uint32_t len);
+    // Lingering close (nginx's lingering_close): FIN, then input read and dropped
+    // until EOF or the linger bounds, so a reset cannot destroy what the client has
+    // not read yet. Held input is dropped first.
+    void linger(Connection& c);
     // TLS or HTTP starts: at accept, or after the PROXY header.
     void begin_session(Connection& c);
 
