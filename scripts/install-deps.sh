@@ -34,6 +34,8 @@ test=(
   pebble lego
   # behind a real balancer: haproxy in TCP mode sending the PROXY protocol
   haproxy
+  # the IPVS fleet inside the kTLS VM (Debian's kernel there has ip_vs.ko)
+  ipvsadm
   # HTTP/2 clients: h2load and nghttp, and the raw-frame conformance suite's h2/hpack/hyperframe
   nghttp2-client python3-h2 python3-hyperframe python3-hpack
   # a real browser loading a page over HTTP/2

@@ -127,4 +127,5 @@ kill -TERM $upid; wait $upid
 kill -TERM $pid; wait $pid
 check "uringd drained and exited 0" [ $? -eq 0 ]
 grep -E 'error|critical' /tmp/uringd.log | head -5 | sed 's/^/URINGD-VM: log /'
+. /ipvs.sh
 echo "URINGD-VM-RESULT: $pass passed, $fail failed"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# kTLS on a real kernel: boots Debian's own kernel (which has tls.ko) under
-# qemu -accel tcg with a busybox initramfs holding uringd, curl and openssl, runs
-# guest.sh inside, and passes only if every check there passed and the kernel's
+# kTLS on a real kernel: boots Debian's own kernel (which has tls.ko and ip_vs.ko)
+# under qemu -accel tcg with a busybox initramfs holding uringd, curl, openssl,
+# wrk, ip and ipvsadm, runs guest.sh inside (which runs the IPVS fleet, ipvs.sh,
+# last), and passes only if every check there passed and the kernel's
 # /proc/net/tls_stat shows it encrypted the traffic. The kernel package is cached
 # in $URINGD_VM_CACHE (default ~/.cache/uringd-vm).
 set -euo pipefail
@@ -33,8 +34,13 @@ mkdir -p "$r"/{bin,sbin,etc,proc,sys,dev,tmp,www,lib/modules/$kver/kernel}
 cp /bin/busybox "$r/bin/busybox"
 for applet in $(/bin/busybox --list); do [[ $applet == busybox ]] || ln -sf busybox "$r/bin/$applet"; done
 ln -sf ../bin/busybox "$r/sbin/modprobe"
-for d in net/tls crypto arch/x86/crypto lib/crypto; do
+for d in net/tls crypto arch/x86/crypto lib/crypto net/netfilter/ipvs; do
   [[ -d $moddir/kernel/$d ]] && mkdir -p "$r/lib/modules/$kver/kernel/$d" && cp -r "$moddir/kernel/$d/." "$r/lib/modules/$kver/kernel/$d/"
+done
+# The IPVS fleet (ipvs.sh): ip_vs and what it needs, and veth pairs between namespaces.
+for m in net/netfilter/nf_conntrack net/ipv4/netfilter/nf_defrag_ipv4 net/ipv6/netfilter/nf_defrag_ipv6 \
+         lib/libcrc32c drivers/net/veth; do
+  mkdir -p "$r/lib/modules/$kver/kernel/$(dirname $m)" && cp "$moddir/kernel/$m.ko" "$r/lib/modules/$kver/kernel/$m.ko"
 done
 cp "$moddir"/modules.builtin* "$moddir"/modules.order "$r/lib/modules/$kver/" 2>/dev/null || true
 depmod -b "$r" "$kver"
@@ -52,6 +58,13 @@ probe=$(dirname "$bin")/tests/vm/ktls-probe
 copy_with_libs "$probe" && mv "$r$probe" "$r/bin/ktls-probe"
 copy_with_libs "$(command -v curl)"
 copy_with_libs "$(command -v openssl)"
+# iproute2's ip (busybox's has no netns), ipvsadm and wrk for the IPVS fleet.
+for tool in ip ipvsadm wrk; do
+  t=$(command -v $tool) || { echo "vm: $tool is missing (bash scripts/install-deps.sh test)"; exit 1; }
+  t=$(readlink -f "$t"); copy_with_libs "$t"; mv "$r$t" "$r/sbin/$tool-full"
+done
+mv "$r/sbin/ipvsadm-full" "$r/sbin/ipvsadm"; mv "$r/sbin/wrk-full" "$r/bin/wrk"
+cp "$root/bench/wrk_report.lua" "$r/wrk_report.lua"
 mkdir -p "$r/usr/lib/ssl" && cp /usr/lib/ssl/openssl.cnf "$r/usr/lib/ssl/" 2>/dev/null || true
 # OpenSSL loads its providers and curl its TLS backend by path at run time.
 for d in /usr/lib/x86_64-linux-gnu/ossl-modules /usr/lib/x86_64-linux-gnu/engines-3; do
@@ -87,7 +100,7 @@ CONF
 # The same site with kernel TLS off: guest.sh compares the two for CPU per MiB.
 sed -e 's/8443/8444/' -e 's/ktls = "required"/ktls = "off"/' -e 's/level = "debug"/level = "info"/' \
   "$r/etc/uringd.conf" > "$r/etc/uringd-userspace.conf"
-cp "$here/guest.sh" "$r/guest.sh"
+cp "$here/guest.sh" "$here/ipvs.sh" "$r/"
 cat > "$r/init" <<'INIT'
 #!/bin/sh
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev; mount -t tmpfs tmp /tmp
@@ -96,7 +109,7 @@ sh /guest.sh
 echo o > /proc/sysrq-trigger
 poweroff -f
 INIT
-chmod +x "$r/init" "$r/guest.sh"
+chmod +x "$r/init" "$r/guest.sh" "$r/ipvs.sh"
 (cd "$r" && find . | cpio -o -H newc 2>/dev/null | gzip -1) > "$work/initrd.gz"
 
 # 3. Boot (TCG: -enable-kvm hangs on these hosts) and read the verdict from ttyS0.
