@@ -149,6 +149,7 @@ int header(nghttp2_session* session, const nghttp2_frame* frame, const uint8_t* 
 }
 
 int frame_received(nghttp2_session* session, const nghttp2_frame* frame, void* user_data) {
+    conn_of(user_data).block_started_ms = 0;  // any whole frame ends a header block
     if (frame->hd.type == NGHTTP2_RST_STREAM) return conn_of(user_data).owner->on_client_reset(conn_of(user_data));
     if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
     H2Stream* s = stream_data(session, frame->hd.stream_id);
@@ -165,9 +166,10 @@ int frame_sent(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
 }
 
 int stream_closed(nghttp2_session* session, int32_t id, uint32_t, void* user_data) {
+    H2Connection& h = conn_of(user_data);
+    if (id == h.block_stream) h.block_started_ms = 0;  // reset amid its header block
     H2Stream* s = stream_data(session, id);
     if (!s) return 0;
-    H2Connection& h = conn_of(user_data);
     h.owner->on_stream_close(h, *s);
     return 0;
 }
@@ -322,6 +324,8 @@ void Http2Session::feed(Connection& c) {
 // forgets closed streams and would ignore it). Trailers for a stream this side
 // reset may still be on their way, and are let through to be ignored.
 int Http2Session::on_headers_frame(H2Connection& h, int32_t id) {
+    if (h.block_started_ms == 0) h.block_started_ms = core_.now_ms;  // header_timeout_ms runs from here
+    h.block_stream = id;
     if (id <= 0 || (id & 1) == 0) return 0;  // nghttp2 answers those itself
     if (id > h.max_stream_id) {
         h.max_stream_id = id;
@@ -372,7 +376,8 @@ int Http2Session::on_header(H2Connection& h, H2Stream& s, std::string_view name,
 
 // The request as the HTTP/1.1 path sees one: pseudo-fields become method, target
 // and Host; the rest are its header fields (nghttp2 checked them: RFC 9113 §8.2–8.3).
-bool Http2Session::build_request(H2Stream& s) {
+// The request's fields into s.req; a status when they cannot be served as sent.
+std::optional<http::Status> Http2Session::build_request(H2Stream& s) {
     http::Request& req = s.req;  // every field set here: the slot's last request is still in it
     req.version_major = 2;
     req.version_minor = 0;
@@ -395,19 +400,22 @@ bool Http2Session::build_request(H2Stream& s) {
             continue;
         } else {
             if (name == "host") host_field = value;
-            if (req.header_count == req.headers.size()) return false;  // as HTTP/1.1: 431
+            if (req.header_count == req.headers.size()) return http::Status::HeaderFieldsTooLarge;  // as HTTP/1.1
             req.headers[req.header_count++] = {name, value};
         }
     }
-    if (req.host.empty()) req.host = host_field;  // RFC 9113 §8.3.1: Host stands in for :authority
-    return true;
+    // RFC 9113 §8.3.1: Host stands in for a missing :authority; one naming another
+    // host than :authority makes the request malformed (which one would route it?).
+    if (req.host.empty()) req.host = host_field;
+    else if (!host_field.empty() && !http::iequals(host_field, req.host)) return http::Status::BadRequest;
+    return std::nullopt;
 }
 
 int Http2Session::on_request(H2Connection& h, H2Stream& s) {
     Connection& c = *h.conn;
     ++core_.counters.requests;
     ++core_.counters.h2_streams;
-    const bool fits = build_request(s);
+    const std::optional<http::Status> refused = build_request(s);
     Exchange& x = s.ex;
     x.request = &s.req;
     x.h2 = &s.reply;
@@ -417,8 +425,8 @@ int Http2Session::on_request(H2Connection& h, H2Stream& s) {
     // one urgency share the connection, so a large body cannot hold back small ones.
     const nghttp2_extpri pri{static_cast<uint32_t>(http::priority_urgency(s.req.header("priority").value_or(""))), 1};
     nghttp2_session_change_extpri_stream_priority(h.session, s.id, &pri, 1);
-    if (!fits) {
-        responder_.respond_simple(c, x, http::Status::HeaderFieldsTooLarge);
+    if (refused) {
+        responder_.respond_simple(c, x, *refused);
     } else {
         const std::string_view sni = c.tls ? c.tls->server_name() : std::string_view{};
         const Route route = route_request(core_.ctx, {s.req, sni, false}, x.resolver.target());
@@ -568,9 +576,17 @@ void Http2Session::on_sent(Connection& c) {
 // Nothing to send for now: the buffer goes back, and a timer bounds the wait.
 void Http2Session::after_flush(Connection& c) {
     H2Connection& h = *c.h2;
+    if (h.goaway && end_answered_streams(h)) return flush(c);
     c.buf.reset();
     if (!nghttp2_session_want_read(h.session) && !nghttp2_session_want_write(h.session)) return linger(c);
     if (h.live_streams == 0 && (h.goaway || c.peer_eof)) return c.peer_eof ? core_.begin_close(c) : linger(c);
+    // A request head trickled in (a HEADERS frame without its end, CONTINUATIONs
+    // that never come): header_timeout_ms bounds it as it bounds an HTTP/1.1 head.
+    if (h.block_started_ms != 0) {
+        core_.set_timer(c, Timer::Header);
+        c.deadline_ms = h.block_started_ms + core_.conf.limits.header_timeout_ms;
+        return;
+    }
     // A stream whose body waits for the client to open its window is a slow reader:
     // send_timeout bounds it as it bounds an HTTP/1.1 one. The bound runs from the
     // last DATA that left, so other frames (a PING answered now and then) cannot
@@ -588,6 +604,22 @@ void Http2Session::after_flush(Connection& c) {
     core_.set_timer(c, h.lookups > 0 ? Timer::None : Timer::KeepAlive);
 }
 
+// After GOAWAY, a stream whose whole response is out but whose request the client
+// has not ended (no END_STREAM yet) would hold the connection, and a drain, open:
+// RST_STREAM(NO_ERROR) ends it (RFC 9113 §8.1). Whether any was reset. (Called
+// when nothing is queued, so a RST submitted earlier has been sent already.)
+bool Http2Session::end_answered_streams(H2Connection& h) {
+    bool any = false;
+    for (const auto& s : h.streams) {
+        if (!s || s->closed || !s->submitted) continue;
+        if (nghttp2_session_get_stream_local_close(h.session, s->id) != 1) continue;
+        if (nghttp2_session_get_stream_remote_close(h.session, s->id) != 0) continue;
+        nghttp2_submit_rst_stream(h.session, NGHTTP2_FLAG_NONE, s->id, NGHTTP2_NO_ERROR);
+        any = true;
+    }
+    return any;
+}
+
 // GOAWAY (RFC 9113 §6.8): the streams begun so far finish, no new one starts.
 void Http2Session::shut_down(Connection& c) {
     H2Connection& h = *c.h2;
@@ -598,14 +630,22 @@ void Http2Session::shut_down(Connection& c) {
     flush(c);
 }
 
-// An idle connection ends with GOAWAY(NO_ERROR); one whose streams waited past
-// send_timeout on a window the client never opens, with ENHANCE_YOUR_CALM. A send
+// An idle connection ends with GOAWAY(NO_ERROR), and so does one whose request head
+// did not come whole within header_timeout_ms (but at once, its streams with it);
+// one whose streams waited past send_timeout on a window the client never opens,
+// with ENHANCE_YOUR_CALM. A send
 // the client does not read is left to the Worker to cut: no GOAWAY would reach it.
 bool Http2Session::on_timer(Connection& c) {
     H2Connection& h = *c.h2;
     if (h.goaway) return false;
     if (c.timer == Timer::KeepAlive) {
         shut_down(c);
+        return true;
+    }
+    if (c.timer == Timer::Header) {  // a header block still not whole: the connection ends
+        h.goaway = true;
+        nghttp2_session_terminate_session(h.session, NGHTTP2_NO_ERROR);
+        flush(c);
         return true;
     }
     if (c.timer != Timer::Send || c.state != ConnState::Idle) return false;

@@ -229,7 +229,7 @@ void Worker::expire_timers(int64_t now) {
         const bool due = c.timer != Timer::None && now >= c.deadline_ms;
         const Timer timer = c.timer;
         if (due && !drain_over && c.h2 && h2_.on_timer(c)) {  // ended with a GOAWAY
-            if (timer == Timer::Send) count_timeout(timer);
+            if (timer == Timer::Send || timer == Timer::Header) count_timeout(timer);
             finish_close_if_done(c);
             continue;
         }

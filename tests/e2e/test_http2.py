@@ -232,6 +232,24 @@ class Http2Lifecycle(ServerTest):
                  self.server.url("/index.html"))
         self.assertEqual(r.stdout, b"2 200")
 
+    def test_reload_ends_a_request_the_client_left_open(self):
+        # A GET whose stream the client never ends (no END_STREAM): it is answered
+        # at once, and the stream stays open on the client's side. A drain must not
+        # wait for it: GOAWAY, RST_STREAM(NO_ERROR) for it (RFC 9113 §8.1), the end.
+        with Client(self.server.port, timeout=20) as c:
+            c.start()
+            sid = c.headers(c.request_fields("/index.html"), end_stream=False)
+            h, body = c.response(sid)
+            self.assertEqual((h[":status"], body), ("200", b"<h1>home</h1>\n"))
+            self.assertTrue(c.alive())  # the stream is answered, not reset, while serving
+            t0 = time.monotonic()
+            os.kill(self.server.pid, signal.SIGHUP)
+            seen = []
+            while (f := c.frames_until(lambda f: isinstance(f, (GoAwayFrame, h2raw.RstStreamFrame)))) is not None:
+                seen.append((type(f).__name__, f.error_code))
+            self.assertEqual(seen, [("GoAwayFrame", NO_ERROR), ("RstStreamFrame", NO_ERROR)])
+            self.assertLess(time.monotonic() - t0, 5)  # drain_timeout_ms is 30 s
+
 
 class Http2Off(ServerTest):
     @classmethod

@@ -291,6 +291,18 @@ class Conformance(ServerTest):
     def test_missing_scheme(self):
         self.stream_error_for([(":method", "GET"), (":path", "/"), (":authority", "x")])
 
+    def test_host_and_authority(self):
+        # §8.3.1: Host stands in for a missing :authority; naming another host than
+        # :authority is malformed (400), the same host in other case is fine.
+        c = self.client()
+        cases = (([(":authority", "localhost"), ("host", "other.example")], "400"),
+                 ([(":authority", "localhost"), ("host", "LocalHost")], "200"),
+                 ([("host", "localhost")], "200"))
+        for fields, status in cases:
+            sid = c.headers([(":method", "GET"), (":scheme", "https"), (":path", "/index.html"), *fields])
+            h, _ = c.response(sid)
+            self.assertEqual(h[":status"], status, fields)
+
     def test_connection_specific_field(self):
         self.stream_error_for([(":method", "GET"), (":scheme", "http"), (":path", "/"), (":authority", "x"),
                                ("connection", "keep-alive")])

@@ -5,18 +5,20 @@ reads. After each, the server still answers a new connection at once."""
 import time
 
 import h2raw  # noqa: F401  (first: re-executes under Debian's python3 when needed)
-from h2raw import (ENHANCE_YOUR_CALM, Client, ContinuationFrame, GoAwayFrame, HeadersFrame, SettingsFrame, raw_frame)
+from h2raw import (ENHANCE_YOUR_CALM, NO_ERROR, Client, ContinuationFrame, GoAwayFrame, HeadersFrame, SettingsFrame,
+                   raw_frame)
 from harness import ServerTest, curl, free_port, main, metrics_total, scrape_metrics
 
 ADMIN = free_port()
 SEND_TIMEOUT_MS = 1500
+HEADER_TIMEOUT_MS = 1500
 HEADERS, RST_STREAM, SETTINGS, PING, CONTINUATION = 1, 3, 4, 6, 9
 END_STREAM, END_HEADERS = 0x1, 0x4
 
 
 class Http2Limits(ServerTest):
     conf_extra = (f'[admin]\nenabled = true\naddress = "127.0.0.1:{ADMIN}"\n'
-                  f'[limits]\nsend_timeout_ms = {SEND_TIMEOUT_MS}\n')
+                  f'[limits]\nsend_timeout_ms = {SEND_TIMEOUT_MS}\nheader_timeout_ms = {HEADER_TIMEOUT_MS}\n')
 
     @classmethod
     def setUpClass(cls):
@@ -170,6 +172,41 @@ class Http2Limits(ServerTest):
             c.sock.settimeout(15)
         self.assertTrue(closed, "a stalled stream kept alive by PINGs")
         self.assertLess(time.monotonic() - t0, SEND_TIMEOUT_MS / 1000 + 3)
+
+    def test_slow_request_head(self):
+        # Slowloris over HTTP/2: a request head that never comes whole is cut at
+        # header_timeout_ms, however it trickles (one HEADERS without its end; a
+        # CONTINUATION now and then; a HEADERS frame whose payload stops midway).
+        def no_end(c, block):
+            c.send(raw_frame(HEADERS, END_STREAM, 1, block[:4]))
+
+        def trickle(c, block):
+            c.send(raw_frame(HEADERS, END_STREAM, 1, block[:2]))
+            for i in range(2, 8):  # 6 CONTINUATIONs over 2.1 s: past the timeout, under the flood cap
+                time.sleep(0.35)
+                c.send(raw_frame(CONTINUATION, 0, 1, block[i:i + 1]))
+
+        def cut_frame(c, block):
+            c.send(raw_frame(HEADERS, END_STREAM | END_HEADERS, 1, block)[:9 + len(block) // 2])
+
+        for name, send in (("no end", no_end), ("trickle", trickle), ("cut frame", cut_frame)):
+            with self.subTest(name):
+                before = scrape_metrics(ADMIN)
+                c = self.client(timeout=10)
+                c.start()
+                block = c.block(c.request_fields("/index.html", extra=[("x-pad", "p" * 40)]))
+                t0 = time.monotonic()
+                try:
+                    send(c, block)
+                except OSError:
+                    pass  # cut while trickling
+                f = c.goaway()
+                took = time.monotonic() - t0
+                self.assertTrue(f is None or f.error_code == NO_ERROR, f)
+                self.assertGreater(took, HEADER_TIMEOUT_MS / 1000 * 0.8)
+                self.assertLess(took, HEADER_TIMEOUT_MS / 1000 + 3)
+                self.assertEqual(self.growth(before, "uringd_connections_timed_out_total", timer="header"), 1)
+        self.still_serving()
 
     def test_client_that_never_reads(self):
         before = scrape_metrics(ADMIN)

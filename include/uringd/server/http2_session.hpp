@@ -17,6 +17,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,6 +59,8 @@ struct H2Connection {
     uint32_t resets = 0;
     bool data_sent = false;        // DATA left since the last flush
     int64_t stalled_since_ms = 0;  // a stream has waited for the client's window since then
+    int64_t block_started_ms = 0;  // a request's header block began then and is not whole yet …
+    int32_t block_stream = 0;      // … on this stream
     double reset_tokens = 0;       // the client's RST_STREAMs: a token bucket …
     int64_t reset_tokens_ms = 0;   // … last refilled then
 };
@@ -96,11 +99,12 @@ public:
 
 private:
     H2Stream* stream_of(H2Connection& h, int32_t id) const;
-    static bool build_request(H2Stream& s);
+    static std::optional<http::Status> build_request(H2Stream& s);
     void submit_reply(H2Connection& h, H2Stream& s);
     void release(H2Connection& h, H2Stream& s);
     void feed(Connection& c);
     void after_flush(Connection& c);
+    bool end_answered_streams(H2Connection& h);
     void linger(Connection& c);
 
     WorkerCore& core_;
