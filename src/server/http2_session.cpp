@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 
 namespace uringd::server {
@@ -223,6 +224,19 @@ http::Method method_of(std::string_view m) {
     return http::Method::Other;
 }
 
+// nghttp2's allocations, from the worker's BlockPool.
+void* pool_malloc(size_t size, void* pool) { return static_cast<BlockPool*>(pool)->allocate(size); }
+void pool_free(void* block, void* pool) { static_cast<BlockPool*>(pool)->release(block); }
+void* pool_realloc(void* block, size_t size, void* pool) {
+    return static_cast<BlockPool*>(pool)->reallocate(block, size);
+}
+void* pool_calloc(size_t n, size_t size, void* pool) {
+    if (size != 0 && n > SIZE_MAX / size) return nullptr;
+    void* block = static_cast<BlockPool*>(pool)->allocate(n * size);
+    if (block != nullptr) std::memset(block, 0, n * size);
+    return block;
+}
+
 }  // namespace
 
 void H2ConnectionDeleter::operator()(H2Connection* h) const { std::unique_ptr<H2Connection> owned(h); }
@@ -254,7 +268,9 @@ void Http2Session::start(Connection& c) {
     h.owner = this;
     h.reset_tokens = kResetBurst;
     h.reset_tokens_ms = core_.now_ms;
-    if (nghttp2_session_server_new2(&h.session, callbacks(), &h, options()) != 0) return core_.begin_close(c);
+    h.pool = pool_;
+    nghttp2_mem mem{h.pool.get(), pool_malloc, pool_free, pool_calloc, pool_realloc};  // copied by nghttp2
+    if (nghttp2_session_server_new3(&h.session, callbacks(), &h, options(), &mem) != 0) return core_.begin_close(c);
     const nghttp2_settings_entry settings[] = {
         {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, kMaxConcurrentStreams},
         {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, core_.conf.limits.header_buffer_size},
@@ -452,12 +468,16 @@ int Http2Session::on_request(H2Connection& h, H2Stream& s) {
 void Http2Session::submit_reply(H2Connection& h, H2Stream& s) {
     std::vector<nghttp2_nv>& nva = nva_;
     nva.clear();
+    // Not copied by nghttp2 (names are lower case already): the fields stay in the
+    // stream until it closes, and a HEADERS frame still queued for a closed stream
+    // is dropped without its fields being read.
+    constexpr uint8_t kNoCopy = NGHTTP2_NV_FLAG_NO_COPY_NAME | NGHTTP2_NV_FLAG_NO_COPY_VALUE;
     const http::H2Fields& fields = s.reply.fields;
     for (std::size_t i = 0; i < fields.size(); ++i) {
         const std::string_view name = fields.name(i), value = fields.value(i);
         nva.push_back({reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
                        reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(), value.size(),
-                       NGHTTP2_NV_FLAG_NONE});
+                       kNoCopy});
     }
     s.body_unread = 0;
     for (const H2Reply::Segment& seg : s.reply.body) s.body_unread += seg.text.size() + seg.len;

@@ -5,6 +5,7 @@
 // there straight from the file) and sent by the transport. Each stream is an
 // Exchange answered by the same Responder as HTTP/1.1. Limits against the known
 // HTTP/2 floods end the connection with a GOAWAY, counted for /metrics.
+#include <uringd/base/block_pool.hpp>
 #include <uringd/http/h2_fields.hpp>
 #include <uringd/http/request.hpp>
 #include <uringd/server/core.hpp>
@@ -41,6 +42,7 @@ struct H2Stream {
 
 struct H2Connection {
     ~H2Connection();
+    std::shared_ptr<BlockPool> pool;  // where the session's memory comes from: outlives it
     nghttp2_session* session = nullptr;
     Connection* conn = nullptr;
     class Http2Session* owner = nullptr;
@@ -112,6 +114,8 @@ private:
     Responder& responder_;
     Telemetry& telemetry_;
     std::vector<nghttp2_nv> nva_;  // scratch: a reply's fields as nghttp2 takes them
+    // The worker's nghttp2 sessions allocate from here; each session holds a share.
+    std::shared_ptr<BlockPool> pool_ = std::make_shared<BlockPool>();
 };
 
 }  // namespace uringd::server
