@@ -392,7 +392,7 @@ int Http2Session::on_header(H2Connection& h, H2Stream& s, std::string_view name,
 
 // The request as the HTTP/1.1 path sees one: pseudo-fields become method, target
 // and Host; the rest are its header fields (nghttp2 checked them: RFC 9113 §8.2–8.3).
-// The request's fields into s.req; a status when they cannot be served as sent.
+// A status instead when it cannot be served as sent.
 std::optional<http::Status> Http2Session::build_request(H2Stream& s) {
     http::Request& req = s.req;  // every field set here: the slot's last request is still in it
     req.version_major = 2;
