@@ -15,7 +15,8 @@ static_assert(sizeof(Header) == BlockPool::kGranule);
 Header* header_of(void* block) { return static_cast<Header*>(block) - 1; }
 
 std::size_t rounded(std::size_t size) {
-    return size == 0 ? BlockPool::kGranule : (size + BlockPool::kGranule - 1) / BlockPool::kGranule * BlockPool::kGranule;
+    return size == 0 ? BlockPool::kGranule
+                     : (size + BlockPool::kGranule - 1) / BlockPool::kGranule * BlockPool::kGranule;
 }
 
 void* fresh(std::size_t capacity) {

@@ -57,7 +57,7 @@ TEST(BlockPool, ReallocateKeepsTheBytes) {
     BlockPool pool;
     auto* p = static_cast<unsigned char*>(pool.reallocate(nullptr, 10));  // as malloc
     for (int i = 0; i < 10; ++i) p[i] = static_cast<unsigned char>(i);
-    EXPECT_EQ(pool.reallocate(p, 16), p);  // fits its block: in place
+    EXPECT_EQ(pool.reallocate(p, 16), p);                             // fits its block: in place
     auto* q = static_cast<unsigned char*>(pool.reallocate(p, 3000));  // pooled to large
     ASSERT_NE(q, nullptr);
     for (int i = 0; i < 10; ++i) EXPECT_EQ(q[i], i);
