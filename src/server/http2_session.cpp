@@ -658,19 +658,18 @@ void Http2Session::shut_down(Connection& c) {
 bool Http2Session::on_timer(Connection& c) {
     H2Connection& h = *c.h2;
     if (h.goaway) return false;
-    if (c.timer == Timer::KeepAlive) {
-        shut_down(c);
-        return true;
+    uint32_t error = NGHTTP2_NO_ERROR;
+    switch (c.timer) {
+    case Timer::KeepAlive: shut_down(c); return true;
+    case Timer::Header: break;  // a header block still not whole: the connection ends
+    case Timer::Send:
+        if (c.state != ConnState::Idle) return false;
+        error = NGHTTP2_ENHANCE_YOUR_CALM;
+        break;
+    default: return false;
     }
-    if (c.timer == Timer::Header) {  // a header block still not whole: the connection ends
-        h.goaway = true;
-        nghttp2_session_terminate_session(h.session, NGHTTP2_NO_ERROR);
-        flush(c);
-        return true;
-    }
-    if (c.timer != Timer::Send || c.state != ConnState::Idle) return false;
     h.goaway = true;
-    nghttp2_session_terminate_session(h.session, NGHTTP2_ENHANCE_YOUR_CALM);
+    nghttp2_session_terminate_session(h.session, error);
     flush(c);
     return true;
 }

@@ -228,8 +228,8 @@ void Worker::expire_timers(int64_t now) {
         if (c.state == ConnState::Free || c.state == ConnState::Closing) continue;
         const bool due = c.timer != Timer::None && now >= c.deadline_ms;
         const Timer timer = c.timer;
-        if (due && !drain_over && c.h2 && h2_.on_timer(c)) {  // ended with a GOAWAY
-            if (timer == Timer::Send || timer == Timer::Header) count_timeout(timer);
+        if (due && !drain_over && c.h2 && h2_.on_timer(c)) {      // ended with a GOAWAY
+            if (timer != Timer::KeepAlive) count_timeout(timer);  // an idle GOAWAY is no timeout
             finish_close_if_done(c);
             continue;
         }
