@@ -17,7 +17,7 @@ namespace {
 bool decide_ktls(const config::Config& conf) {
     if (!conf.has_tls_listener()) return false;
     if (conf.tls.ktls == config::Ktls::Off) {
-        spdlog::info("TLS: kernel TLS off by configuration; records encrypted in user space (OpenSSL)");
+        spdlog::info("TLS: kernel TLS off by configuration; records sealed in user space");
         return false;
     }
     const bool available = tls::ktls::kernel_supports_tls();
@@ -28,7 +28,7 @@ bool decide_ktls(const config::Config& conf) {
                         conf.source, conf.tls.line));
     if (available)
         spdlog::info("TLS: kernel TLS for transmit (OpenSSL hands over the write keys; receive stays in OpenSSL)");
-    else spdlog::info("TLS: this kernel has no TLS ULP; records encrypted in user space (OpenSSL)");
+    else spdlog::info("TLS: this kernel has no TLS ULP; records sealed in user space");
     return available;
 }
 

@@ -90,8 +90,16 @@ bool take_keys(detail::SpanIo& io, bool is_tx, const void* crypto_info) {
     return true;
 }
 
+bool is_key_update(int record_type, const char* data, int len) {
+    constexpr int kHandshake = 22, kKeyUpdate = 24;
+    return record_type == kHandshake && len > 0 && static_cast<unsigned char>(data[0]) == kKeyUpdate;
+}
+
 int write_record(detail::SpanIo& io, const char* data, int len) {
     const int type = std::exchange(io.record_type, -1);
+    // OpenSSL 3.0 re-keys after its KeyUpdate without handing the kernel the new keys,
+    // and kernel 6.1 could not take them anyway: the connection ends instead.
+    if (is_key_update(type, data, len)) io.failed = true;
     if (io.failed) return -1;
     const long n = io.hooks->send(io.fd, data, static_cast<std::size_t>(len), type, io.hooks->user);
     if (n != len) {

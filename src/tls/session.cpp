@@ -20,12 +20,41 @@ constexpr int kCtrlSetKtls = 72;           // larg: is_tx, parg: ktls_crypto_inf
 constexpr int kCtrlSetKtlsTxCtrlMsg = 74;  // larg: record type of the next write
 constexpr int kCtrlClearKtlsTxCtrlMsg = 75;
 
+// A record OpenSSL writes once the RecordSealer has the keys (plaintext, as it would
+// hand the kernel: a ticket, KeyUpdate or alert after the record-type control).
+int seal_record(BIO* b, SpanIo& io, const char* data, int len) {
+    const auto type = static_cast<uint8_t>(io.record_type < 0 ? 23 : io.record_type);
+    const std::span<char> room = io.out.subspan(io.out_used);
+    if (room.size() < io.sealer.sealed_size(static_cast<std::size_t>(len))) {
+        BIO_set_retry_write(b);  // OpenSSL writes the same record again, type kept
+        return -1;
+    }
+    const std::size_t n = io.sealer.seal(type, {data, static_cast<std::size_t>(len)}, room);
+    if (n == 0) return -1;
+    io.out_used += n;
+    io.record_type = -1;
+    // OpenSSL 3.0 re-keys after its KeyUpdate without offering the new keys to the
+    // BIO; its own record layer has them, so from here on it encrypts again.
+    if (ktls::is_key_update(type, data, len)) io.sealer.retire();
+    return len;
+}
+
+// The write keys, when OpenSSL switches to them (SSL_OP_ENABLE_KTLS): to the kernel
+// if it takes them, else to the RecordSealer. Receive keys stay with OpenSSL.
+bool take_write_keys(SpanIo& io, bool is_tx, const void* crypto_info) {
+    if (!is_tx) return false;
+    if (ktls::take_keys(io, is_tx, crypto_info)) return true;
+    if (io.ktls_tx || io.failed || !io.seal) return false;  // a kernel re-key cannot fall back
+    return io.sealer.set_keys(crypto_info);
+}
+
 // The BIO reads from and writes into the spans of a Session's SpanIo. It asks OpenSSL
 // to retry when the input is empty or the output full; it never blocks or allocates.
 int bio_write(BIO* b, const char* data, int len) {
     auto* io = static_cast<SpanIo*>(BIO_get_data(b));
     BIO_clear_retry_flags(b);
     if (io->ktls_tx) return ktls::write_record(*io, data, len);
+    if (io->sealer.keyed()) return seal_record(b, *io, data, len);
     const std::size_t room = io->out.size() - io->out_used;
     if (room == 0) {
         BIO_set_retry_write(b);
@@ -54,8 +83,8 @@ long bio_ctrl(BIO* b, int cmd, long larg, void* parg) {
     auto* io = static_cast<SpanIo*>(BIO_get_data(b));
     switch (cmd) {
     case BIO_CTRL_FLUSH: return 1;  // the caller sends the output span
-    case kCtrlSetKtls: return ktls::take_keys(*io, larg != 0, parg) ? 1 : 0;
-    case BIO_CTRL_GET_KTLS_SEND: return io->ktls_tx ? 1 : 0;
+    case kCtrlSetKtls: return take_write_keys(*io, larg != 0, parg) ? 1 : 0;
+    case BIO_CTRL_GET_KTLS_SEND: return io->ktls_tx || io->sealer.keyed() ? 1 : 0;
     case BIO_CTRL_GET_KTLS_RECV: return 0;
     case kCtrlSetKtlsTxCtrlMsg: io->record_type = static_cast<int>(larg); return 1;
     case kCtrlClearKtlsTxCtrlMsg: io->record_type = -1; return 1;
@@ -91,6 +120,7 @@ Session::Session(SSL_CTX* ctx) : ssl_(SSL_new(ctx)) {
     BIO_set_data(bio, &io_);
     SSL_set_bio(ssl_, bio, bio);
     SSL_set_accept_state(ssl_);
+    SSL_set_options(ssl_, SSL_OP_ENABLE_KTLS);  // the write keys come to the BIO
 }
 
 Session::~Session() { SSL_free(ssl_); }
@@ -99,6 +129,11 @@ void Session::enable_ktls(int fd, const KtlsHooks& hooks) {
     io_.fd = fd;
     io_.hooks = &hooks;
     SSL_set_options(ssl_, SSL_OP_ENABLE_KTLS);
+}
+
+void Session::seal_in_user_space(bool on) {
+    io_.seal = on;
+    if (!on && !io_.hooks) SSL_clear_options(ssl_, SSL_OP_ENABLE_KTLS);
 }
 
 Session::Status Session::status_of(int ret) {
@@ -133,6 +168,16 @@ Session::Status Session::read(std::span<char> out, std::size_t& n) {
 }
 
 Session::Status Session::write(std::span<const char> in) {
+    // Application data straight into records, OpenSSL's record layer not involved —
+    // unless a KeyUpdate answer is due (RFC 8446 §4.6.3: before the next data), which
+    // only SSL_write sends.
+    if (io_.sealer.keyed() && SSL_get_key_update_type(ssl_) == SSL_KEY_UPDATE_NONE) {
+        if (in.empty()) return Status::Ok;
+        const std::size_t n = io_.sealer.seal(23, in, io_.out.subspan(io_.out_used));
+        if (n == 0) return Status::OutputFull;
+        io_.out_used += n;
+        return Status::Ok;
+    }
     std::size_t done = 0;
     const int r = SSL_write_ex(ssl_, in.data(), in.size(), &done);
     return r == 1 ? Status::Ok : status_of(r);

@@ -6,6 +6,7 @@ import os
 import socket
 import ssl
 import subprocess
+import tempfile
 import time
 
 from harness import SIZES, ResponseReader, ServerTest, curl, main, make_cert, sha256_file
@@ -104,6 +105,38 @@ class Tls(ServerTest):
             for n in names:
                 status = reader.read()[0]
                 self.assertEqual(status, {"nope": 404, "sub": 301}.get(n, 200), n)
+
+    def test_key_update_keeps_the_connection(self):
+        # RFC 8446 §4.6.3: KeyUpdate from the client, with an answer asked ('K', s_client's
+        # command) and without one ('k'). Every response after it must open at the client
+        # under the keys the server then uses; a 1 MiB body spans many records and sends.
+        for command in (b"K\n", b"k\n"):
+            with self.subTest(command=command):
+                # Output to a file: a pipe nobody reads yet would stall s_client mid-body.
+                sink = tempfile.TemporaryFile()
+                p = subprocess.Popen(["openssl", "s_client", "-connect", f"127.0.0.1:{self.server.tls_port}",
+                                      "-CAfile", self.server.cert, "-tls1_3", "-no_ign_eof"],
+                                     stdin=subprocess.PIPE, stdout=sink, stderr=subprocess.PIPE)
+                try:
+                    for name in ("index.html", "1m.bin", "index.html"):
+                        p.stdin.write(command)  # a write of its own: s_client reads a command per read
+                        p.stdin.flush()
+                        time.sleep(0.3)
+                        p.stdin.write(f"GET /{name} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode())
+                        p.stdin.flush()
+                        time.sleep(0.5)
+                    # s_client ends at stdin's end (no -ign_eof, so that commands work).
+                    _, err = p.communicate(timeout=20)
+                finally:
+                    p.kill()
+                sink.seek(0)
+                out = sink.read()
+                sink.close()
+                self.assertEqual(err.count(b"KEYUPDATE"), 3, err)
+                self.assertEqual(out.count(b"HTTP/1.1 200 OK"), 3, err)
+                self.assertEqual(out.count(b"<h1>home</h1>"), 2, err)
+                self.assertGreater(len(out), 1 << 20)
+                self.assertNotIn(b"bad record mac", err)
 
     def test_close_notify_on_connection_close(self):
         with self.tls_socket() as s:

@@ -172,6 +172,29 @@ INSTANTIATE_TEST_SUITE_P(
         std::tuple{TLS1_2_VERSION, "ECDHE-ECDSA-AES256-GCM-SHA384", uint16_t{TLS_CIPHER_AES_GCM_256}},
         std::tuple{TLS1_2_VERSION, "ECDHE-ECDSA-CHACHA20-POLY1305", uint16_t{TLS_CIPHER_CHACHA20_POLY1305}}));
 
+// A KeyUpdate the client asks to be answered: OpenSSL would re-key without offering
+// the kernel the new keys (and kernel 6.1 could not take them), so the answer is
+// refused and the session reports that it cannot go on — no record under stale keys.
+TEST(Ktls, KeyUpdateEndsTheKernelPath) {
+    KtlsPair p(TLS1_3_VERSION, "TLS_AES_128_GCM_SHA256");
+    ASSERT_TRUE(p.handshake());
+    ASSERT_TRUE(p.server.ktls_tx());
+    EXPECT_EQ(p.client_read_all(), "");  // the tickets
+    for (int i = 0; i < 3 && !p.server.ktls_failed(); ++i) {
+        ASSERT_EQ(SSL_key_update(p.client, SSL_KEY_UPDATE_REQUESTED), 1);
+        const std::string req = "GET /" + std::to_string(i) + " HTTP/1.1\r\n\r\n";
+        ASSERT_GT(SSL_write(p.client, req.data(), static_cast<int>(req.size())), 0);
+        std::array<char, 256> plain{};
+        std::size_t n = 0;
+        p.serve([&] { return p.server.read(plain, n); });
+    }
+    EXPECT_TRUE(p.server.ktls_failed());
+    const int sealed = p.kernel.records_sealed();
+    EXPECT_EQ(p.client_read_all(), "");  // nothing under stale keys reached the client
+    EXPECT_EQ(SSL_get_error(p.client, 0), SSL_ERROR_WANT_READ);
+    EXPECT_EQ(p.kernel.records_sealed(), sealed);
+}
+
 TEST(Ktls, RefusedInstallKeepsUserSpaceRecords) {
     KtlsPair p(TLS1_3_VERSION, "TLS_AES_128_GCM_SHA256");
     static const tls::KtlsHooks refusing{[](int, const char* d, std::size_t n, int, void* u) -> long {
@@ -184,7 +207,8 @@ TEST(Ktls, RefusedInstallKeepsUserSpaceRecords) {
     p.server.enable_ktls(3, hooks);
     ASSERT_TRUE(p.handshake());
     EXPECT_FALSE(p.server.ktls_tx());
-    std::string data = "still encrypted by OpenSSL";
+    EXPECT_TRUE(p.server.sealing());  // the keys the kernel refused seal records in user space
+    std::string data = "still encrypted, in user space";
     p.serve([&] { return p.server.write(data); });
     EXPECT_EQ(p.client_read_all(), data);
 }
@@ -276,15 +300,17 @@ std::string open_record(const std::vector<unsigned char>& info, const unsigned c
 
 // The parameters OpenSSL hands the kernel open the records OpenSSL itself seals
 // with the same keys (the kernel's view of the stream, checked from the other side).
-TEST_P(KtlsHandOff, HandedOverParametersOpenOpenSslsOwnRecords) {
-    const auto [version, cipher, kernel_cipher] = GetParam();
+// Then the same for uringd's RecordSealer, which takes the keys the kernel refused.
+void handed_over_parameters_open_records(int version, const char* cipher, bool seal) {
     KtlsPair p(version, cipher);
+    p.server.seal_in_user_space(seal);
     Captured captured{p.to_client, {}};
     static tls::KtlsHooks hooks;
     hooks = {&Captured::send, &Captured::install, &captured};
     p.server.enable_ktls(3, hooks);
     ASSERT_TRUE(p.handshake());
     ASSERT_FALSE(p.server.ktls_tx());
+    ASSERT_EQ(p.server.sealing(), seal);
     ASSERT_FALSE(captured.info.empty()) << "OpenSSL offered no write keys";
     EXPECT_EQ(tls::ktls::crypto_info_size(captured.info.data()), captured.info.size());
 
@@ -292,10 +318,20 @@ TEST_P(KtlsHandOff, HandedOverParametersOpenOpenSslsOwnRecords) {
     // Finished (TLS 1.2). The handed-over rec_seq is 0; each of those took a number.
     const uint64_t earlier = version == TLS1_3_VERSION ? 2 : 1;
     for (uint64_t i = 0; i < 3; ++i) {
-        const std::string msg = "record " + std::to_string(i) + " from OpenSSL";
+        const std::string msg = "record " + std::to_string(i) + (seal ? " from the sealer" : " from OpenSSL");
         p.server.set_output(p.out);
         ASSERT_EQ(p.server.write(msg), Status::Ok);
         const auto* rec = reinterpret_cast<const unsigned char*>(p.out.data());
         EXPECT_EQ(open_record(captured.info, rec, p.server.output_size(), earlier + i), msg) << cipher;
     }
+}
+
+TEST_P(KtlsHandOff, HandedOverParametersOpenOpenSslsOwnRecords) {
+    const auto [version, cipher, kernel_cipher] = GetParam();
+    handed_over_parameters_open_records(version, cipher, false);
+}
+
+TEST_P(KtlsHandOff, HandedOverParametersOpenTheSealersRecords) {
+    const auto [version, cipher, kernel_cipher] = GetParam();
+    handed_over_parameters_open_records(version, cipher, true);
 }

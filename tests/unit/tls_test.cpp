@@ -48,11 +48,13 @@ using Pair = uringd::test::TlsPair;
 
 class TlsCiphers : public ::testing::TestWithParam<std::pair<int, const char*>> {};
 
-TEST_P(TlsCiphers, HandshakeAndDataBothWays) {
+// Both record layers: uringd's RecordSealer (the default) and OpenSSL's own.
+void handshake_and_data_both_ways(int version, const char* cipher, bool seal) {
     ContextSet set({{cert("default.test")}});
-    auto [version, cipher] = GetParam();
     Pair p(set.default_context(), version, cipher);
+    p.server.seal_in_user_space(seal);
     ASSERT_TRUE(p.handshake()) << cipher;
+    EXPECT_EQ(p.server.sealing(), seal) << cipher;
     EXPECT_EQ(p.server.alpn(), "http/1.1");
     EXPECT_EQ(std::string(SSL_get_cipher_name(p.client)), std::string(p.server.cipher()));
 
@@ -82,6 +84,41 @@ TEST_P(TlsCiphers, HandshakeAndDataBothWays) {
     std::array<char, 16> tmp{};
     EXPECT_EQ(SSL_read(p.client, tmp.data(), 16), 0);
     EXPECT_EQ(SSL_get_error(p.client, 0), SSL_ERROR_ZERO_RETURN);
+}
+
+TEST_P(TlsCiphers, HandshakeAndDataBothWays) {
+    const auto [version, cipher] = GetParam();
+    handshake_and_data_both_ways(version, cipher, true);
+}
+
+TEST_P(TlsCiphers, HandshakeAndDataBothWaysWithOpenSslRecords) {
+    const auto [version, cipher] = GetParam();
+    handshake_and_data_both_ways(version, cipher, false);
+}
+
+// TLS 1.3 KeyUpdate (RFC 8446 §4.6.3): the client re-keys and asks the server to do
+// the same. OpenSSL answers (sealed under the old keys) and switches to new keys it
+// does not hand over, so its own record layer encrypts from then on; every reply
+// must open at the client, round after round.
+TEST(Tls, KeyUpdateHandsRecordsBackToOpenSsl) {
+    ContextSet set({{cert("default.test")}});
+    Pair p(set.default_context(), TLS1_3_VERSION, "TLS_AES_128_GCM_SHA256");
+    ASSERT_TRUE(p.handshake());
+    ASSERT_TRUE(p.server.sealing());
+    EXPECT_EQ(p.client_read_all(), "");  // the tickets
+    for (int round = 0; round < 3; ++round) {
+        ASSERT_EQ(SSL_key_update(p.client, SSL_KEY_UPDATE_REQUESTED), 1);
+        const std::string request = "GET /" + std::to_string(round) + " HTTP/1.1\r\n\r\n";
+        ASSERT_GT(SSL_write(p.client, request.data(), static_cast<int>(request.size())), 0);
+        std::array<char, 256> plain{};
+        std::size_t n = 0;
+        p.serve([&] { return p.server.read(plain, n); });
+        EXPECT_EQ(std::string(plain.data(), n), request);
+        const std::string reply = "reply " + std::to_string(round) + " under the new keys";
+        ASSERT_EQ(p.serve([&] { return p.server.write(reply); }), Session::Status::Ok);
+        EXPECT_FALSE(p.server.sealing());  // the answer went out before this reply
+        EXPECT_EQ(p.client_read_all(), reply);
+    }
 }
 
 INSTANTIATE_TEST_SUITE_P(AllOffered, TlsCiphers,

@@ -14,6 +14,10 @@ namespace uringd::tls::ktls {
 // Receive keys are declined: RX stays in OpenSSL (docs/tls.md says why).
 bool take_keys(detail::SpanIo& io, bool is_tx, const void* crypto_info);
 
+// Whether a record OpenSSL writes is a TLS 1.3 KeyUpdate (after which it switches
+// its write keys without offering them again).
+bool is_key_update(int record_type, const char* data, int len);
+
 // A record OpenSSL writes after the hand-off (plaintext; the kernel encrypts it).
 int write_record(detail::SpanIo& io, const char* data, int len);
 

@@ -2,6 +2,8 @@
 // One TLS connection, sans I/O: ciphertext comes in from a span the caller lends
 // (set_input) and goes out into a span the caller lends (set_output) — the ring's
 // provided and registered buffers — through a custom BIO, so no memory BIO copies.
+#include <uringd/tls/record_sealer.hpp>
+
 #include <openssl/ssl.h>
 
 #include <cstddef>
@@ -35,6 +37,9 @@ struct SpanIo {
     bool ktls_tx = false;
     bool failed = false;   // a write the kernel path could not take: close
     int record_type = -1;  // set by OpenSSL before a non-application record
+    // Otherwise the same keys seal records here, in user space (seal_in_user_space).
+    bool seal = true;
+    RecordSealer sealer;
 };
 }  // namespace detail
 
@@ -83,6 +88,13 @@ public:
     void enable_ktls(int fd, const KtlsHooks& hooks);
     // True once the kernel encrypts this connection's output: send plaintext.
     bool ktls_tx() const { return io_.ktls_tx; }
+    // Where the kernel does not take the write keys, uringd's RecordSealer does (on by
+    // default): records are sealed from the caller's plaintext straight into the
+    // output span, with the parameters kernel TLS would have used. Off, OpenSSL's own
+    // record layer encrypts (tests compare the two). Call before the handshake.
+    void seal_in_user_space(bool on);
+    // True once the RecordSealer encrypts this connection's output.
+    bool sealing() const { return io_.sealer.keyed(); }
     // A post-handshake write failed on the kernel path (or a re-key was asked).
     bool ktls_failed() const { return io_.failed; }
 
