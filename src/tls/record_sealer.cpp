@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <new>
 
 namespace uringd::tls {
 
@@ -34,6 +33,26 @@ struct Keys {
     const unsigned char* rec_seq = nullptr;
 };
 
+// Fetched once per process: an EVP_aes_128_gcm()-style handle would be looked up in
+// the provider store again at every connection's key setup.
+// Null if the provider has no such cipher (set_keys then declines the keys).
+const EVP_CIPHER* fetched(const char* name) {
+    return EVP_CIPHER_fetch(nullptr, name, nullptr);  // kept for the life of the process
+}
+
+const EVP_CIPHER* aes_128_gcm() {
+    static const EVP_CIPHER* c = fetched("AES-128-GCM");
+    return c;
+}
+const EVP_CIPHER* aes_256_gcm() {
+    static const EVP_CIPHER* c = fetched("AES-256-GCM");
+    return c;
+}
+const EVP_CIPHER* chacha20_poly1305() {
+    static const EVP_CIPHER* c = fetched("ChaCha20-Poly1305");
+    return c;
+}
+
 template <typename Info>
 Keys keys_of(const void* crypto_info, const EVP_CIPHER* cipher) {
     const auto* info = static_cast<const Info*>(crypto_info);
@@ -42,26 +61,29 @@ Keys keys_of(const void* crypto_info, const EVP_CIPHER* cipher) {
 
 }  // namespace
 
-RecordSealer::RecordSealer() : ctx_(EVP_CIPHER_CTX_new()) {
-    if (!ctx_) throw std::bad_alloc();
-}
-
 bool RecordSealer::set_keys(const void* crypto_info) {
     tls_crypto_info header{};
     std::memcpy(&header, crypto_info, sizeof header);
     if (header.version != TLS_1_2_VERSION && header.version != TLS_1_3_VERSION) return false;
     Keys k;
     switch (header.cipher_type) {
-    case TLS_CIPHER_AES_GCM_128: k = keys_of<tls12_crypto_info_aes_gcm_128>(crypto_info, EVP_aes_128_gcm()); break;
-    case TLS_CIPHER_AES_GCM_256: k = keys_of<tls12_crypto_info_aes_gcm_256>(crypto_info, EVP_aes_256_gcm()); break;
+    case TLS_CIPHER_AES_GCM_128: k = keys_of<tls12_crypto_info_aes_gcm_128>(crypto_info, aes_128_gcm()); break;
+    case TLS_CIPHER_AES_GCM_256: k = keys_of<tls12_crypto_info_aes_gcm_256>(crypto_info, aes_256_gcm()); break;
     case TLS_CIPHER_CHACHA20_POLY1305:
-        k = keys_of<tls12_crypto_info_chacha20_poly1305>(crypto_info, EVP_chacha20_poly1305());
+        k = keys_of<tls12_crypto_info_chacha20_poly1305>(crypto_info, chacha20_poly1305());
         break;
     default: return false;
     }
-    if (k.salt_len + k.iv_len != sizeof iv_) return false;
+    if (k.cipher == nullptr || k.salt_len + k.iv_len != sizeof iv_) return false;
+    // Allocated with the first keys: a connection that never finishes its handshake
+    // costs no cipher context.
+    if (!ctx_) ctx_.reset(EVP_CIPHER_CTX_new());
+    if (!ctx_) return false;
     // The key once; each record then sets only its nonce.
-    if (EVP_EncryptInit_ex(ctx_.get(), k.cipher, nullptr, k.key, nullptr) != 1) return false;
+    if (EVP_EncryptInit_ex(ctx_.get(), k.cipher, nullptr, k.key, nullptr) != 1) {
+        keyed_ = false;  // whatever key the context held is gone
+        return false;
+    }
     std::memcpy(iv_, k.salt, k.salt_len);
     std::memcpy(iv_ + k.salt_len, k.iv, k.iv_len);
     seq_ = be64(k.rec_seq);

@@ -17,8 +17,6 @@ class RecordSealer {
 public:
     static constexpr std::size_t kMaxRecordPlaintext = 16384;
 
-    RecordSealer();
-
     // Takes the write keys (AES-128/256-GCM or ChaCha20-Poly1305, TLS 1.2 or 1.3); a
     // later call re-keys (TLS 1.3 KeyUpdate). False, and unchanged, for anything else.
     bool set_keys(const void* crypto_info);
