@@ -181,12 +181,8 @@ TEST(Ktls, KeyUpdateEndsTheKernelPath) {
     ASSERT_TRUE(p.server.ktls_tx());
     EXPECT_EQ(p.client_read_all(), "");  // the tickets
     for (int i = 0; i < 3 && !p.server.ktls_failed(); ++i) {
-        ASSERT_EQ(SSL_key_update(p.client, SSL_KEY_UPDATE_REQUESTED), 1);
-        const std::string req = "GET /" + std::to_string(i) + " HTTP/1.1\r\n\r\n";
-        ASSERT_GT(SSL_write(p.client, req.data(), static_cast<int>(req.size())), 0);
-        std::array<char, 256> plain{};
-        std::size_t n = 0;
-        p.serve([&] { return p.server.read(plain, n); });
+        std::string got;
+        ASSERT_NE(p.key_update_then_request(i, got), "<client failed>");
     }
     EXPECT_TRUE(p.server.ktls_failed());
     const int sealed = p.kernel.records_sealed();

@@ -59,6 +59,21 @@ struct TlsPair {
         return false;
     }
 
+    // The client re-keys and asks the server to (RFC 8446 §4.6.3), then sends a request
+    // under its new keys; the server reads it. Returns the request sent and sets `got`
+    // to what the server decrypted.
+    std::string key_update_then_request(int i, std::string& got) {
+        std::string request = "GET /" + std::to_string(i) + " HTTP/1.1\r\n\r\n";
+        if (SSL_key_update(client, SSL_KEY_UPDATE_REQUESTED) != 1 ||
+            SSL_write(client, request.data(), static_cast<int>(request.size())) <= 0)
+            return "<client failed>";
+        std::array<char, 256> plain{};
+        std::size_t n = 0;
+        serve([&] { return server.read(plain, n); });
+        got.assign(plain.data(), n);
+        return request;
+    }
+
     std::string client_read_all() {
         std::string got;
         std::array<char, 70000> buf{};

@@ -107,13 +107,10 @@ TEST(Tls, KeyUpdateHandsRecordsBackToOpenSsl) {
     ASSERT_TRUE(p.server.sealing());
     EXPECT_EQ(p.client_read_all(), "");  // the tickets
     for (int round = 0; round < 3; ++round) {
-        ASSERT_EQ(SSL_key_update(p.client, SSL_KEY_UPDATE_REQUESTED), 1);
-        const std::string request = "GET /" + std::to_string(round) + " HTTP/1.1\r\n\r\n";
-        ASSERT_GT(SSL_write(p.client, request.data(), static_cast<int>(request.size())), 0);
-        std::array<char, 256> plain{};
-        std::size_t n = 0;
-        p.serve([&] { return p.server.read(plain, n); });
-        EXPECT_EQ(std::string(plain.data(), n), request);
+        std::string got;
+        const std::string request = p.key_update_then_request(round, got);
+        ASSERT_NE(request, "<client failed>");
+        EXPECT_EQ(got, request);
         const std::string reply = "reply " + std::to_string(round) + " under the new keys";
         ASSERT_EQ(p.serve([&] { return p.server.write(reply); }), Session::Status::Ok);
         EXPECT_FALSE(p.server.sealing());  // the answer went out before this reply
