@@ -165,7 +165,9 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--rate", type=int, default=20000, help="total req/s for fixed-rate runs")
-    ap.add_argument("--servers", default="", help="comma list (default: uringd, its variants and all peers)")
+    ap.add_argument("--servers", default="", help="comma list (default: uringd and all peers)")
+    ap.add_argument("--variants", action="store_true",
+                    help="with the default servers: also uringd's variants (other settings of its defaults)")
     ap.add_argument("--only", default="", help="comma list of substrings: run only workloads whose name has one")
     ap.add_argument("--layout", default="box,alone",
                     help="comma list: box (servers and load generator share every CPU), alone (the server "
@@ -180,7 +182,8 @@ def main():
     mix_script = mix.wrk_script(work, mix_paths, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                                               "wrk_report.lua"))
     names = args.servers.split(",") if args.servers else (
-        ["uringd", "nginx", "h2o", "lighttpd"] if args.quick else list(VARIANTS) + list(PEERS))
+        ["uringd", "nginx", "h2o", "lighttpd"] if args.quick else
+        (list(VARIANTS) if args.variants else ["uringd"]) + list(PEERS))
     if args.baseline and "uringd-base" not in names:
         names.insert(1, "uringd-base")
     wls = [w for w in workloads(args.quick) if not args.only or any(o in w[0] for o in args.only.split(","))]

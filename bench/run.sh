@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks uringd side by side with nginx, h2o and lighttpd (all from Debian),
 # interleaved, several rounds, medians. Writes bench/results/<date>.{md,csv,png}.
-#   bash bench/run.sh            # the full matrix (about an hour on 2 cores)
+#   bash bench/run.sh            # the full matrix with the peers (--variants: uringd's too)
 #   bash bench/run.sh --quick    # about a minute: keeps the harness from rotting (CI)
 # Extra options go to bench/bench.py (see --help there).
 set -euo pipefail

@@ -246,6 +246,7 @@ VARIANTS = {
     "uringd-sqpoll": '[io_uring]\nsqpoll = "on"\n',
     "uringd-sqpoll-shared": '[io_uring]\nsqpoll = "on"\nsqpoll_shared = true\n',
     "uringd-zc": "[io_uring]\nsend_zc_threshold = 16384\n",
+    "uringd-sendfile": '[io_uring]\nlarge_body = "sendfile"\n',
     "uringd-read": '[io_uring]\nlarge_body = "read"\n',
     "uringd-splice": '[io_uring]\nlarge_body = "splice"\n',
     "uringd-small64k": "[cache]\nsmall_file_max = 65536\n",  # 64 KiB bodies kept in memory

@@ -242,10 +242,10 @@ const Directive<RingConfig> kRing[] = {
      "responses from a registered buffer at least this large use SEND_ZC; 0 = never (see docs)",
      [](RingConfig& c, const toml::node& n, const Reader& r) { c.send_zc_threshold = r.size(n, 0, kMax); }},
     {"large_body", "\"mmap\"",
-     "bodies larger than a registered buffer, over plain TCP and kTLS: mmap (SEND from the mapped file; kTLS splices), "
-     "splice (file → pipe → socket) or read (READ_FIXED + SEND)",
+     "bodies not kept in memory, over plain TCP and kTLS: mmap (SEND from the mapped file; kTLS splices), sendfile "
+     "(page-cache pages to the socket by reference), splice (file → pipe → socket) or read (READ_FIXED + SEND)",
      [](RingConfig& c, const toml::node& n, const Reader& r) {
-         c.large_body = static_cast<LargeBody>(r.choice(n, "splice|read|mmap"));
+         c.large_body = static_cast<LargeBody>(r.choice(n, "splice|read|mmap|sendfile"));
      }},
     {"pipe_size", "262144", "splice pipe capacity (F_SETPIPE_SZ); bounded by /proc/sys/fs/pipe-max-size",
      [](RingConfig& c, const toml::node& n, const Reader& r) { c.pipe_size = r.size(n, 4096, 1 << 28); }},

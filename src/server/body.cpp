@@ -1,9 +1,13 @@
 // How a body leaves after its head: read behind the head in the registered buffer,
-// sent from the file's mapping, spliced file → pipe → socket, or read chunk by chunk.
+// sendfile from the page cache, sent from the file's mapping, spliced file → pipe →
+// socket, or read chunk by chunk.
 #include <uringd/server/body_sender.hpp>
 
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -19,6 +23,16 @@ BodySender::BodySender(WorkerCore& core, Transport& transport, fs::FileCache& ca
       transport_(transport),
       cache_(cache),
       pipes_(core.conf.io_uring.pipe_size, core.conf.limits.max_connections) {}
+
+// One copy (mapping → socket) instead of two (file → buffer → socket). 64 KiB bodies
+// cost 0.78–0.92× the server CPU per request that way, at the same rate
+// (bench/results/2026-12-01-0318-medium-mapped.md). Files that will be kept in
+// memory are still read into the buffer once.
+bool BodySender::leaves_from_file(const Connection& c, const fs::CachedFile& f) const {
+    if (f.body_loaded || cache_.wants_body(f) || Transport::userspace_tls(c)) return false;
+    const auto how = core_.conf.io_uring.large_body;
+    return how == config::LargeBody::Sendfile || (how == config::LargeBody::Mmap && !c.tls);
+}
 
 void BodySender::submit_read_fixed(Connection& c, uint32_t head_len) {
     c.ex.body_len = static_cast<uint32_t>(c.ex.fref->st.stx_size);
@@ -61,17 +75,71 @@ void BodySender::read_chunk(Connection& c) {
     core_.set_timer(c, Timer::Send);
 }
 
-// The next piece of a large body: a chunk through a registered buffer (user-space
-// TLS, or large_body = "read"), sends from the file's mapping (plain TCP with
-// large_body = "mmap"), or splice rounds.
-void BodySender::continue_body(Connection& c) {
+// The next piece of a body that leaves after its head: a chunk through a registered
+// buffer (user-space TLS, or large_body = "read"), sends from the file's mapping
+// (plain TCP with large_body = "mmap", the default), sendfile (plain TCP and kTLS
+// with large_body = "sendfile"), or splice rounds (kTLS, or "splice").
+bool BodySender::continue_body(Connection& c) {
     const auto how = core_.conf.io_uring.large_body;
     if (!Transport::userspace_tls(c) && how != config::LargeBody::Read) {
-        if (how == config::LargeBody::Mmap && !c.tls && start_mapped(c)) return;
-        return start_splice(c);
+        if (how == config::LargeBody::Sendfile) return start_sendfile(c);
+        if (how == config::LargeBody::Mmap && !c.tls && start_mapped(c)) return false;
+        start_splice(c);
+        return false;
     }
-    if (!c.buf && !core_.take_buffer(c, Pending::Chunk)) return;
+    if (!c.buf && !core_.take_buffer(c, Pending::Chunk)) return false;
     read_chunk(c);
+    return false;
+}
+
+// large_body = "sendfile": sendfile(2) from the worker, as nginx sends. The
+// page-cache pages go to the socket by reference, so the body is never copied on
+// this side, and no io-wq thread or pipe is involved (io_uring runs every SPLICE on
+// io-wq). The socket is non-blocking: a call moves what fits, and a full socket
+// waits for POLLOUT on the ring. A piece is bounded so that one fast reader cannot
+// hold the worker; after a whole piece the POLLOUT poll completes at once and the
+// other connections get their turn. Like the mapped sends, a page not in the page
+// cache is read in the worker's own time (nginx without aio threads does the same).
+//
+// The socket is corked for the body (the head went with MSG_MORE), as nginx's
+// tcp_nopush does: only full segments leave until the last piece uncorks, not a
+// short one at the end of every call. Not the default: on loopback the mapped
+// sends serve more requests (docs/io_uring.md, "Why sendfile is an option").
+constexpr uint64_t kFilePiece = 2u << 20;
+
+namespace {
+void set_cork(int fd, int on) { ::setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof on); }
+}  // namespace
+
+bool BodySender::start_sendfile(Connection& c) {
+    c.buf.reset();  // the head is on the socket; the body does not need the buffer
+    c.ex.file_short = c.ex.body_failed = false;
+    c.state = ConnState::Splicing;
+    set_cork(c.fd.get(), 1);
+    return send_file_piece(c);
+}
+
+bool BodySender::send_file_piece(Connection& c) {
+    auto off = static_cast<off_t>(c.ex.body_off);
+    const ssize_t n = ::sendfile(c.fd.get(), c.ex.fref->fd.get(), &off, std::min(c.ex.body_left, kFilePiece));
+    if (n > 0) {
+        c.ex.body_off += static_cast<uint64_t>(n);
+        c.ex.body_left -= static_cast<uint64_t>(n);
+        core_.counters.bytes_sendfile += static_cast<uint64_t>(n);
+        if (c.ex.body_left == 0) {
+            set_cork(c.fd.get(), 0);  // pushes the last partial segment
+            return true;
+        }
+    } else if (n == 0) {  // end of file before the length the head promised
+        file_shrank(c);
+        return false;
+    } else if (errno != EAGAIN && errno != EINTR) {  // the peer reset, or the file failed
+        core_.begin_close(c);
+        return false;
+    }
+    submit_writable_poll(c);
+    core_.set_timer(c, Timer::Send);
+    return false;
 }
 
 // One SEND per piece straight from the page cache's mapping: no pipe, no io-wq
@@ -218,10 +286,15 @@ void BodySender::submit_writable_poll(Connection& c) {
     io_uring_prep_poll_add(sqe, c.fd.get(), POLLOUT);
 }
 
-void BodySender::on_writable(Connection& c, int res) {
-    if (c.state == ConnState::Closing) return;
-    if (res < 0) return core_.begin_close(c);
+bool BodySender::on_writable(Connection& c, int res) {
+    if (c.state == ConnState::Closing) return false;
+    if (res < 0) {
+        core_.begin_close(c);
+        return false;
+    }
+    if (!c.ex.pipe) return send_file_piece(c);
     submit_splice_round(c);
+    return false;
 }
 
 }  // namespace uringd::server

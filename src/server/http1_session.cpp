@@ -187,7 +187,7 @@ void Http1Session::graceful_close(Connection& c) {
 
 void Http1Session::on_sent(Connection& c) {
     if (c.sending_handshake) return on_handshake_sent(c);
-    if (c.ex.body_left > 0) return body_.continue_body(c);
+    if (c.ex.body_left > 0 && !body_.continue_body(c)) return;
     on_body_sent(c);
 }
 

@@ -197,7 +197,7 @@ void Responder::respond_file(Connection& c, Exchange& x) {
     const auto out = transport_.plain_area(c);
     const auto head_len = static_cast<uint32_t>(telemetry_.put_head(c, x, head, out));
     if (x.head_only || size == 0) return transport_.start_send(c, head_len);
-    if (size <= out.size() - head_len) {
+    if (size <= out.size() - head_len && !body_.leaves_from_file(c, f)) {
         if (!f.body_loaded) return body_.submit_read_fixed(c, head_len);
         // Kept in memory: head and body in one send, no file I/O at all.
         std::memcpy(out.data() + head_len, f.body.data(), size);

@@ -135,12 +135,17 @@ void Transport::send_raw(Connection& c, uint32_t len) {
 
 void Transport::submit_send(Connection& c) {
     const uint32_t n = c.send_len - c.send_off;
+    // A head whose body follows from the file (sendfile, mapping, splice): held back
+    // so that the body's first bytes fill its segment, not sent as a small one of its
+    // own (nginx's tcp_nopush). The body's sends push it.
+    const int more = c.ex.body_left > 0 && !userspace_tls(c) ? MSG_MORE : 0;
     const bool zero_copy = !c.spilled && send_zc_ok_ && !c.tls && n >= core_.conf.io_uring.send_zc_threshold;
     io_uring_sqe* sqe = zero_copy ? core_.submit(c, Op::SendZc, c.buf.index()) : core_.submit(c, Op::Send);
     if (c.spilled) {
         // From the connection's own memory: the kernel may wait on the peer for as
         // long as the send timer allows. kTLS refuses MSG_WAITALL (see below).
-        io_uring_prep_send(sqe, c.fd.get(), c.spill.data() + c.send_off, n, MSG_NOSIGNAL | (c.tls ? 0 : MSG_WAITALL));
+        io_uring_prep_send(sqe, c.fd.get(), c.spill.data() + c.send_off, n,
+                           MSG_NOSIGNAL | more | (c.tls ? 0 : MSG_WAITALL));
     } else if (zero_copy) {
         // Not on TLS: the user-space chunk loop rewrites the buffer right after each
         // send completes, before a zero-copy notification would let it; and Linux
@@ -156,10 +161,10 @@ void Transport::submit_send(Connection& c) {
         // MSG_DONTWAIT and what the socket does not take spills (on_send), so slow
         // readers can never starve the pool and the others' sends stay as cheap.
         c.send_waits = waiting_sends_ < core_.fixed.count() / 2;
-        int flags = MSG_NOSIGNAL | MSG_DONTWAIT;
+        int flags = MSG_NOSIGNAL | more | MSG_DONTWAIT;
         if (c.send_waits) {
             ++waiting_sends_;
-            flags = MSG_NOSIGNAL | (c.tls ? 0 : MSG_WAITALL);
+            flags = MSG_NOSIGNAL | more | (c.tls ? 0 : MSG_WAITALL);
         }
         io_uring_prep_send(sqe, c.fd.get(), c.buf.span().data() + c.send_off, n, flags);
     }

@@ -166,7 +166,9 @@ void Worker::dispatch_connection(Connection& c, const ring::Tag& t, const io_uri
     case Op::SendMapped:
         if (body_.on_mapped_send(c, cqe.res)) session_.on_body_sent(c);
         return;
-    case Op::Writable: return body_.on_writable(c, cqe.res);
+    case Op::Writable:
+        if (body_.on_writable(c, cqe.res)) session_.on_body_sent(c);
+        return;
     default: return;
     }
 }
@@ -305,7 +307,7 @@ void Worker::resume_buffer_waiters() {
         } else if (p == Pending::Part) {
             session_.on_body_sent(c);
         } else if (p == Pending::Chunk) {
-            body_.continue_body(c);  // takes the buffer it waited for, then the next chunk
+            if (body_.continue_body(c)) session_.on_body_sent(c);  // takes the buffer it waited for
         } else if (p == Pending::H2Output) {
             c.state = ConnState::Idle;
             h2_.flush(c);

@@ -123,8 +123,16 @@ class CachedFiles(ServerTest):
         self.assert_still_serving()
 
 
-# The same bodies and the same cut-short file, with splice rounds instead of sends
-# from the file's mapping (the default).
+# The same bodies and the same cut-short file, with sends from the file's mapping
+# and with splice rounds instead of sendfile (the default).
+class MappedBodies(Bodies):
+    conf_extra = '[io_uring]\nlarge_body = "mmap"\n'
+
+
+class MappedCachedFiles(CachedFiles):
+    conf_extra = CachedFiles.conf_extra + '[io_uring]\nlarge_body = "mmap"\n'
+
+
 class SplicedBodies(Bodies):
     conf_extra = '[io_uring]\nlarge_body = "splice"\n'
 

@@ -124,6 +124,28 @@ awk -v kt=$kt -v ht=$ht 'BEGIN {
     kt * 10 / 128, ht * 10 / 128, (kt ? ht / kt : 0) }'
 kill -TERM $upid; wait $upid
 
+# large_body = "sendfile" over kernel TLS: bodies exact, the kernel encrypting
+# (sendfile into a kTLS socket, as nginx's SSL_sendfile), CPU per MiB against splice.
+/bin/uringd -c /etc/uringd-sendfile.conf > /tmp/uringd-sendfile.log 2>&1 &
+spid=$!
+for i in $(seq 1 100); do grep -q 'ready:' /tmp/uringd-sendfile.log && break; sleep 0.1; done
+SF="$C --resolve localhost:8445:127.0.0.1"
+sf_ok() {  # $1 = file, rest = curl options
+  f=$1; shift
+  $SF "$@" -o /tmp/out "https://localhost:8445/$f" || return 1
+  [ "$(grep " ./$f\$" /sums | cut -d' ' -f1)" = "$(sha256sum /tmp/out | cut -d' ' -f1)" ]
+}
+sf_before=$(awk '/^TlsTxSw /{print $2}' /proc/net/tls_stat)
+check "sendfile over kTLS: 1m.bin TLS 1.3" sf_ok 1m.bin --tlsv1.3
+check "sendfile over kTLS: 16m.bin TLS 1.2" sf_ok 16m.bin --tlsv1.2 --tls-max 1.2
+check "sendfile over kTLS: kernel encrypted" [ "$(awk '/^TlsTxSw /{print $2}' /proc/net/tls_stat)" -gt "$sf_before" ]
+set -- $(cost $spid 8445)
+awk -v kt=$kt -v st=$1 'BEGIN {
+  printf "URINGD-VM: cpu per MiB over kernel TLS (TCG): splice %.2f ms, sendfile %.2f ms, ratio %.2f\n",
+    kt * 10 / 128, st * 10 / 64, (kt ? (st / 64) / (kt / 128) : 0) }'
+kill -TERM $spid; wait $spid
+check "sendfile server drained and exited 0" [ $? -eq 0 ]
+
 kill -TERM $pid; wait $pid
 check "uringd drained and exited 0" [ $? -eq 0 ]
 grep -E 'error|critical' /tmp/uringd.log | head -5 | sed 's/^/URINGD-VM: log /'

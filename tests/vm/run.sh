@@ -100,6 +100,9 @@ CONF
 # The same site with kernel TLS off: guest.sh compares the two for CPU per MiB.
 sed -e 's/8443/8444/' -e 's/ktls = "required"/ktls = "off"/' -e 's/level = "debug"/level = "info"/' \
   "$r/etc/uringd.conf" > "$r/etc/uringd-userspace.conf"
+# And with kernel TLS and large_body = "sendfile" instead of splice rounds.
+sed -e 's/8443/8445/' -e 's/level = "debug"/level = "info"/' "$r/etc/uringd.conf" > "$r/etc/uringd-sendfile.conf"
+printf '[io_uring]\nlarge_body = "sendfile"\n' >> "$r/etc/uringd-sendfile.conf"
 cp "$here/guest.sh" "$here/ipvs.sh" "$r/"
 cat > "$r/init" <<'INIT'
 #!/bin/sh

@@ -19,7 +19,7 @@ enum class SqPoll : uint8_t { Auto, On, Off };
 enum class PinWorkers : uint8_t { Auto, On, Off };
 // splice: file → pipe → socket; read: READ_FIXED chunks + SEND; mmap: SEND from the
 // file's mapping, one SQE per 2 MiB (MSG_WAITALL: the kernel waits for room itself).
-enum class LargeBody : uint8_t { Splice, Read, Mmap };
+enum class LargeBody : uint8_t { Splice, Read, Mmap, Sendfile };
 enum class UnknownHost : uint8_t { Default, NotFound, Misdirected };
 
 struct ServerConfig {
@@ -44,7 +44,7 @@ struct RingConfig {
     uint32_t fixed_buffer_size = 128 * 1024;
     uint32_t send_zc_threshold = 0;  // 0: never SEND_ZC (see docs/io_uring.md)
     uint32_t pipe_size = 256 * 1024;
-    LargeBody large_body = LargeBody::Mmap;  // how plain-TCP bodies past a registered buffer leave
+    LargeBody large_body = LargeBody::Mmap;  // how file bodies leave when not from memory (not user-space TLS)
     uint32_t iowq_max_bounded = 0;           // 0: kernel default
     uint32_t iowq_max_unbounded = 0;         // 0: kernel default
 };

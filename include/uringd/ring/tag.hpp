@@ -19,7 +19,7 @@ enum class Op : uint8_t {
     SpliceOut,   // pipe → socket
     Cancel,      // result ignored
     Wake,        // the worker's eventfd (cross-thread messages)
-    Writable,    // POLLOUT on a socket that refused a non-blocking splice
+    Writable,    // POLLOUT on a socket that refused a non-blocking splice or sendfile
     SendMapped,  // a body piece sent from the file's mapping
 };
 

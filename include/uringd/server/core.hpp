@@ -18,7 +18,7 @@ namespace uringd::server {
 
 struct WorkerCounters {
     uint64_t accepted = 0, refused = 0, requests = 0, stale_cqes = 0;
-    uint64_t bytes_copy = 0, bytes_splice = 0, bytes_zc = 0;
+    uint64_t bytes_copy = 0, bytes_splice = 0, bytes_zc = 0, bytes_sendfile = 0;
     uint64_t spills = 0;  // sends whose rest left the registered buffer (slow or full sockets)
     uint64_t tls_handshakes = 0, tls_failures = 0, tls_userspace = 0, tls_ktls = 0;
     // Connections cut by a timer: handshake, header, keep-alive, send.

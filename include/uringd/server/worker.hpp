@@ -42,7 +42,8 @@ const ring::Restrictions& worker_ring_restrictions();
 class Worker {
 public:
     // Builds the ring, buffers and listeners. Must run on the worker's own thread
-    // (the ring is single-issuer). Throws uringd::Error.
+    // (the ring is single-issuer). Throws uringd::Error. SIGPIPE must be ignored
+    // (daemon/signals.cpp does): sendfile(2) has no MSG_NOSIGNAL.
     // `listeners`: this worker's sockets, one per conf.listen entry, in that order
     // (bound before privileges were dropped).
     Worker(const ServerContext& ctx, const WorkerOptions& opts, std::vector<UniqueFd> listeners);
