@@ -123,14 +123,14 @@ class CachedFiles(ServerTest):
         self.assert_still_serving()
 
 
-# The same bodies and the same cut-short file, with sends from the file's mapping
-# and with splice rounds instead of sendfile (the default).
-class MappedBodies(Bodies):
-    conf_extra = '[io_uring]\nlarge_body = "mmap"\n'
+# The same bodies and the same cut-short file, with sendfile and with splice rounds
+# instead of sends from the file's mapping (the default).
+class SendfileBodies(Bodies):
+    conf_extra = '[io_uring]\nlarge_body = "sendfile"\n'
 
 
-class MappedCachedFiles(CachedFiles):
-    conf_extra = CachedFiles.conf_extra + '[io_uring]\nlarge_body = "mmap"\n'
+class SendfileCachedFiles(CachedFiles):
+    conf_extra = CachedFiles.conf_extra + '[io_uring]\nlarge_body = "sendfile"\n'
 
 
 class SplicedBodies(Bodies):
