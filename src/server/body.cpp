@@ -29,9 +29,16 @@ BodySender::BodySender(WorkerCore& core, Transport& transport, fs::FileCache& ca
 // (bench/results/2026-12-01-0318-medium-mapped.md). Files that will be kept in
 // memory are still read into the buffer once.
 bool BodySender::leaves_from_file(const Connection& c, const fs::CachedFile& f) const {
-    if (f.body_loaded || cache_.wants_body(f) || Transport::userspace_tls(c)) return false;
+    return !f.body_loaded && !cache_.wants_body(f) && path_of(c) != Path::Other;
+}
+
+// Which of the copy-free paths continue_body takes for this connection, if any.
+BodySender::Path BodySender::path_of(const Connection& c) const {
+    if (Transport::userspace_tls(c)) return Path::Other;
     const auto how = core_.conf.io_uring.large_body;
-    return how == config::LargeBody::Sendfile || (how == config::LargeBody::Mmap && !c.tls);
+    if (how == config::LargeBody::Sendfile) return Path::Sendfile;
+    if (how == config::LargeBody::Mmap && !c.tls) return Path::Mapped;
+    return Path::Other;
 }
 
 void BodySender::submit_read_fixed(Connection& c, uint32_t head_len) {
@@ -80,10 +87,10 @@ void BodySender::read_chunk(Connection& c) {
 // (plain TCP with large_body = "mmap", the default), sendfile (plain TCP and kTLS
 // with large_body = "sendfile"), or splice rounds (kTLS, or "splice").
 bool BodySender::continue_body(Connection& c) {
-    const auto how = core_.conf.io_uring.large_body;
-    if (!Transport::userspace_tls(c) && how != config::LargeBody::Read) {
-        if (how == config::LargeBody::Sendfile) return start_sendfile(c);
-        if (how == config::LargeBody::Mmap && !c.tls && start_mapped(c)) return false;
+    const Path path = path_of(c);
+    if (path == Path::Sendfile) return start_sendfile(c);
+    if (path == Path::Mapped && start_mapped(c)) return false;
+    if (!Transport::userspace_tls(c) && core_.conf.io_uring.large_body != config::LargeBody::Read) {
         start_splice(c);
         return false;
     }

@@ -34,6 +34,8 @@ public:
     bool on_writable(Connection& c, int res);
 
 private:
+    enum class Path : uint8_t { Sendfile, Mapped, Other };
+    Path path_of(const Connection& c) const;
     void read_chunk(Connection& c);
     bool start_sendfile(Connection& c);
     bool send_file_piece(Connection& c);
