@@ -19,7 +19,7 @@ import measure  # noqa: E402
 import mix  # noqa: E402
 import report  # noqa: E402
 import servers as servers_mod  # noqa: E402
-from servers import CPUS, PEERS, VARIANTS, Uringd  # noqa: E402
+from servers import CPUS, KTLS_PEERS, KTLS_VARIANTS, PEERS, VARIANTS, Uringd  # noqa: E402
 
 SIZES = {"1k": 1024, "16k": 16384, "64k": 65536, "1m": 1 << 20, "64m": 64 << 20}
 
@@ -81,6 +81,7 @@ def run_one(server, wl, seconds, rate, mix_script):
     perf = measure.SyscallCounter(pids)
     time.sleep(0.2)
     cpu0, wrk0, t0 = measure.cpu_seconds(pids), measure.self_children_cpu(), time.time()
+    tls0 = servers_mod.tls_stat()
     if kind == "h2":
         if proto == "http":
             url = f"http://127.0.0.1:{server.h2c_port}/{size}.bin"
@@ -109,6 +110,7 @@ def run_one(server, wl, seconds, rate, mix_script):
     cpu = measure.cpu_seconds(pids) - cpu0
     gen_cpu = (measure.self_children_cpu() - wrk0) / measure.TICK
     syscalls = perf.stop()
+    tls1 = servers_mod.tls_stat()
     mib = bytes_ / (1 << 20)
     return {
         "server": server.name, "workload": name, "rps": requests / elapsed, "mbps": mib / elapsed,
@@ -116,6 +118,8 @@ def run_one(server, wl, seconds, rate, mix_script):
         "cpu_us_per_req": cpu * 1e6 / max(1, requests), "cpu_ms_per_mib": cpu * 1e3 / mib if mib else 0,
         "syscalls_per_req": (syscalls / max(1, requests)) if syscalls is not None else None,
         "server_cpu_pct": 100 * cpu / elapsed, "loadgen_cpu_pct": 100 * gen_cpu / elapsed,
+        # Connections whose sends the kernel encrypted during the run (0 without kTLS).
+        "ktls_tx": sum(tls1.get(k, 0) - tls0.get(k, 0) for k in ("TlsTxSw", "TlsTxDevice")),
     }
 
 
@@ -147,11 +151,11 @@ def make_servers(names, args, work, site, cert, key):
         if n == "uringd-base":
             servers.append(Uringd(work, site, cert, key, *ports, binary=os.path.abspath(args.baseline),
                                   label=n))
-        elif n in VARIANTS:
+        elif n in VARIANTS or n in KTLS_VARIANTS:
             servers.append(Uringd(work, site, cert, key, *ports, binary=os.path.abspath(args.uringd),
-                                  extra=VARIANTS[n], label=n))
+                                  extra={**VARIANTS, **KTLS_VARIANTS}[n], label=n))
         else:
-            servers.append(PEERS[n](work, site, cert, key, *ports))
+            servers.append({**PEERS, **KTLS_PEERS}[n](work, site, cert, key, *ports))
     return servers
 
 
@@ -181,9 +185,14 @@ def main():
     site, cert, key, mix_paths = make_site(work)
     mix_script = mix.wrk_script(work, mix_paths, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                                               "wrk_report.lua"))
+    # Where the kernel has TLS offload, uringd's default uses it: nginx with kTLS and
+    # uringd in user space join the default servers as its references.
+    args.ktls = servers_mod.ktls_available()
+    print(f"bench: kernel TLS {'available: kTLS rows added' if args.ktls else 'not in this kernel'}", flush=True)
     names = args.servers.split(",") if args.servers else (
         ["uringd", "nginx", "h2o", "lighttpd"] if args.quick else
-        (list(VARIANTS) if args.variants else ["uringd"]) + list(PEERS))
+        (list(VARIANTS) if args.variants else ["uringd"]) + list(PEERS) +
+        (list(KTLS_VARIANTS) + list(KTLS_PEERS) if args.ktls else []))
     if args.baseline and "uringd-base" not in names:
         names.insert(1, "uringd-base")
     wls = [w for w in workloads(args.quick) if not args.only or any(o in w[0] for o in args.only.split(","))]

@@ -29,6 +29,19 @@ def med(rows, server, workload, key):
     return statistics.median(vals) if vals else None
 
 
+def ktls_line(rows, servers, available):
+    """Which servers' HTTPS runs the kernel encrypted (TlsTxSw/TlsTxDevice moved)."""
+    if not available:
+        return "Kernel TLS: not in this kernel, so no kTLS rows (uringd encrypts in user space)."
+    used = []
+    for s in servers:
+        n = sum(r.get("ktls_tx", 0) for r in rows if r["server"] == s and r["workload"].startswith("https"))
+        used.append(f"{s} {n}")
+    return ("Kernel TLS: available; uringd's default (`ktls = \"auto\"`) uses it, `uringd-userspace-tls` and "
+            "nginx without kTLS are the references, `nginx-ktls` has `ssl_conf_command Options KTLS`. "
+            "Connections the kernel encrypted, over every HTTPS run: " + ", ".join(used) + ".")
+
+
 def machine():
     cpu = "?"
     try:
@@ -80,6 +93,7 @@ def write(out_dir, stamp, rows, memory, args, cpus):
                 "OPENSSL_CONF). Server CPU is the whole thread group's utime+stime "
                 "(io_uring's kernel threads included); syscalls from `perf stat -e raw_syscalls:sys_enter`. "
                 "loadgen CPU % is wrk/h2load's own (100 % = one core: the generator is the limit).\n\n")
+        f.write(ktls_line(rows, servers, getattr(args, "ktls", False)) + "\n\n")
         f.write("## uringd / best peer\n\nEach column against the best peer for that column (≥ 1 better for "
                 "req/s and MB/s, ≤ 1 better for CPU and p99). A row with 0 req/s had no request finish inside the run. "
                 "loadgen % is the load generator's CPU in uringd's runs: at ≥ 95 % the generator, not the "

@@ -109,20 +109,52 @@ class Uringd(Server):
     def command(self):
         conf = os.path.join(self.dir, "uringd.conf")
         # Root, like the peers' workers here ("user root" for nginx); a variant's own
-        # [server] keys join this table.
-        server = f"[server]\nallow_root = true\nworkers = {LAYOUT['workers']}\n"
-        extra = self.extra.replace("[server]\n", server, 1) if "[server]\n" in self.extra else server + self.extra
+        # [server] and [tls] keys join these tables.
+        extra = self.extra
+        for table in (f"[server]\nallow_root = true\nworkers = {LAYOUT['workers']}\n",
+                      f'[tls]\ncertificate = "{self.cert}"\nkey = "{self.key}"\nmin_version = "1.3"\n'):
+            head = table.split("\n", 1)[0] + "\n"
+            extra = extra.replace(head, table, 1) if head in extra else table + extra
         with open(conf, "w") as f:
             f.write(f'[[listen]]\naddress = "127.0.0.1:{self.http_port}"\n'
                     f'[[listen]]\naddress = "127.0.0.1:{self.https_port}"\ntls = true\n'
                     f'[[site]]\nroot = "{self.site}"\nprecompressed = true\n'
-                    f'[tls]\ncertificate = "{self.cert}"\nkey = "{self.key}"\nmin_version = "1.3"\n'
                     f'[limits]\nmax_connections = 8192\n[log]\nlevel = "warn"\n{extra}\n')
         return [self.binary, "-c", conf]
 
 
+def ktls_available():
+    """Whether this kernel has TLS offload (the "tls" upper-layer protocol): set it on
+    a connected loopback socket, as uringd and OpenSSL do after a handshake."""
+    import socket
+    TCP_ULP = 31
+    with socket.socket() as lst, socket.socket() as cli:
+        lst.bind(("127.0.0.1", 0))
+        lst.listen(1)
+        cli.connect(lst.getsockname())
+        srv, _ = lst.accept()
+        with srv:
+            try:
+                cli.setsockopt(socket.IPPROTO_TCP, TCP_ULP, b"tls")
+                return True
+            except OSError:
+                return False
+
+
+def tls_stat():
+    """The kernel's TLS counters (/proc/net/tls_stat), empty without the tls module."""
+    try:
+        with open("/proc/net/tls_stat") as f:
+            return {k: int(v) for k, v in (line.split() for line in f if line.strip())}
+    except OSError:
+        return {}
+
+
 class Nginx(Server):
     name = "nginx"
+    # nginx-ktls (kTLS hosts only): OpenSSL hands the keys to the kernel and file
+    # bodies leave with SSL_sendfile.
+    ssl_extra = ""
 
     def __init__(self, *args):
         super().__init__(*args)
@@ -150,7 +182,7 @@ http {{
   include /etc/nginx/mime.types; default_type application/octet-stream;
   gzip_static on;
   ssl_protocols TLSv1.3; ssl_session_tickets on;
-  ssl_certificate {self.cert}; ssl_certificate_key {self.key};
+  ssl_certificate {self.cert}; ssl_certificate_key {self.key};{self.ssl_extra}
   server {{
     listen 127.0.0.1:{self.http_port} reuseport;
     listen 127.0.0.1:{self.https_port} ssl http2 reuseport;
@@ -236,7 +268,15 @@ $SERVER["socket"] == "127.0.0.1:{self.https_port}" {{
         return ["lighttpd", "-D", "-f", conf]
 
 
+class NginxKtls(Nginx):
+    name = "nginx-ktls"
+    ssl_extra = "\n  ssl_conf_command Options KTLS;"
+
+
 PEERS = {"nginx": Nginx, "h2o": H2o, "lighttpd": Lighttpd}
+# Added to the default servers where the kernel has TLS offload (ktls_available):
+# uringd's default (ktls = "auto") then uses it, and these two are its references.
+KTLS_PEERS = {"nginx-ktls": NginxKtls}
 
 # uringd variants measured in the same run, so the `auto` defaults follow data.
 VARIANTS = {
@@ -247,7 +287,9 @@ VARIANTS = {
     "uringd-sqpoll-shared": '[io_uring]\nsqpoll = "on"\nsqpoll_shared = true\n',
     "uringd-zc": "[io_uring]\nsend_zc_threshold = 16384\n",
     "uringd-sendfile": '[io_uring]\nlarge_body = "sendfile"\n',
+    "uringd-batch": "[io_uring]\nbatch_wait_us = 20\n",
     "uringd-read": '[io_uring]\nlarge_body = "read"\n',
     "uringd-splice": '[io_uring]\nlarge_body = "splice"\n',
     "uringd-small64k": "[cache]\nsmall_file_max = 65536\n",  # 64 KiB bodies kept in memory
 }
+KTLS_VARIANTS = {"uringd-userspace-tls": '[tls]\nktls = "off"\n'}

@@ -242,13 +242,18 @@ const Directive<RingConfig> kRing[] = {
      "responses from a registered buffer at least this large use SEND_ZC; 0 = never (see docs)",
      [](RingConfig& c, const toml::node& n, const Reader& r) { c.send_zc_threshold = r.size(n, 0, kMax); }},
     {"large_body", "\"mmap\"",
-     "bodies not kept in memory, over plain TCP and kTLS: mmap (SEND from the mapped file; kTLS splices), sendfile "
-     "(page-cache pages to the socket by reference), splice (file → pipe → socket) or read (READ_FIXED + SEND)",
+     "bodies not kept in memory, over plain TCP and kTLS: mmap (SEND from the mapped file; kTLS: sendfile), "
+     "sendfile (page-cache pages to the socket by reference), splice (file → pipe → socket) or read (READ_FIXED + "
+     "SEND)",
      [](RingConfig& c, const toml::node& n, const Reader& r) {
          c.large_body = static_cast<LargeBody>(r.choice(n, "splice|read|mmap|sendfile"));
      }},
     {"pipe_size", "262144", "splice pipe capacity (F_SETPIPE_SZ); bounded by /proc/sys/fs/pipe-max-size",
      [](RingConfig& c, const toml::node& n, const Reader& r) { c.pipe_size = r.size(n, 4096, 1 << 28); }},
+    {"batch_wait_us", "0",
+     "after a completion, wait up to this long for the others in flight before waking (Linux 6.12 min_wait); "
+     "0 = wake at once (see docs/io_uring.md)",
+     [](RingConfig& c, const toml::node& n, const Reader& r) { c.batch_wait_us = r.u32(n, 0, 10000); }},
     {"iowq_max_bounded", "0", "cap on io-wq workers for file I/O per worker ring; 0 = kernel default",
      [](RingConfig& c, const toml::node& n, const Reader& r) { c.iowq_max_bounded = r.u32(n, 0, 4096); }},
     {"iowq_max_unbounded", "0", "cap on io-wq workers for socket splices per worker ring; 0 = kernel default",

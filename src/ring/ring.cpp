@@ -1,15 +1,23 @@
 #include <uringd/base/error.hpp>
 #include <uringd/ring/ring.hpp>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <vector>
 
 namespace uringd::ring {
 
 namespace {
+
+constexpr unsigned kFeatMinTimeout = 1U << 15;  // IORING_FEAT_MIN_TIMEOUT, Linux 6.12; not in liburing 2.3
 
 struct Attempt {
     unsigned flags;
@@ -74,6 +82,15 @@ Ring::Ring(const RingOptions& o) {
     }
     if (last < 0) setup_failed(-last);
     if (mode_ != tries.front().name) spdlog::warn("io_uring: kernel refused {}, using {}", tries.front().name, mode_);
+    if (o.batch_wait_us > 0) {
+        if ((ring_.features & kFeatMinTimeout) && !sqpoll()) {
+            batch_wait_us_ = o.batch_wait_us;
+            mode_ += fmt::format(" batch_wait={}us", o.batch_wait_us);
+        } else {
+            spdlog::warn("io_uring: batch_wait_us ignored: {}",
+                         sqpoll() ? "SQPOLL rings are not batched" : "the kernel lacks min_wait (Linux 6.12)");
+        }
+    }
 
     if (o.iowq_max_bounded || o.iowq_max_unbounded) {
         unsigned values[2] = {o.iowq_max_bounded, o.iowq_max_unbounded};
@@ -129,13 +146,35 @@ void Ring::reserve(unsigned n) {
 
 int Ring::submit() { return io_uring_submit(&ring_); }
 
-int Ring::submit_and_wait(int timeout_ms) {
+int Ring::submit_and_wait(int timeout_ms, unsigned completions) {
     __kernel_timespec ts{};
     ts.tv_sec = timeout_ms / 1000;
     ts.tv_nsec = (timeout_ms % 1000) * 1'000'000LL;
+    if (batch_wait_us_ > 0) return enter_batched(ts, completions);
     io_uring_cqe* cqe = nullptr;
     const int r = io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, &ts, nullptr);
     return r == -ETIME || r == -EINTR ? 0 : r;
+}
+
+// liburing 2.3 (Debian 12) cannot pass min_wait_usec: its io_uring_getevents_arg
+// still calls the field `pad`. So the SQ tail is published here (as liburing's flush
+// does on a ring without SQPOLL) and the ring entered once, submitting and waiting.
+int Ring::enter_batched(const __kernel_timespec& ts, unsigned completions) {
+    io_uring_sq& sq = ring_.sq;
+    const unsigned tail = sq.sqe_tail;
+    if (sq.sqe_head != tail) {
+        sq.sqe_head = tail;
+        io_uring_smp_store_release(sq.ktail, tail);
+    }
+    const unsigned to_submit = tail - io_uring_smp_load_acquire(sq.khead);
+    io_uring_getevents_arg arg{};
+    arg.sigmask_sz = _NSIG / 8;
+    arg.pad = batch_wait_us_;  // min_wait_usec since Linux 6.12 (IORING_FEAT_MIN_TIMEOUT)
+    arg.ts = reinterpret_cast<uint64_t>(&ts);
+    const long r = ::syscall(__NR_io_uring_enter, ring_.ring_fd, to_submit, std::max(1u, completions),
+                             IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &arg, sizeof arg);
+    if (r >= 0) return static_cast<int>(r);
+    return errno == ETIME || errno == EINTR ? 0 : -errno;
 }
 
 std::string Features::describe() const {

@@ -37,7 +37,10 @@ BodySender::Path BodySender::path_of(const Connection& c) const {
     if (Transport::userspace_tls(c)) return Path::Other;
     const auto how = core_.conf.io_uring.large_body;
     if (how == config::LargeBody::Sendfile) return Path::Sendfile;
-    if (how == config::LargeBody::Mmap && !c.tls) return Path::Mapped;
+    // Over kTLS a send from the mapping would be copied into the kernel's record
+    // buffers; sendfile hands it the page-cache pages to encrypt from, without the
+    // io-wq rounds of splice (docs/io_uring.md).
+    if (how == config::LargeBody::Mmap) return c.tls ? Path::Sendfile : Path::Mapped;
     return Path::Other;
 }
 

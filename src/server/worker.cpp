@@ -21,6 +21,8 @@ using ring::Op;
 
 namespace {
 
+constexpr uint32_t kMaxBatch = 64;  // completions one batched wait asks for at most
+
 ring::RingOptions ring_options(const config::RingConfig& c, const WorkerOptions& o) {
     ring::RingOptions r;
     r.entries = c.entries;
@@ -31,6 +33,7 @@ ring::RingOptions ring_options(const config::RingConfig& c, const WorkerOptions&
     r.iowq_max_bounded = c.iowq_max_bounded;
     r.iowq_max_unbounded = c.iowq_max_unbounded;
     r.start_disabled = true;  // registered, restricted and enabled by start()
+    r.batch_wait_us = c.batch_wait_us;
     return r;
 }
 
@@ -106,7 +109,10 @@ Worker::~Worker() = default;
 
 void Worker::run() {
     while (!(core_.draining && core_.live == 0)) {
-        if (const int r = core_.ring.submit_and_wait(kTickMs); r < 0 && r != -EBUSY)
+        // With batch_wait_us (off by default): as many completions as connections are
+        // open, or that long, whichever comes first.
+        if (const int r = core_.ring.submit_and_wait(kTickMs, std::clamp(core_.live, 1u, kMaxBatch));
+            r < 0 && r != -EBUSY)
             spdlog::error("worker {}: io_uring_enter: {}", core_.index, std::strerror(-r));
         core_.ring.drain([this](const io_uring_cqe& cqe) { dispatch(cqe); });
         const int64_t now = clock::monotonic_ms();

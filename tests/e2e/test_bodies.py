@@ -2,6 +2,7 @@
 for HEAD; index files and directory redirects."""
 import hashlib
 import os
+import re
 import time
 
 from harness import SIZES, ServerTest, curl, main, sha256_file
@@ -139,6 +140,20 @@ class SplicedBodies(Bodies):
 
 class SplicedCachedFiles(CachedFiles):
     conf_extra = CachedFiles.conf_extra + '[io_uring]\nlarge_body = "splice"\n'
+
+
+class BatchedWaits(Bodies):
+    """batch_wait_us: each wait asks for as many completions as connections are open
+    and takes up to 200 µs for them (Linux 6.12's min_wait). Every body test holds."""
+    conf_extra = "[io_uring]\nbatch_wait_us = 200\n"
+
+    def test_ready_line_names_the_batching(self):
+        log = self.server.read_log()
+        release = tuple(int(x) for x in re.match(r"(\d+)\.(\d+)", os.uname().release).groups())
+        if release >= (6, 12):
+            self.assertIn("batch_wait=200us", log)
+        else:
+            self.assertIn("batch_wait_us ignored", log)
 
 
 if __name__ == "__main__":

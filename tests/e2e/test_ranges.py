@@ -202,8 +202,18 @@ class Https(Transport, ServerTest):
     tls = True
 
 
+class HttpSendfile(Transport, ServerTest):
+    """Parts of files not kept in memory through sendfile (the kTLS default)."""
+    conf_extra = '[limits]\nmax_ranges = 4\n[io_uring]\nlarge_body = "sendfile"\n'
+
+
+class HttpSpliced(Transport, ServerTest):
+    """Parts through splice rounds."""
+    conf_extra = '[limits]\nmax_ranges = 4\n[io_uring]\nlarge_body = "splice"\n'
+
+
 class HttpReadChunks(Transport, ServerTest):
-    """Parts of large files through READ_FIXED + SEND instead of splice."""
+    """Parts of large files through READ_FIXED + SEND instead of the mapping."""
     conf_extra = '[limits]\nmax_ranges = 4\n[io_uring]\nlarge_body = "read"\nfixed_buffer_size = 16384\n'
 
 

@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cerrno>
+#include <chrono>
 
 namespace {
 
@@ -76,6 +77,22 @@ TEST(Ring, DisabledRingRunsNothingUntilEnabled) {
     Ring ring{RingOptions{.entries = 8, .start_disabled = true}};
     io_uring_prep_nop(ring.sqe());
     EXPECT_EQ(ring.submit(), -EBADFD);
+}
+
+// A batched wait asks for more completions than will come: it returns with the one
+// there is once batch_wait_us has passed, not at the end of the whole timeout; and
+// it submits what was queued in the same call.
+TEST(Ring, BatchedWaitReturnsWhatCameAfterTheMinimumWait) {
+    Ring ring{RingOptions{.entries = 8, .batch_wait_us = 2000}};
+    if (ring.mode().find("batch_wait=2000us") == std::string::npos)
+        GTEST_SKIP() << "kernel without min_wait (Linux 6.12): " << ring.mode();
+    io_uring_prep_nop(ring.sqe());
+    const auto start = std::chrono::steady_clock::now();
+    EXPECT_EQ(ring.submit_and_wait(10000, 8), 1);  // submitted one
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+    EXPECT_EQ(ring.drain([](const io_uring_cqe& c) { EXPECT_EQ(c.res, 0); }), 1u);
+    // Nothing in flight: the wait ends at its timeout, not an error.
+    EXPECT_EQ(ring.submit_and_wait(10, 8), 0);
 }
 
 }  // namespace

@@ -27,6 +27,14 @@ vmlinuz=$cache/$pkg/boot/vmlinuz-$kver
 moddir=$cache/$pkg/lib/modules/$kver
 [[ -f $vmlinuz && -f $moddir/kernel/net/tls/tls.ko ]] || { echo "vm: $pkg has no vmlinuz or tls.ko"; exit 1; }
 
+# nginx for the side-by-side over kernel TLS: unpacked once, never installed (no
+# service starts on this host).
+if [[ ! -x $cache/nginx/usr/sbin/nginx ]]; then
+  (cd "$cache" && rm -rf nginx_*.deb nginx.tmp && apt-get download nginx >/dev/null 2>&1 && \
+   dpkg -x nginx_*.deb nginx.tmp && rm -rf nginx && mv nginx.tmp nginx && rm -f nginx_*.deb)
+fi
+[[ -x $cache/nginx/usr/sbin/nginx ]] || { echo "vm: cannot unpack Debian's nginx (apt-get update?)"; exit 1; }
+
 # 2. The initramfs: busybox, the modules kTLS and its ciphers need, the programs
 #    under test with their shared libraries, a site and a certificate.
 r=$work/root
@@ -56,6 +64,9 @@ copy_with_libs "$bin"
 mv "$r$bin" "$r/bin/uringd"
 probe=$(dirname "$bin")/tests/vm/ktls-probe
 copy_with_libs "$probe" && mv "$r$probe" "$r/bin/ktls-probe"
+copy_with_libs "$cache/nginx/usr/sbin/nginx" && mv "$r$cache/nginx/usr/sbin/nginx" "$r/bin/nginx"
+mkdir -p "$r/var/lib/nginx" "$r/var/log/nginx"
+echo 'root:x:0:0:root:/root:/bin/sh' > "$r/etc/passwd"; echo 'root:x:0:' > "$r/etc/group"  # nginx's `user`
 copy_with_libs "$(command -v curl)"
 copy_with_libs "$(command -v openssl)"
 # iproute2's ip (busybox's has no netns), ipvsadm and wrk for the IPVS fleet.
@@ -74,6 +85,7 @@ done
 head -c 1048576 /dev/urandom > "$r/www/1m.bin"
 head -c 16777216 /dev/urandom > "$r/www/16m.bin"
 head -c 1024 /dev/urandom > "$r/www/1k.bin"
+head -c 65536 /dev/urandom > "$r/www/64k.bin"  # above small_file_max, fits a registered buffer
 : > "$r/www/empty.bin"
 echo '<h1>ktls</h1>' > "$r/www/index.html"
 (cd "$r/www" && sha256sum ./* > ../sums)
@@ -100,9 +112,29 @@ CONF
 # The same site with kernel TLS off: guest.sh compares the two for CPU per MiB.
 sed -e 's/8443/8444/' -e 's/ktls = "required"/ktls = "off"/' -e 's/level = "debug"/level = "info"/' \
   "$r/etc/uringd.conf" > "$r/etc/uringd-userspace.conf"
-# And with kernel TLS and large_body = "sendfile" instead of splice rounds.
-sed -e 's/8443/8445/' -e 's/level = "debug"/level = "info"/' "$r/etc/uringd.conf" > "$r/etc/uringd-sendfile.conf"
-printf '[io_uring]\nlarge_body = "sendfile"\n' >> "$r/etc/uringd-sendfile.conf"
+# And with kernel TLS and large_body = "splice" (rounds through a pipe) instead of
+# the default's sendfile.
+sed -e 's/8443/8445/' -e 's/level = "debug"/level = "info"/' "$r/etc/uringd.conf" > "$r/etc/uringd-splice.conf"
+printf '[io_uring]\nlarge_body = "splice"\n' >> "$r/etc/uringd-splice.conf"
+# nginx as the bench runs it on kTLS hosts (bench/servers.py NginxKtls): OpenSSL
+# hands the keys to the kernel, file bodies leave with SSL_sendfile. One process.
+cat > "$r/etc/nginx-ktls.conf" <<CONF
+daemon off;
+master_process off;
+user root;
+pid /tmp/nginx.pid;
+error_log /tmp/nginx-error.log info;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  sendfile on; tcp_nopush on; tcp_nodelay on;
+  default_type application/octet-stream;
+  ssl_protocols TLSv1.2 TLSv1.3;
+  ssl_certificate /etc/cert.pem; ssl_certificate_key /etc/key.pem;
+  ssl_conf_command Options KTLS;
+  server { listen 127.0.0.1:8446 ssl; root /www; }
+}
+CONF
 cp "$here/guest.sh" "$here/ipvs.sh" "$r/"
 cat > "$r/init" <<'INIT'
 #!/bin/sh

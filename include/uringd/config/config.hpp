@@ -45,6 +45,7 @@ struct RingConfig {
     uint32_t send_zc_threshold = 0;  // 0: never SEND_ZC (see docs/io_uring.md)
     uint32_t pipe_size = 256 * 1024;
     LargeBody large_body = LargeBody::Mmap;  // how file bodies leave when not from memory (not user-space TLS)
+    uint32_t batch_wait_us = 0;              // min_wait_usec of each wait; 0 = wake on the first completion
     uint32_t iowq_max_bounded = 0;           // 0: kernel default
     uint32_t iowq_max_unbounded = 0;         // 0: kernel default
 };

@@ -19,6 +19,10 @@ struct RingOptions {
     // Created disabled (IORING_SETUP_R_DISABLED): registrations may follow, and
     // nothing runs until enable() — which may first restrict the ring.
     bool start_disabled = false;
+    // Completion batching: a wait takes up to this long for the CQEs it asks for,
+    // then returns with whatever is there (Linux 6.12's min_wait_usec; 0 = off).
+    // Older kernels and SQPOLL rings refuse it: they wait for one CQE as before.
+    unsigned batch_wait_us = 0;
 };
 
 // What an enabled ring may still do (IORING_REGISTER_RESTRICTIONS): every other
@@ -45,8 +49,9 @@ public:
     io_uring_sqe* sqe();
     // Makes room for `n` SQEs in a row (a linked chain must go in one submit).
     void reserve(unsigned n);
-    // Submits and waits for at least one CQE or `timeout_ms`. Returns -errno or >= 0.
-    int submit_and_wait(int timeout_ms);
+    // Submits and waits for at least one CQE or `timeout_ms`; with batch_wait_us, for
+    // `completions` CQEs or that long first. Returns -errno or >= 0.
+    int submit_and_wait(int timeout_ms, unsigned completions = 1);
     int submit();
 
     // Calls on_cqe(const io_uring_cqe&) for every ready CQE, then marks them seen.
@@ -73,8 +78,11 @@ public:
     const std::string& mode() const { return mode_; }
 
 private:
+    int enter_batched(const __kernel_timespec& ts, unsigned completions);
+
     io_uring ring_{};
     std::string mode_;
+    unsigned batch_wait_us_ = 0;  // 0 unless asked for and this ring can
 };
 
 // Which opcodes this kernel supports (for --version and start-up checks).
