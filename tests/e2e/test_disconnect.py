@@ -50,10 +50,17 @@ class Disconnect(ServerTest):
         return set(prev)
 
     def wait_for_baseline(self, baseline, timeout=10):
-        """No descriptor that was not there before the test may remain."""
+        """No descriptor that was not there before the test may remain. Clean for a
+        whole second: a slow server (sanitizers, a busy box) may not have accepted
+        the last connections yet when the set first looks clean."""
         deadline = time.time() + timeout
+        clean_since = None
         while time.time() < deadline:
-            if not set(self.fds()) - baseline:
+            if set(self.fds()) - baseline:
+                clean_since = None
+            elif clean_since is None:
+                clean_since = time.time()
+            elif time.time() - clean_since >= 1:
                 break
             time.sleep(0.1)
         self.assertEqual(set(self.fds()) - baseline, set())
