@@ -102,7 +102,8 @@ bool BodySender::continue_body(Connection& c) {
     return false;
 }
 
-// large_body = "sendfile": sendfile(2) from the worker, as nginx sends. The
+// Over kTLS (the default), or large_body = "sendfile" everywhere: sendfile(2) from
+// the worker, as nginx sends. The
 // page-cache pages go to the socket by reference, so the body is never copied on
 // this side, and no io-wq thread or pipe is involved (io_uring runs every SPLICE on
 // io-wq). The socket is non-blocking: a call moves what fits, and a full socket
@@ -113,8 +114,8 @@ bool BodySender::continue_body(Connection& c) {
 //
 // The socket is corked for the body (the head went with MSG_MORE), as nginx's
 // tcp_nopush does: only full segments leave until the last piece uncorks, not a
-// short one at the end of every call. Not the default: on loopback the mapped
-// sends serve more requests (docs/io_uring.md, "Why sendfile is an option").
+// short one at the end of every call. Not the plain-TCP default: on loopback the
+// mapped sends serve more requests (docs/io_uring.md, "Why sendfile is an option").
 constexpr uint64_t kFilePiece = 2u << 20;
 
 namespace {
