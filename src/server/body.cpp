@@ -29,19 +29,25 @@ BodySender::BodySender(WorkerCore& core, Transport& transport, fs::FileCache& ca
 // (bench/results/2026-12-01-0318-medium-mapped.md). Files that will be kept in
 // memory are still read into the buffer once.
 bool BodySender::leaves_from_file(const Connection& c, const fs::CachedFile& f) const {
-    return !f.body_loaded && !cache_.wants_body(f) && path_of(c) != Path::Other;
+    if (f.body_loaded || cache_.wants_body(f)) return false;
+    const Path path = path_of(c);
+    return path == Path::Sendfile || path == Path::Mapped;
 }
 
-// Which of the copy-free paths continue_body takes for this connection, if any.
+// How continue_body sends this connection's bodies (large_body, and the transport).
 BodySender::Path BodySender::path_of(const Connection& c) const {
-    if (Transport::userspace_tls(c)) return Path::Other;
-    const auto how = core_.conf.io_uring.large_body;
-    if (how == config::LargeBody::Sendfile) return Path::Sendfile;
-    // Over kTLS a send from the mapping would be copied into the kernel's record
-    // buffers; sendfile hands it the page-cache pages to encrypt from, without the
-    // io-wq rounds of splice (docs/io_uring.md).
-    if (how == config::LargeBody::Mmap) return c.tls ? Path::Sendfile : Path::Mapped;
-    return Path::Other;
+    if (Transport::userspace_tls(c)) return Path::Chunks;  // every byte must be sealed here
+    switch (core_.conf.io_uring.large_body) {
+    case config::LargeBody::Sendfile: return Path::Sendfile;
+    case config::LargeBody::Splice: return Path::Splice;
+    case config::LargeBody::Read: return Path::Chunks;
+    case config::LargeBody::Mmap:
+        // Over kTLS a send from the mapping would be copied into the kernel's record
+        // buffers; sendfile hands it the page-cache pages to encrypt from, without the
+        // io-wq rounds of splice (docs/io_uring.md).
+        return c.tls ? Path::Sendfile : Path::Mapped;
+    }
+    return Path::Chunks;
 }
 
 void BodySender::submit_read_fixed(Connection& c, uint32_t head_len) {
@@ -85,32 +91,33 @@ void BodySender::read_chunk(Connection& c) {
     core_.set_timer(c, Timer::Send);
 }
 
-// The next piece of a body that leaves after its head: a chunk through a registered
-// buffer (user-space TLS, or large_body = "read"), sends from the file's mapping
-// (plain TCP with large_body = "mmap", the default), sendfile (plain TCP and kTLS
-// with large_body = "sendfile"), or splice rounds (kTLS, or "splice").
+// The next piece of a body that leaves after its head: sends from the file's mapping
+// (plain TCP with large_body = "mmap", the default), sendfile (kTLS with "mmap", or
+// "sendfile"), splice rounds ("splice", or a file that cannot be mapped), or a chunk
+// through a registered buffer (user-space TLS, or "read").
 bool BodySender::continue_body(Connection& c) {
-    const Path path = path_of(c);
-    if (path == Path::Sendfile) return start_sendfile(c);
-    if (path == Path::Mapped && start_mapped(c)) return false;
-    if (!Transport::userspace_tls(c) && core_.conf.io_uring.large_body != config::LargeBody::Read) {
-        start_splice(c);
+    switch (path_of(c)) {
+    case Path::Sendfile: return start_sendfile(c);
+    case Path::Mapped:
+        if (!start_mapped(c)) start_splice(c);
         return false;
+    case Path::Splice: start_splice(c); return false;
+    case Path::Chunks: break;
     }
     if (!c.buf && !core_.take_buffer(c, Pending::Chunk)) return false;
     read_chunk(c);
     return false;
 }
 
-// Over kTLS (the default), or large_body = "sendfile" everywhere: sendfile(2) from
-// the worker, as nginx sends. The
-// page-cache pages go to the socket by reference, so the body is never copied on
-// this side, and no io-wq thread or pipe is involved (io_uring runs every SPLICE on
-// io-wq). The socket is non-blocking: a call moves what fits, and a full socket
-// waits for POLLOUT on the ring. A piece is bounded so that one fast reader cannot
-// hold the worker; after a whole piece the POLLOUT poll completes at once and the
-// other connections get their turn. Like the mapped sends, a page not in the page
-// cache is read in the worker's own time (nginx without aio threads does the same).
+// Over kTLS (the default), or with large_body = "sendfile": sendfile(2) from the
+// worker, as nginx sends. The page-cache pages go to the socket by reference, so
+// the body is never copied on this side, and no io-wq thread or pipe is involved
+// (io_uring runs every SPLICE on io-wq). The socket is non-blocking: a call moves
+// what fits, and a full socket waits for POLLOUT on the ring. A piece is bounded so
+// that one fast reader cannot hold the worker; after a whole piece the POLLOUT poll
+// completes at once and the other connections get their turn. Like the mapped
+// sends, a page not in the page cache is read in the worker's own time (nginx
+// without aio threads does the same).
 //
 // The socket is corked for the body (the head went with MSG_MORE), as nginx's
 // tcp_nopush does: only full segments leave until the last piece uncorks, not a
@@ -161,7 +168,7 @@ bool BodySender::send_file_piece(Connection& c) {
 constexpr uint64_t kMappedPiece = 2u << 20;
 
 bool BodySender::start_mapped(Connection& c) {
-    if (!fs::FileCache::mapping(c.ex.fref.entry())) return false;  // splice instead
+    if (!fs::FileCache::mapping(c.ex.fref.entry())) return false;  // the caller splices instead
     c.buf.reset();  // the head is on the socket; the body does not need the buffer
     c.ex.file_short = c.ex.body_failed = false;
     c.state = ConnState::Splicing;

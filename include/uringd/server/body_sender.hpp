@@ -34,7 +34,7 @@ public:
     bool on_writable(Connection& c, int res);
 
 private:
-    enum class Path : uint8_t { Sendfile, Mapped, Other };
+    enum class Path : uint8_t { Mapped, Sendfile, Splice, Chunks };
     Path path_of(const Connection& c) const;
     void read_chunk(Connection& c);
     bool start_sendfile(Connection& c);
