@@ -126,37 +126,35 @@ awk -v kt=$kt -v ht=$ht 'BEGIN {
     kt * 10 / 128, ht * 10 / 128, (kt ? ht / kt : 0) }'
 kill -TERM $upid; wait $upid
 
-# large_body = "splice" over kernel TLS (the default sends with sendfile): bodies
-# exact, the kernel encrypting, CPU per MiB against the default's.
+# Another server over kernel TLS (uringd with large_body = "splice", and nginx as
+# bench/run.sh runs it on kTLS hosts): bodies exact, the kernel encrypting them,
+# and its CPU per MiB beside the default uringd's (reported: under TCG only the
+# ratio means anything, and both pay the emulated AES).
+serves_over_ktls() {  # $1 = label, $2 = port, $3 = pid, rest = files also fetched over TLS 1.3
+  server=$1 port=$2 other=$3; shift 3
+  before=$(tls_tx)
+  for f in "$@" 1m.bin; do check "$server over kTLS: $f TLS 1.3" fetch_at $port $f --tlsv1.3; done
+  check "$server over kTLS: 16m.bin TLS 1.2" fetch_at $port 16m.bin --tlsv1.2 --tls-max 1.2
+  check "$server over kTLS: kernel encrypted ($before -> $(tls_tx))" [ "$(tls_tx)" -gt "$before" ]
+  set -- $(cost $other $port)
+  awk -v kt=$kt -v t=$1 -v name="$server" 'BEGIN {
+    printf "URINGD-VM: cpu per MiB over kernel TLS (TCG): uringd default (sendfile) %.2f ms, %s %.2f ms, ratio %.2f\n",
+      kt * 10 / 128, name, t * 10 / 64, (t ? (kt / 128) / (t / 64) : 0) }'
+}
+
 /bin/uringd -c /etc/uringd-splice.conf > /tmp/uringd-splice.log 2>&1 &
 spid=$!
 for i in $(seq 1 100); do grep -q 'ready:' /tmp/uringd-splice.log && break; sleep 0.1; done
-sp_before=$(tls_tx)
-check "splice over kTLS: 64k.bin TLS 1.3" fetch_at 8445 64k.bin --tlsv1.3
-check "splice over kTLS: 1m.bin TLS 1.3" fetch_at 8445 1m.bin --tlsv1.3
-check "splice over kTLS: 16m.bin TLS 1.2" fetch_at 8445 16m.bin --tlsv1.2 --tls-max 1.2
-check "splice over kTLS: kernel encrypted" [ "$(tls_tx)" -gt "$sp_before" ]
-set -- $(cost $spid 8445)
-awk -v kt=$kt -v st=$1 'BEGIN {
-  printf "URINGD-VM: cpu per MiB over kernel TLS (TCG): sendfile (default) %.2f ms, splice %.2f ms, ratio %.2f\n",
-    kt * 10 / 128, st * 10 / 64, (st ? (kt / 128) / (st / 64) : 0) }'
+serves_over_ktls splice 8445 $spid 64k.bin
 kill -TERM $spid; wait $spid
 check "splice server drained and exited 0" [ $? -eq 0 ]
 
-# nginx as bench/run.sh runs it on kTLS hosts (ssl_conf_command Options KTLS,
-# sendfile): its bodies exact and encrypted by the kernel, or that row means
-# nothing; its CPU per MiB against uringd's (reported: both pay the emulated AES).
+# nginx with ssl_conf_command Options KTLS and sendfile: if the kernel did not
+# encrypt its connections, the bench's nginx-ktls row would mean nothing.
 /bin/nginx -c /etc/nginx-ktls.conf -e /tmp/nginx-error.log > /tmp/nginx.out 2>&1 &
 npid=$!
 for i in $(seq 1 100); do fetch_at 8446 1k.bin 2>/dev/null && break; sleep 0.1; done
-ng_before=$(tls_tx)
-check "nginx over kTLS: 1m.bin TLS 1.3" fetch_at 8446 1m.bin --tlsv1.3
-check "nginx over kTLS: 16m.bin TLS 1.2" fetch_at 8446 16m.bin --tlsv1.2 --tls-max 1.2
-check "nginx over kTLS: kernel encrypted ($ng_before -> $(tls_tx))" [ "$(tls_tx)" -gt "$ng_before" ]
-set -- $(cost $npid 8446)
-awk -v kt=$kt -v nt=$1 'BEGIN {
-  printf "URINGD-VM: cpu per MiB over kernel TLS (TCG): uringd %.2f ms, nginx %.2f ms, ratio %.2f\n",
-    kt * 10 / 128, nt * 10 / 64, (nt ? (kt / 128) / (nt / 64) : 0) }'
+serves_over_ktls nginx 8446 $npid
 kill -TERM $npid; wait $npid
 grep -iE 'ktls|emerg|alert' /tmp/nginx-error.log /tmp/nginx.out | head -3 | sed 's/^/URINGD-VM: nginx log /'
 
