@@ -19,7 +19,7 @@ import measure  # noqa: E402
 import mix  # noqa: E402
 import report  # noqa: E402
 import servers as servers_mod  # noqa: E402
-from servers import CPUS, KTLS_PEERS, KTLS_VARIANTS, PEERS, VARIANTS, Uringd  # noqa: E402
+from servers import ALL_PEERS, ALL_VARIANTS, CPUS, KTLS_PEERS, KTLS_VARIANTS, PEERS, VARIANTS, Uringd  # noqa: E402
 
 SIZES = {"1k": 1024, "16k": 16384, "64k": 65536, "1m": 1 << 20, "64m": 64 << 20}
 
@@ -151,11 +151,11 @@ def make_servers(names, args, work, site, cert, key):
         if n == "uringd-base":
             servers.append(Uringd(work, site, cert, key, *ports, binary=os.path.abspath(args.baseline),
                                   label=n))
-        elif n in VARIANTS or n in KTLS_VARIANTS:
+        elif n in ALL_VARIANTS:
             servers.append(Uringd(work, site, cert, key, *ports, binary=os.path.abspath(args.uringd),
-                                  extra={**VARIANTS, **KTLS_VARIANTS}[n], label=n))
+                                  extra=ALL_VARIANTS[n], label=n))
         else:
-            servers.append({**PEERS, **KTLS_PEERS}[n](work, site, cert, key, *ports))
+            servers.append(ALL_PEERS[n](work, site, cert, key, *ports))
     return servers
 
 

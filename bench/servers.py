@@ -293,3 +293,6 @@ VARIANTS = {
     "uringd-small64k": "[cache]\nsmall_file_max = 65536\n",  # 64 KiB bodies kept in memory
 }
 KTLS_VARIANTS = {"uringd-userspace-tls": '[tls]\nktls = "off"\n'}
+# Every server a name may select (--servers), on any kernel.
+ALL_PEERS = {**PEERS, **KTLS_PEERS}
+ALL_VARIANTS = {**VARIANTS, **KTLS_VARIANTS}
