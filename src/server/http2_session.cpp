@@ -7,9 +7,11 @@
 
 #include <nghttp2/nghttp2.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -49,28 +51,12 @@ ssize_t send_bytes(nghttp2_session*, const uint8_t* data, size_t length, int, vo
     return static_cast<ssize_t>(n);
 }
 
-// File bytes [off, off + n) of the stream's file: from its cached copy, or read
-// (the page cache's copy into the buffer is the one copy a body makes).
-bool copy_file(const fs::CachedFile& f, char* dst, uint64_t off, std::size_t n) {
-    if (f.body_loaded) {
-        if (off + n > f.body.size()) return false;
-        std::memcpy(dst, f.body.data() + off, n);
-        return true;
-    }
-    while (n > 0) {
-        const ssize_t r = ::pread(f.fd.get(), dst, n, static_cast<off_t>(off));
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) return false;  // an error, or the file shrank under us
-        dst += r;
-        off += static_cast<uint64_t>(r);
-        n -= static_cast<std::size_t>(r);
-    }
-    return true;
-}
-
-// The next `n` body bytes of a reply: segment texts, then their file ranges.
-bool copy_body(H2Stream& s, char* dst, std::size_t n) {
+// The next `n` body bytes of a reply: segment texts, then their file ranges. A
+// file's bytes come from its cached copy, or are left in `reads` for the flush to
+// read (the page cache's copy into the buffer is the one copy a body makes).
+bool copy_body(H2Stream& s, char* dst, std::size_t n, std::vector<H2FileRead>& reads) {
     H2Reply& r = s.reply;
+    const fs::CachedFile& f = s.ex.fref.get();
     while (n > 0) {
         if (r.seg >= r.body.size()) return false;
         const H2Reply::Segment& seg = r.body[r.seg];
@@ -79,9 +65,14 @@ bool copy_body(H2Stream& s, char* dst, std::size_t n) {
             k = std::min<std::size_t>(n, seg.text.size() - r.seg_pos);
             std::memcpy(dst, seg.text.data() + r.seg_pos, k);
         } else {
-            const uint64_t file_pos = r.seg_pos - seg.text.size();
-            k = static_cast<std::size_t>(std::min<uint64_t>(n, seg.len - file_pos));
-            if (k > 0 && !copy_file(s.ex.fref.get(), dst, seg.off + file_pos, k)) return false;
+            const uint64_t off = seg.off + r.seg_pos - seg.text.size();
+            k = static_cast<std::size_t>(std::min<uint64_t>(n, seg.off + seg.len - off));
+            if (k > 0 && f.body_loaded) {
+                if (off + k > f.body.size()) return false;
+                std::memcpy(dst, f.body.data() + off, k);
+            } else if (k > 0) {
+                reads.push_back({s.ex.fref.share(), off, dst, k});
+            }
         }
         dst += k;
         n -= k;
@@ -94,6 +85,57 @@ bool copy_body(H2Stream& s, char* dst, std::size_t n) {
     return true;
 }
 
+// reads[i, i + n) from one file, each starting where the one before ended: one
+// preadv, and a pread for what a short read leaves. False when the file ends first.
+bool read_run(const H2FileRead* run, std::size_t n) {
+    std::array<iovec, 64> iov{};
+    std::size_t total = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        iov[i] = {run[i].dst, run[i].len};
+        total += run[i].len;
+    }
+    const int fd = run[0].file->fd.get();
+    ssize_t r = 0;
+    do r = ::preadv(fd, iov.data(), static_cast<int>(n), static_cast<off_t>(run[0].off));
+    while (r < 0 && errno == EINTR);
+    if (r < 0) return false;
+    auto done = static_cast<std::size_t>(r);
+    // Rare: a read cut short (a signal, a file that shrank); finish piece by piece.
+    for (std::size_t i = 0; done < total && i < n; ++i) {
+        if (done >= run[i].len) {
+            done -= run[i].len;
+            total -= run[i].len;
+            continue;
+        }
+        for (std::size_t at = done; at < run[i].len;) {
+            const ssize_t k = ::pread(fd, run[i].dst + at, run[i].len - at, static_cast<off_t>(run[i].off + at));
+            if (k < 0 && errno == EINTR) continue;
+            if (k <= 0) return false;
+            at += static_cast<std::size_t>(k);
+        }
+        done = 0;
+        total -= run[i].len;
+    }
+    return true;
+}
+
+// Every file byte the flush's frames carry. False when a file ended before its
+// promised length (the cache looks at it again).
+bool read_frames(std::vector<H2FileRead>& reads) {
+    bool ok = true;
+    for (std::size_t i = 0; ok && i < reads.size();) {
+        std::size_t n = 1;
+        while (i + n < reads.size() && n < 64 && reads[i + n].file.entry() == reads[i].file.entry() &&
+               reads[i + n].off == reads[i + n - 1].off + reads[i + n - 1].len)
+            ++n;
+        ok = read_run(&reads[i], n);
+        if (!ok) fs::FileCache::invalidate(reads[i].file.entry());
+        i += n;
+    }
+    reads.clear();
+    return ok;
+}
+
 // A DATA frame whole, or nothing yet: its header, then its payload copied in place.
 int send_data(nghttp2_session*, nghttp2_frame* frame, const uint8_t* framehd, size_t length,
               nghttp2_data_source* source, void* user_data) {
@@ -103,8 +145,8 @@ int send_data(nghttp2_session*, nghttp2_frame* frame, const uint8_t* framehd, si
     if (h.out.size() - h.out_len < kFrameHeader + length) return NGHTTP2_ERR_WOULDBLOCK;
     char* dst = h.out.data() + h.out_len;
     std::memcpy(dst, framehd, kFrameHeader);
-    if (!copy_body(s, dst + kFrameHeader, length)) {
-        // The file shrank after its length was promised: the stream is reset
+    if (!copy_body(s, dst + kFrameHeader, length, h.reads)) {
+        // The cached copy is shorter than the length promised: the stream is reset
         // (INTERNAL_ERROR) and the cache looks at the file again.
         fs::FileCache::invalidate(s.ex.fref.entry());
         return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
@@ -580,7 +622,14 @@ void Http2Session::flush(Connection& c) {
         const int r = nghttp2_session_send(h.session);
         h.out = {};
         if (r != 0) {
+            h.reads.clear();
             spdlog::debug("worker {}: slot {}: HTTP/2 send: {}", core_.index, c.slot, nghttp2_strerror(r));
+            return core_.begin_close(c);
+        }
+        // A file that shrank after its length was promised: the frames are framed
+        // already, so the connection ends (as an HTTP/1.1 one does).
+        if (!read_frames(h.reads)) {
+            spdlog::debug("worker {}: slot {}: HTTP/2: a file ended before its length", core_.index, c.slot);
             return core_.begin_close(c);
         }
         if (h.out_len > 0) return transport_.start_send(c, h.out_len);

@@ -105,6 +105,32 @@ class Http2(ServerTest):
         self.assertEqual(sorted(statuses), ["200", "200", "200", "404"])
         self.assertIn("NO_ERROR", r.stdout)  # its GOAWAY at the end
 
+    def test_a_file_that_shrinks_under_a_stream_ends_the_connection(self):
+        # The frames are laid out before their payload is read (one preadv a flush),
+        # so a file that ends early cannot reset just its stream: the connection
+        # ends, short of the promised length, and the server serves the new file.
+        for tls in (False, True):
+            with self.subTest(tls=tls):
+                name = f"shrinks-{tls}.bin"  # a fresh cache entry each time
+                path = os.path.join(self.server.root, name)
+                data = os.urandom(3 << 20)
+                with open(path, "wb") as f:
+                    f.write(data)
+                with Client(self.server.tls_port if tls else self.server.port,
+                            self.server.cert if tls else None, timeout=10) as c:
+                    c.start()
+                    sid = c.get("/" + name)
+                    body = b""
+                    while len(body) < 65535:  # the initial window, then the server waits
+                        f = c.read_frame()
+                        if isinstance(f, h2raw.DataFrame) and f.stream_id == sid:
+                            body += f.data
+                    os.truncate(path, 100_000)
+                    c.send(h2raw.WindowUpdateFrame(0, 4 << 20), h2raw.WindowUpdateFrame(sid, 4 << 20))
+                    end = c.frames_until(lambda f: isinstance(f, h2raw.DataFrame) and "END_STREAM" in f.flags)
+                    self.assertIsNone(end, "a stream promised 3 MiB must not end with 100 000 bytes")
+                self.assertEqual(self.fetch_sha("/" + name, tls), ("2 200", sha(data[:100_000])))
+
     # -- HTTP semantics --------------------------------------------------------------
     def test_head_and_error_pages(self):
         r = self.curl_h2("/1m.bin", "-I")

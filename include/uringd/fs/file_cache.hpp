@@ -63,6 +63,8 @@ public:
     ~FileRef() { reset(); }
 
     explicit operator bool() const { return file_ != nullptr; }
+    // Another reference to the same entry (none for an empty one).
+    FileRef share() const { return file_ ? FileRef(cache_, file_) : FileRef(); }
     const CachedFile* operator->() const { return file_; }
     const CachedFile& get() const { return *file_; }
     CachedFile* entry() const { return file_; }

@@ -6,6 +6,7 @@
 // Exchange answered by the same Responder as HTTP/1.1. Limits against the known
 // HTTP/2 floods end the connection with a GOAWAY, counted for /metrics.
 #include <uringd/base/block_pool.hpp>
+#include <uringd/fs/file_cache.hpp>
 #include <uringd/http/h2_fields.hpp>
 #include <uringd/http/request.hpp>
 #include <uringd/server/core.hpp>
@@ -40,6 +41,16 @@ struct H2Stream {
     uint8_t ops = 0;           // opens and statx of this stream in flight
 };
 
+// File bytes a flush copies into one of its DATA frames, read after nghttp2 has
+// laid out every frame so that a stream's consecutive frames cost one preadv. It
+// holds its own reference: the stream may close (and let go of the file) before.
+struct H2FileRead {
+    fs::FileRef file;
+    uint64_t off = 0;
+    char* dst = nullptr;
+    std::size_t len = 0;
+};
+
 struct H2Connection {
     ~H2Connection();
     std::shared_ptr<BlockPool> pool;  // where the session's memory comes from: outlives it
@@ -55,6 +66,7 @@ struct H2Connection {
     uint32_t lookups = 0;                 // opens and statx in flight, all streams
     std::span<char> out;                  // during a flush: where frames are written …
     uint32_t out_len = 0;                 // … and how much of it is used
+    std::vector<H2FileRead> reads;        // … and the file bytes still to read into it
     bool goaway = false;                  // GOAWAY queued or sent: no new streams; close when done
     int32_t max_stream_id = 0;            // the highest stream a client's HEADERS named
     std::array<int32_t, 16> reset_ids{};  // the streams this side reset last
