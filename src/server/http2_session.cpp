@@ -51,12 +51,23 @@ ssize_t send_bytes(nghttp2_session*, const uint8_t* data, size_t length, int, vo
     return static_cast<ssize_t>(n);
 }
 
-// The next `n` body bytes of a reply: segment texts, then their file ranges. A
-// file's bytes come from its cached copy, or are left in `reads` for the flush to
-// read (the page cache's copy into the buffer is the one copy a body makes).
+// File bytes [off, off + n) of the stream's file into `dst`: from its cached copy
+// now, or left in `reads` for the flush to read (the page cache's copy into the
+// buffer is the one copy a body makes).
+bool take_file(const H2Stream& s, uint64_t off, char* dst, std::size_t n, std::vector<H2FileRead>& reads) {
+    const fs::CachedFile& f = s.ex.fref.get();
+    if (!f.body_loaded) {
+        reads.push_back({s.ex.fref.share(), off, dst, n});
+        return true;
+    }
+    if (off + n > f.body.size()) return false;
+    std::memcpy(dst, f.body.data() + off, n);
+    return true;
+}
+
+// The next `n` body bytes of a reply: segment texts, then their file ranges.
 bool copy_body(H2Stream& s, char* dst, std::size_t n, std::vector<H2FileRead>& reads) {
     H2Reply& r = s.reply;
-    const fs::CachedFile& f = s.ex.fref.get();
     while (n > 0) {
         if (r.seg >= r.body.size()) return false;
         const H2Reply::Segment& seg = r.body[r.seg];
@@ -67,12 +78,7 @@ bool copy_body(H2Stream& s, char* dst, std::size_t n, std::vector<H2FileRead>& r
         } else {
             const uint64_t off = seg.off + r.seg_pos - seg.text.size();
             k = static_cast<std::size_t>(std::min<uint64_t>(n, seg.off + seg.len - off));
-            if (k > 0 && f.body_loaded) {
-                if (off + k > f.body.size()) return false;
-                std::memcpy(dst, f.body.data() + off, k);
-            } else if (k > 0) {
-                reads.push_back({s.ex.fref.share(), off, dst, k});
-            }
+            if (k > 0 && !take_file(s, off, dst, k, reads)) return false;
         }
         dst += k;
         n -= k;
