@@ -15,10 +15,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -82,6 +85,20 @@ struct Fixture {
         std::filesystem::remove_all(root);
     }
 
+    // The worker stopped listening: say why (its exception, if it threw) and stop.
+    [[noreturn]] void worker_gone(int err) {
+        std::fprintf(stderr, "h2_fuzz: connect: %s\n", std::strerror(err));
+        if (done.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+            try {
+                done.get();
+                std::fprintf(stderr, "h2_fuzz: the worker returned\n");
+            } catch (const std::exception& e) {
+                std::fprintf(stderr, "h2_fuzz: the worker threw: %s\n", e.what());
+            }
+        }
+        std::abort();
+    }
+
     std::string root;
     config::Config conf;
     std::unique_ptr<server::ServerContext> ctx;
@@ -101,10 +118,31 @@ void drain(int fd) {
     char buf[65536];
     for (;;) {
         pollfd p{fd, POLLIN, 0};
-        if (::poll(&p, 1, 5) <= 0) return;
+        const int ready = ::poll(&p, 1, 5);
+        if (ready < 0 && errno == EINTR) continue;
+        if (ready <= 0) return;
         const ssize_t n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
         if (n == 0 || (n < 0 && errno != EAGAIN)) return;
     }
+}
+
+// A blocking connect that a signal interrupts (libFuzzer's timeout timer raises
+// SIGALRM every few seconds) returns EINTR while the handshake goes on: wait for it.
+bool connect_loopback(int fd, uint16_t port) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) return true;
+    if (errno != EINTR) return false;
+    pollfd p{fd, POLLOUT, 0};
+    while (::poll(&p, 1, -1) < 0)
+        if (errno != EINTR) return false;
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) return false;
+    errno = err;
+    return err == 0;
 }
 
 }  // namespace
@@ -112,11 +150,7 @@ void drain(int fd) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Fixture& f = fixture();
     UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(f.port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) std::abort();
+    if (!connect_loopback(fd.get(), f.port)) f.worker_gone(errno);
     static const std::string kStart = std::string("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n") +
                                       std::string("\x00\x00\x00\x04\x00\x00\x00\x00\x00", 9);  // SETTINGS {}
     std::string bytes = kStart;
