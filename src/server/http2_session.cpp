@@ -27,7 +27,11 @@ constexpr uint32_t kMaxConcurrentStreams = 128;
 // Stream slots still held: open streams, and closed ones whose open or statx has
 // not completed yet (a rapid reset leaves some behind).
 constexpr std::size_t kMaxStreamSlots = 2 * kMaxConcurrentStreams;
-constexpr std::size_t kSpareStreams = 8;  // freed slots that keep their stream allocated
+// Freed slots that keep their stream allocated (about 4 KiB each): enough for a
+// client that keeps ten or so streams in flight (h2load -m10, a page's burst) to
+// reuse them; with 8, two of every ten streams were allocated anew, 1.00-1.07x the
+// CPU per request (bench/results/2026-12-01-1128-h2-spare-streams.md).
+constexpr std::size_t kSpareStreams = 16;
 // One DATA frame per TLS record: a 9-byte header and 16 375 bytes of payload fill a
 // 16 KiB record exactly, so kernel TLS emits no small record for a frame's header.
 constexpr std::size_t kFrameHeader = 9;
@@ -572,7 +576,7 @@ void Http2Session::on_stream_close(H2Connection& h, H2Stream& s) {
 // returns the file references it held); the request's fields and the reply keep
 // their storage, since a connection's streams come and go by the hundred. Past a
 // few spare ones the stream itself is freed: an idle connection that once had 128
-// streams open keeps kSpareStreams of them, not 128 (about 3 KiB each).
+// streams open keeps kSpareStreams of them, not 128.
 void Http2Session::release(H2Connection& h, H2Stream& s) {
     const uint16_t slot = s.ex.stream_slot;
     --h.live_streams;
