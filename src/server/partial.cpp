@@ -102,7 +102,7 @@ void Responder::respond_single_range(Connection& c, Exchange& x, http::ByteRange
     }
     x.body_off = r.first;
     x.body_left = r.length();
-    transport_.start_send(c, head_len);
+    body_.start_body(c, head_len);
 }
 
 void Responder::respond_multipart(Connection& c, Exchange& x, const http::RangeSet& set) {
@@ -164,7 +164,7 @@ bool Responder::next_part_or_done(Connection& c) {
     const auto n = http::write_part_head(out, boundary_of(x), f.content_type, r, f.st.stx_size);
     x.body_off = r.first;
     x.body_left = r.length();
-    transport_.start_send(c, static_cast<uint32_t>(n));
+    body_.start_body(c, static_cast<uint32_t>(n));
     return false;
 }
 

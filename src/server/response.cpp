@@ -205,7 +205,7 @@ void Responder::respond_file(Connection& c, Exchange& x) {
     }
     x.body_off = 0;
     x.body_left = size;
-    transport_.start_send(c, head_len);  // then the body: splice, or chunks over user-space TLS
+    body_.start_body(c, head_len);
 }
 
 // Any status (a parse error, 405, 412 …): the site's page for it, or the built-in one.

@@ -25,6 +25,10 @@ public:
     // The head is in plain_area()[0, head_len); the file's whole body fits behind it.
     void submit_read_fixed(Connection& c, uint32_t head_len);
     void on_read_fixed(Connection& c, int res);
+    // The head is in plain_area()[0, head_len); a body of c.ex.body_left bytes, too
+    // large to fit behind it, follows (read chunk by chunk: its first chunk behind
+    // the head, in the same send).
+    void start_body(Connection& c, uint32_t head_len);
     // The next piece of c.ex.body_left bytes from c.ex.body_off, the head being out.
     // True when that finished the body (sendfile may send it all at once).
     bool continue_body(Connection& c);
@@ -36,7 +40,7 @@ public:
 private:
     enum class Path : uint8_t { Mapped, Sendfile, Splice, Chunks };
     Path path_of(const Connection& c) const;
-    void read_chunk(Connection& c);
+    void read_chunk(Connection& c, uint32_t head_len);
     bool start_sendfile(Connection& c);
     bool send_file_piece(Connection& c);
     bool start_mapped(Connection& c);
