@@ -52,9 +52,15 @@ BodySender::Path BodySender::path_of(const Connection& c) const {
 
 void BodySender::submit_read_fixed(Connection& c, uint32_t head_len) {
     c.ex.body_len = static_cast<uint32_t>(c.ex.fref->st.stx_size);
+    submit_read(c, head_len, 0);
+}
+
+// c.ex.body_len file bytes from `off` into the registered buffer, behind the
+// head_len bytes already there; on_read_fixed sends them together.
+void BodySender::submit_read(Connection& c, uint32_t head_len, uint64_t off) {
     c.send_len = head_len;
     io_uring_sqe* sqe = core_.submit(c, Op::ReadFixed);
-    io_uring_prep_read_fixed(sqe, c.ex.fref->fd.get(), transport_.plain_area(c).data() + head_len, c.ex.body_len, 0,
+    io_uring_prep_read_fixed(sqe, c.ex.fref->fd.get(), transport_.plain_area(c).data() + head_len, c.ex.body_len, off,
                              c.buf.index());
     c.state = ConnState::Reading;
 }
@@ -94,13 +100,9 @@ void BodySender::start_body(Connection& c, uint32_t head_len) {
 // cannot splice), and the `large_body = "read"` strategy for the others. The chunk
 // goes behind the head_len bytes already in the buffer.
 void BodySender::read_chunk(Connection& c, uint32_t head_len) {
-    const std::span<char> area = transport_.plain_area(c);
-    c.send_len = head_len;
-    c.ex.body_len = static_cast<uint32_t>(std::min<uint64_t>(c.ex.body_left, area.size() - head_len));
-    io_uring_sqe* sqe = core_.submit(c, Op::ReadFixed);
-    io_uring_prep_read_fixed(sqe, c.ex.fref->fd.get(), area.data() + head_len, c.ex.body_len, c.ex.body_off,
-                             c.buf.index());
-    c.state = ConnState::Reading;
+    c.ex.body_len =
+        static_cast<uint32_t>(std::min<uint64_t>(c.ex.body_left, transport_.plain_area(c).size() - head_len));
+    submit_read(c, head_len, c.ex.body_off);
     core_.set_timer(c, Timer::Send);
 }
 

@@ -40,6 +40,7 @@ public:
 private:
     enum class Path : uint8_t { Mapped, Sendfile, Splice, Chunks };
     Path path_of(const Connection& c) const;
+    void submit_read(Connection& c, uint32_t head_len, uint64_t off);
     void read_chunk(Connection& c, uint32_t head_len);
     bool start_sendfile(Connection& c);
     bool send_file_piece(Connection& c);
