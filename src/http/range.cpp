@@ -15,11 +15,18 @@ constexpr auto kPartHead = FMT_STRING("\r\n--{}\r\nContent-Range: bytes {}-{}/{}
 constexpr auto kTypedPartHead = FMT_STRING("\r\n--{}\r\nContent-Type: {}\r\nContent-Range: bytes {}-{}/{}\r\n\r\n");
 constexpr auto kEnd = FMT_STRING("\r\n--{}--\r\n");
 
-// All digits, no sign, no overflow.
-bool number(std::string_view s, uint64_t& v) {
-    if (s.empty() || s.find_first_not_of("0123456789") != std::string_view::npos) return false;
+// A position is all digits, no sign; RFC 9110 sets no upper bound, so one too large
+// for 64 bits is past the end of any file rather than a syntax error.
+enum class Num : uint8_t { Bad, Huge, Ok };
+
+Num number(std::string_view s, uint64_t& v) {
+    if (s.empty() || s.find_first_not_of("0123456789") != std::string_view::npos) return Num::Bad;
     const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
-    return r.ec == std::errc{} && r.ptr == s.data() + s.size();
+    if (r.ec == std::errc::result_out_of_range) {
+        v = UINT64_MAX;
+        return Num::Huge;
+    }
+    return r.ec == std::errc{} && r.ptr == s.data() + s.size() ? Num::Ok : Num::Bad;
 }
 
 enum class Spec : uint8_t { Invalid, Unsatisfiable, Ok };
@@ -29,19 +36,15 @@ Spec parse_spec(std::string_view s, uint64_t size, ByteRange& out) {
     const auto dash = s.find('-');
     if (dash == std::string_view::npos) return Spec::Invalid;
     const std::string_view a = s.substr(0, dash), b = s.substr(dash + 1);
-    uint64_t first = 0, last = 0;
+    uint64_t first = 0, last = UINT64_MAX;
     if (a.empty()) {  // suffix: the last n bytes
-        if (!number(b, last)) return Spec::Invalid;
+        if (number(b, last) == Num::Bad) return Spec::Invalid;
         if (last == 0 || size == 0) return Spec::Unsatisfiable;
         out = {size - std::min(last, size), size - 1};
         return Spec::Ok;
     }
-    if (!number(a, first)) return Spec::Invalid;
-    if (b.empty()) {
-        last = UINT64_MAX;
-    } else if (!number(b, last) || last < first) {
-        return Spec::Invalid;
-    }
+    if (number(a, first) == Num::Bad) return Spec::Invalid;
+    if (!b.empty() && (number(b, last) == Num::Bad || last < first)) return Spec::Invalid;
     if (first >= size) return Spec::Unsatisfiable;
     out = {first, std::min(last, size - 1)};
     return Spec::Ok;
