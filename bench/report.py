@@ -155,7 +155,7 @@ def write(out_dir, stamp, rows, memory, args, cpus):
             f.write(f"| {wl} | " + " | ".join(fmt(v) for v in vals) + f" | {gen or 0:.0f} |\n")
         short = [(wl, shortfalls(rows, wl, peers)) for wl in workloads if "uringd" in servers and peers]
         if any(miss for _, miss in short):
-            f.write("\n## Short of the targets\n\nissue 13/15's targets, row by row: req/s (MB/s for 1 MiB and "
+            f.write("\n## Short of the targets\n\nIssue 13's and 15's targets, row by row: req/s (MB/s for 1 MiB and "
                     "up) ≥ the best peer's unless the load generator is at ≥ 95 % (then CPU decides), server CPU "
                     "≤ 0.8× the lowest peer's (0.6× on 1 KiB keep-alive, per MiB from 1 MiB up), p99 at a fixed "
                     "rate ≤ the best peer's, ≤ 0.2 syscalls per request (small responses on kept-alive connections), h2 "
