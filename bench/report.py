@@ -51,6 +51,17 @@ def machine():
     return f"{platform.node()}: {cpu}, {os.cpu_count()} CPUs, Linux {platform.release()}"
 
 
+def best_peer(rows, peers, wl, key, pick):
+    """(name, median) of the peer that `pick` (max or min) chooses for this metric in
+    this row; (None, None) when no peer has a value."""
+    vals = {p: med(rows, p, wl, key) for p in peers}
+    vals = {p: v for p, v in vals.items() if v}
+    if not vals:
+        return None, None
+    name = pick(vals, key=vals.get)
+    return name, vals[name]
+
+
 def is_big(wl):
     return any(f" {size} " in wl for size in ("1m", "16m", "64m"))
 
@@ -63,12 +74,7 @@ def shortfalls(rows, wl, peers):
     (rows of small responses on kept-alive connections), and h2 1 MiB per MiB at
     most the HTTP/1.1 row's + 5 %."""
     def best(key, pick):
-        vals = {p: med(rows, p, wl, key) for p in peers}
-        vals = {p: v for p, v in vals.items() if v}
-        if not vals:
-            return None, None
-        name = pick(vals, key=vals.get)
-        return name, vals[name]
+        return best_peer(rows, peers, wl, key, pick)
     out = []
     u = {k: med(rows, "uringd", wl, k) for k in ("rps", "mbps", "cpu_us_per_req", "cpu_ms_per_mib", "p99_ms",
                                                   "syscalls_per_req", "loadgen_cpu_pct")}
@@ -113,8 +119,7 @@ def write(out_dir, stamp, rows, memory, args, cpus):
         w.writerows(rows)
 
     def best(wl, key, pick):
-        vals = [v for v in (med(rows, p, wl, key) for p in peers) if v]
-        return pick(vals) if vals else None
+        return best_peer(rows, peers, wl, key, pick)[1]
 
     # (workload, req/s, MB/s, CPU/req, CPU/MiB ratios) against the best peer of each.
     # CPU per MiB is the fair figure for big files: a run can end mid-transfer, so
