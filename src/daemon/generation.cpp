@@ -42,7 +42,7 @@ void open_access_logs(server::ServerContext& ctx) {
         if (it == paths.end()) paths.push_back(site.conf.access_log);
     }
     if (paths.empty()) return;
-    ctx.access_log = std::make_unique<server::AccessLog>(std::move(paths), worker_count(ctx.conf));
+    ctx.access_log = std::make_shared<server::AccessLog>(std::move(paths), worker_count(ctx.conf));
     ctx.access_log->start();
 }
 

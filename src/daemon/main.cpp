@@ -20,9 +20,13 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
+#include <thread>
+#include <vector>
 
 namespace {
 
@@ -56,9 +60,57 @@ void raise_memlock_limit(const config::ServerConfig& conf) {
             std::strerror(errno), conf.user);
 }
 
+// The generations a reload replaced, draining off the main thread. Until one is
+// done it may still log lines (requests begun before the reload), so SIGUSR1 must
+// reopen its access log too, or those lines land in the file logrotate moved away.
+class Retiring {
+public:
+    void add(daemon::Generation old) {
+        reap();
+        if (old.ctx->access_log) logs_.push_back(old.ctx->access_log);
+        auto done = std::make_shared<std::atomic<bool>>(false);
+        threads_.push_back({std::thread([old = std::move(old), done]() mutable {
+                                old.workers->drain_and_join();
+                                old.workers.reset();  // the rings, buffers and log files go now,
+                                old.ctx.reset();      // not at exit (workers first: they use ctx)
+                                done->store(true);
+                            }),
+                            done});
+    }
+
+    void reopen_access_logs() {
+        std::erase_if(logs_, [](const std::weak_ptr<server::AccessLog>& w) { return w.expired(); });
+        for (const auto& w : logs_)
+            if (const auto log = w.lock()) log->reopen();
+    }
+
+    void join() {
+        for (auto& d : threads_) d.thread.join();
+        threads_.clear();
+    }
+
+private:
+    struct Draining {
+        std::thread thread;
+        std::shared_ptr<std::atomic<bool>> done;
+    };
+
+    // Joins the drains that ended, so years of reloads keep no finished threads.
+    void reap() {
+        std::erase_if(threads_, [](Draining& d) {
+            if (!d.done->load()) return false;
+            d.thread.join();
+            return true;
+        });
+    }
+
+    std::vector<Draining> threads_;
+    std::vector<std::weak_ptr<server::AccessLog>> logs_;
+};
+
 // SIGHUP: a new generation on the same sockets, or the running one kept (and why).
 void reload(const std::string& path, config::Config& running, daemon::Generation& current,
-            const daemon::Listeners& sockets, std::vector<std::thread>& retiring) {
+            const daemon::Listeners& sockets, Retiring& retiring) {
     try {
         config::Config next = config::load_file(path);
         if (const auto why = daemon::restart_needed(running, next)) {
@@ -70,7 +122,7 @@ void reload(const std::string& path, config::Config& running, daemon::Generation
         log::set_level(next.log.level);
         // The old workers stop accepting (the sockets stay open in the new ones),
         // finish what they are sending and close their connections, off this thread.
-        retiring.emplace_back([old = std::move(current)]() mutable { old.workers->drain_and_join(); });
+        retiring.add(std::move(current));
         current = std::move(fresh);
         running = std::move(next);
         spdlog::info("reloaded {}: {}", path, daemon::describe(current));
@@ -119,7 +171,7 @@ int serve(config::Config conf, const std::string& path) {
     spdlog::info("uringd {} ready: {}", URINGD_VERSION, daemon::describe(current));
     if (current.ctx->tls) spdlog::info("certificates: {}", current.ctx->tls->current()->summary());
     notifier.ready(daemon::describe(current));  // every worker is accepting by now
-    std::vector<std::thread> retiring;
+    Retiring retiring;
     daemon::CertificateWatcher certificates(conf);
     daemon::OcspStapler stapler;
     const auto staple_current = [&] {
@@ -135,6 +187,7 @@ int serve(config::Config conf, const std::string& path) {
             break;
         } else if (sig == SIGUSR1) {
             if (current.ctx->access_log) current.ctx->access_log->reopen();
+            retiring.reopen_access_logs();
         } else if (sig == SIGHUP && path.empty()) {
             spdlog::warn("SIGHUP: nothing to reload (uringd serve has no conf file)");
         } else if (sig == SIGHUP) {
@@ -149,7 +202,7 @@ int serve(config::Config conf, const std::string& path) {
     announce_stop(current, signals, conf.limits.drain_delay_ms);
     spdlog::info("draining: no new connections; in-flight responses get {} ms", conf.limits.drain_timeout_ms);
     current.workers->drain_and_join();
-    for (auto& t : retiring) t.join();
+    retiring.join();
     spdlog::info("stopped");
     return 0;
 }

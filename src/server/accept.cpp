@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace uringd::server {
@@ -25,6 +26,7 @@ void Worker::submit_accept(uint32_t listener) {
 
 void Worker::on_accept(uint32_t listener, int res, uint32_t flags) {
     if (!(flags & IORING_CQE_F_MORE)) accept_armed_[listener] = false;
+    if (core_.draining) return on_accept_draining(listener, res);
     if (res < 0) {
         if (res != -ECANCELED && accept_errors_.allow(core_.now_ms))
             spdlog::warn("worker {}: accept: {} (pausing accepts {} ms; {} similar suppressed)", core_.index,
@@ -34,10 +36,6 @@ void Worker::on_accept(uint32_t listener, int res, uint32_t flags) {
         return;
     }
     UniqueFd fd(res);
-    if (core_.draining) {  // accepted just before the drain: serve it (one request), never reset it
-        if (core_.live < core_.conf.limits.max_connections) start_connection(std::move(fd), listener);
-        return;
-    }
     if (core_.live >= core_.conf.limits.max_connections) {
         // Accepted while the pause was on its way: hold it until a slot frees.
         if (held_accepts_.size() < kMaxHeldAccepts) held_accepts_.push_back({std::move(fd), listener});
@@ -90,16 +88,30 @@ void Worker::resume_accepting() {
         if (!accept_armed_[i] && listeners_[i]) submit_accept(i);
 }
 
-// Connections the kernel completed but nobody accepted yet would be reset when the
-// listener closes: behind a balancer that is a request lost. Each gets its one
-// request answered instead (with "Connection: close").
-void Worker::take_accept_queues() {
-    for (uint32_t i = 0; i < listeners_.size(); ++i) {
-        if (!listeners_[i]) continue;
-        // Non-blocking from now on (the flag is the socket's, shared with a next
-        // generation's copy; its io_uring accepts do not mind).
-        const int fl = ::fcntl(listeners_[i].get(), F_GETFL);
-        if (fl < 0 || ::fcntl(listeners_[i].get(), F_SETFL, fl | O_NONBLOCK) < 0) continue;
+// A connection accepted just before the drain is served (one request), never reset.
+// The listener is let go only once its multishot accept has ended (the drain
+// cancelled it): see retire_listener.
+void Worker::on_accept_draining(uint32_t listener, int res) {
+    if (res >= 0) {
+        UniqueFd fd(res);
+        if (core_.live < core_.conf.limits.max_connections) start_connection(std::move(fd), listener);
+    }
+    if (!accept_armed_[listener]) retire_listener(listener);
+}
+
+// Draining, with no accept of this ring on the listener any more: takes what waits
+// in its queue, then closes this worker's copy of the socket. In that order because
+// an accept is an exclusive waiter: the kernel wakes one ring per connection, and a
+// wake that reached this ring's accept just as it was cancelled is not passed on to
+// the next generation's. Taken here, such a connection is served; left, it would
+// wait for the next connection to wake the new ring (or be reset at the last
+// close). Each one gets its request answered with "Connection: close".
+void Worker::retire_listener(uint32_t i) {
+    if (!listeners_[i]) return;
+    // Non-blocking from now on (the flag is the socket's, shared with a next
+    // generation's copy; its io_uring accepts do not mind).
+    const int fl = ::fcntl(listeners_[i].get(), F_GETFL);
+    if (fl >= 0 && ::fcntl(listeners_[i].get(), F_SETFL, fl | O_NONBLOCK) == 0) {
         for (;;) {
             UniqueFd fd(::accept4(listeners_[i].get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
             if (!fd) break;  // EAGAIN: the queue is empty (the listener is non-blocking)
@@ -107,6 +119,11 @@ void Worker::take_accept_queues() {
             start_connection(std::move(fd), i);
         }
     }
+    listeners_[i].reset();
+}
+
+bool Worker::listening() const {
+    return std::any_of(listeners_.begin(), listeners_.end(), [](const UniqueFd& l) { return bool(l); });
 }
 
 }  // namespace uringd::server

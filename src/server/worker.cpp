@@ -108,7 +108,7 @@ void Worker::start() {
 Worker::~Worker() = default;
 
 void Worker::run() {
-    while (!(core_.draining && core_.live == 0)) {
+    while (!(core_.draining && core_.live == 0 && !listening())) {
         // With batch_wait_us (off by default): as many completions as connections are
         // open, or that long, whichever comes first.
         if (const int r = core_.ring.submit_and_wait(kTickMs, std::clamp(core_.live, 1u, kMaxBatch));
@@ -197,14 +197,18 @@ void Worker::start_drain() {
     if (core_.draining) return;
     core_.draining = true;
     drain_deadline_ = core_.now_ms + core_.conf.limits.drain_timeout_ms;
-    take_accept_queues();
-    for (auto& l : listeners_) {
+    for (uint32_t i = 0; i < listeners_.size(); ++i) {
+        if (!listeners_[i]) continue;
+        if (!accept_armed_[i]) {  // paused, or waiting for a retry: nothing to cancel
+            retire_listener(i);
+            continue;
+        }
+        // Its last CQE (on_accept) retires the listener.
         io_uring_sqe* sqe = core_.ring.sqe();
-        io_uring_prep_cancel_fd(sqe, l.get(), IORING_ASYNC_CANCEL_ALL);
+        io_uring_prep_cancel_fd(sqe, listeners_[i].get(), IORING_ASYNC_CANCEL_ALL);
         io_uring_sqe_set_data64(sqe, ring::encode({0, 0, Op::Cancel}));
     }
-    core_.ring.submit();  // the cancel must reach the kernel before the fds close
-    for (auto& l : listeners_) l.reset();
+    core_.ring.submit();
     held_accepts_.clear();
     for (auto& cp : slab_) {
         Connection& c = *cp;
@@ -230,6 +234,8 @@ void Worker::count_timeout(Timer t) {
 void Worker::expire_timers(int64_t now) {
     core_.now_ms = now;
     const bool drain_over = core_.draining && now >= drain_deadline_;
+    if (drain_over)  // an accept's last CQE is overdue: no longer wait for it
+        for (uint32_t i = 0; i < listeners_.size(); ++i) retire_listener(i);
     telemetry_.publish_metrics();
     for (auto& cp : slab_) {
         Connection& c = *cp;

@@ -57,7 +57,9 @@ struct ServerContext {
     bool ktls = false;                      // offer TLS connections' write keys to the kernel
     uint16_t https_port = 443;              // where https_redirect listeners send clients
     std::unique_ptr<Metrics> metrics;       // one WorkerStats per worker, written by its worker
-    std::unique_ptr<AccessLog> access_log;  // null when no site logs
+    // Null when no site logs. Shared: a generation draining after a reload still
+    // writes lines, and SIGUSR1 must reach its log too (the daemon keeps a weak_ptr).
+    std::shared_ptr<AccessLog> access_log;
     // Set by the main thread when a stop begins (before the drain_delay): /healthz
     // answers 503 and responses close their connections from then on.
     std::unique_ptr<std::atomic<bool>> stopping = std::make_unique<std::atomic<bool>>(false);

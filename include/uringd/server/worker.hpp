@@ -68,7 +68,9 @@ private:
     void on_accept(uint32_t listener, int res, uint32_t flags);
     void start_connection(UniqueFd fd, uint32_t listener);
     bool trusts_proxy(const sockaddr_storage& peer, uint32_t listener);
-    void take_accept_queues();
+    void on_accept_draining(uint32_t listener, int res);
+    void retire_listener(uint32_t listener);
+    bool listening() const;
     void pause_accepting();
     void resume_accepting();
     void submit_wake();
