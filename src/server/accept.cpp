@@ -35,16 +35,17 @@ void Worker::on_accept(uint32_t listener, int res, uint32_t flags) {
         accept_retry_ms_ = core_.now_ms + kTickMs;
         return;
     }
-    UniqueFd fd(res);
-    if (core_.live >= core_.conf.limits.max_connections) {
-        // Accepted while the pause was on its way: hold it until a slot frees.
-        if (held_accepts_.size() < kMaxHeldAccepts) held_accepts_.push_back({std::move(fd), listener});
-        else ++core_.counters.refused;
-        return pause_accepting();
-    }
-    start_connection(std::move(fd), listener);
+    start_or_hold(UniqueFd(res), listener);
     if (core_.live >= core_.conf.limits.max_connections) pause_accepting();
     else if (!accept_armed_[listener] && !accept_paused_) submit_accept(listener);
+}
+
+// With the slab full (an accept that was on its way when the pause began, or one
+// taken at a drain), the connection waits for a slot (finish_close_if_done).
+void Worker::start_or_hold(UniqueFd fd, uint32_t listener) {
+    if (core_.live < core_.conf.limits.max_connections) return start_connection(std::move(fd), listener);
+    if (held_accepts_.size() < kMaxHeldAccepts) held_accepts_.push_back({std::move(fd), listener});
+    else ++core_.counters.refused;
 }
 
 void Worker::start_connection(UniqueFd fd, uint32_t listener) {
@@ -92,10 +93,7 @@ void Worker::resume_accepting() {
 // The listener is let go only once its multishot accept has ended (the drain
 // cancelled it): see retire_listener.
 void Worker::on_accept_draining(uint32_t listener, int res) {
-    if (res >= 0) {
-        UniqueFd fd(res);
-        if (core_.live < core_.conf.limits.max_connections) start_connection(std::move(fd), listener);
-    }
+    if (res >= 0) start_or_hold(UniqueFd(res), listener);
     if (!accept_armed_[listener]) retire_listener(listener);
 }
 
@@ -115,8 +113,7 @@ void Worker::retire_listener(uint32_t i) {
         for (;;) {
             UniqueFd fd(::accept4(listeners_[i].get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
             if (!fd) break;  // EAGAIN: the queue is empty (the listener is non-blocking)
-            if (core_.live >= core_.conf.limits.max_connections) continue;  // closed: no room
-            start_connection(std::move(fd), i);
+            start_or_hold(std::move(fd), i);
         }
     }
     listeners_[i].reset();

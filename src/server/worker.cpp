@@ -209,7 +209,6 @@ void Worker::start_drain() {
         io_uring_sqe_set_data64(sqe, ring::encode({0, 0, Op::Cancel}));
     }
     core_.ring.submit();
-    held_accepts_.clear();
     for (auto& cp : slab_) {
         Connection& c = *cp;
         // A response already on its way promised keep-alive: it stands, and the
@@ -298,7 +297,7 @@ void Worker::finish_close_if_done(Connection& c) {
     ++c.gen;
     free_slots_.push_back(c.slot);
     --core_.live;
-    if (!held_accepts_.empty() && !core_.draining) {
+    if (!held_accepts_.empty()) {  // draining too: they were accepted, so they are served
         HeldAccept h = std::move(held_accepts_.front());
         held_accepts_.pop_front();
         start_connection(std::move(h.fd), h.listener);

@@ -1,5 +1,7 @@
 """Timeouts and backpressure: slowloris heads, idle keep-alive connections and
-stalled readers are cut; a full worker stops accepting until a slot frees."""
+stalled readers are cut; a full worker stops accepting until a slot frees, and a
+stop while full answers the connection waiting for a slot."""
+import signal
 import socket
 import time
 
@@ -78,6 +80,32 @@ class Backpressure(ServerTest):
         extra.close()
         for s in held:
             s.close()
+
+
+class DrainWhileFull(ServerTest):
+    workers = 1
+    conf_extra = "[limits]\nmax_connections = 2\n"
+
+    def test_a_waiting_connection_is_answered_not_reset(self):
+        # A stop with the worker full: the connection waiting for a slot already sent
+        # its request, so the drain answers it (with a close) once a slot frees.
+        held = [self.connect() for _ in range(2)]
+        for s in held:
+            s.sendall(b"GET /index.html HTTP/1.1\r\nHost: t\r\n\r\n")
+            self.assertEqual(ResponseReader(s).read()[0], 200)
+        extra = self.connect()
+        extra.sendall(b"GET /index.html HTTP/1.1\r\nHost: t\r\n\r\n")
+        time.sleep(0.3)  # in the kernel's queue: the worker is full
+        self.server.proc.send_signal(signal.SIGTERM)  # the idle two get a short grace, then close
+        extra.settimeout(10)
+        status, headers, _ = ResponseReader(extra).read()
+        self.assertEqual(status, 200)
+        self.assertEqual(headers.get("connection"), "close")
+        for s in held:
+            self.assertTrue(closed_within(s, 10))
+            s.close()
+        extra.close()
+        self.assertEqual(self.server.proc.wait(30), 0)
 
 
 if __name__ == "__main__":

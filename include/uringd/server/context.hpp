@@ -53,10 +53,10 @@ struct ServerContext {
     config::Config conf;
     http::MimeTypes mime;
     std::vector<Site> sites;
-    std::unique_ptr<TlsStore> tls;          // null without TLS listeners
-    bool ktls = false;                      // offer TLS connections' write keys to the kernel
-    uint16_t https_port = 443;              // where https_redirect listeners send clients
-    std::unique_ptr<Metrics> metrics;       // one WorkerStats per worker, written by its worker
+    std::unique_ptr<TlsStore> tls;     // null without TLS listeners
+    bool ktls = false;                 // offer TLS connections' write keys to the kernel
+    uint16_t https_port = 443;         // where https_redirect listeners send clients
+    std::unique_ptr<Metrics> metrics;  // one WorkerStats per worker, written by its worker
     // Null when no site logs. Shared: a generation draining after a reload still
     // writes lines, and SIGUSR1 must reach its log too (the daemon keeps a weak_ptr).
     std::shared_ptr<AccessLog> access_log;

@@ -67,6 +67,7 @@ private:
     void submit_accept(uint32_t listener);
     void on_accept(uint32_t listener, int res, uint32_t flags);
     void start_connection(UniqueFd fd, uint32_t listener);
+    void start_or_hold(UniqueFd fd, uint32_t listener);
     bool trusts_proxy(const sockaddr_storage& peer, uint32_t listener);
     void on_accept_draining(uint32_t listener, int res);
     void retire_listener(uint32_t listener);
