@@ -24,8 +24,9 @@ BodySender::BodySender(WorkerCore& core, Transport& transport, fs::FileCache& ca
       cache_(cache),
       pipes_(core.conf.io_uring.pipe_size, core.conf.limits.max_connections) {}
 
-// One copy (mapping → socket) instead of two (file → buffer → socket). 64 KiB bodies
-// cost 0.78–0.92× the server CPU per request that way, at the same rate
+// Straight from the file (sendfile or the mapping: path_of) instead of two copies
+// (file → buffer → socket). From the mapping, 64 KiB bodies cost 0.78–0.92× the
+// server CPU per request, at the same rate
 // (bench/results/2026-12-01-0318-medium-mapped.md). Files that will be kept in
 // memory are still read into the buffer once.
 bool BodySender::leaves_from_file(const Connection& c, const fs::CachedFile& f) const {

@@ -12,28 +12,13 @@ import subprocess
 import time
 import unittest
 
-from harness import Server, curl, main
+from harness import ResponseReader, Server, curl, main
 
 
 def header(server, name):
     r = curl("-D", "-", "-o", "/dev/null", server.url("/index.html"))
     m = re.search(rf"(?im)^{name}: (.*)\r$", r.stdout.decode())
     return m.group(1) if m else None
-
-
-def read_response(sock):
-    """One keep-alive response's head (the body, by Content-Length, is read and dropped)."""
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = sock.recv(65536)
-        if not chunk:
-            raise AssertionError(f"connection closed mid-response: {data[:200]!r}")
-        data += chunk
-    head, body = data.split(b"\r\n\r\n", 1)
-    length = int(re.search(rb"(?im)^content-length: *(\d+)", head).group(1))
-    while len(body) < length:
-        body += sock.recv(65536)
-    return head
 
 
 class Reload(unittest.TestCase):
@@ -112,7 +97,7 @@ class Reload(unittest.TestCase):
                 with socket.create_connection(("127.0.0.1", self.server.port), timeout=3) as s:
                     s.sendall(b"GET /index.html HTTP/1.1\r\nHost: t\r\n\r\n")
                     try:
-                        read_response(s)
+                        ResponseReader(s).read()
                     except TimeoutError:
                         self.fail(f"reload {gen}: a connection waited 3 s unanswered")
             got = [self.notify.recv(4096).decode(), self.notify.recv(4096).decode()]
@@ -132,7 +117,7 @@ class Reload(unittest.TestCase):
         for _ in range(20):
             old = socket.create_connection(("127.0.0.1", self.server.port), timeout=10)
             old.sendall(b"GET /index.html?first HTTP/1.1\r\nHost: t\r\n\r\n")
-            if b"X-Gen: 2" in read_response(old):
+            if ResponseReader(old).read()[1].get("x-gen") == "2":
                 break
             old.close()
             time.sleep(0.1)
