@@ -242,9 +242,9 @@ const Directive<RingConfig> kRing[] = {
      "responses from a registered buffer at least this large use SEND_ZC; 0 = never (see docs)",
      [](RingConfig& c, const toml::node& n, const Reader& r) { c.send_zc_threshold = r.size(n, 0, kMax); }},
     {"large_body", "\"mmap\"",
-     "bodies not kept in memory, over plain TCP and kTLS: mmap (SEND from the mapped file; files up to 64 KiB "
-     "and kTLS: sendfile), sendfile (page-cache pages to the socket by reference), splice (file → pipe → socket) "
-     "or read (READ_FIXED + SEND)",
+     "bodies not kept in memory, over plain TCP and kTLS: mmap (SEND from the mapped file; kTLS, files up to "
+     "64 KiB and busy workers: sendfile), sendfile (page-cache pages to the socket by reference), splice (file → "
+     "pipe → socket) or read (READ_FIXED + SEND)",
      [](RingConfig& c, const toml::node& n, const Reader& r) {
          c.large_body = static_cast<LargeBody>(r.choice(n, "splice|read|mmap|sendfile"));
      }},

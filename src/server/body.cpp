@@ -42,6 +42,13 @@ bool BodySender::leaves_from_file(const Connection& c, const fs::CachedFile& f) 
 // the reader with sendfile (docs/io_uring.md). Decided by the file's size, not what
 // is left of it, so a body never changes path halfway.
 constexpr uint64_t kSendfileMax = 64u << 10;
+// … and so does every file while the worker holds this many connections. With few,
+// each 64 KiB segment sendfile pushes wakes a sleeping reader at the sender's cost
+// (1 MiB: a third of the mapping's rate); with many, the readers are busy anyway and
+// the mapping's copy is what counts (the page-load mix over 1,024 connections:
+// 1.25-1.30x the requests at 0.64-0.66x the CPU; docs/io_uring.md). Looked at when a
+// body starts: a body never changes path halfway.
+constexpr uint32_t kSendfileConnections = 128;
 
 // How continue_body sends this connection's bodies (large_body, and the transport).
 BodySender::Path BodySender::path_of(const Connection& c) const {
@@ -55,6 +62,7 @@ BodySender::Path BodySender::path_of(const Connection& c) const {
         // buffers; sendfile hands it the page-cache pages to encrypt from, without the
         // io-wq rounds of splice (docs/io_uring.md).
         if (c.tls) return Path::Sendfile;
+        if (core_.live >= kSendfileConnections) return Path::Sendfile;
         return c.ex.fref && c.ex.fref->st.stx_size <= kSendfileMax ? Path::Sendfile : Path::Mapped;
     }
     return Path::Chunks;

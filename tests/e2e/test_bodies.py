@@ -5,7 +5,10 @@ import os
 import re
 import time
 
-from harness import SIZES, ServerTest, curl, main, sha256_file
+from harness import (SIZES, ResponseReader, ServerTest, curl, free_port, main, metrics_total, scrape_metrics,
+                     sha256_file)
+
+ADMIN = free_port()
 
 
 class Bodies(ServerTest):
@@ -140,6 +143,48 @@ class SplicedBodies(Bodies):
 
 class SplicedCachedFiles(CachedFiles):
     conf_extra = CachedFiles.conf_extra + '[io_uring]\nlarge_body = "splice"\n'
+
+
+class PathByLoad(ServerTest):
+    """With the default large_body = "mmap" over plain TCP, a body leaves by sendfile
+    when its file is at most 64 KiB or the worker holds 128 connections or more, and
+    from the file's mapping otherwise (docs/io_uring.md). /metrics counts the bytes by
+    path: the mapping's sends as "copy"."""
+    workers = 1
+    conf_extra = f'[admin]\nenabled = true\naddress = "127.0.0.1:{ADMIN}"\n'
+
+    def fetch_by_path(self, name):
+        before = scrape_metrics(ADMIN)
+        r = curl(self.server.url("/" + name), "-o", "-", "-w", "")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(hashlib.sha256(r.stdout).hexdigest(), sha256_file(os.path.join(self.server.root, name)))
+        after = scrape_metrics(ADMIN)
+        return {path: metrics_total(after, "uringd_sent_bytes_total", path=path) -
+                metrics_total(before, "uringd_sent_bytes_total", path=path) for path in ("copy", "sendfile")}
+
+    def test_few_connections(self):
+        self.assertGreaterEqual(self.fetch_by_path("64k.bin")["sendfile"], 65536)
+        sent = self.fetch_by_path("1m.bin")
+        self.assertGreaterEqual(sent["copy"], 1 << 20)
+        self.assertLess(sent["sendfile"], 1 << 20)
+
+    def test_many_connections(self):
+        idle = [self.connect() for _ in range(130)]
+        try:
+            for s in idle:  # each one served: accepted and live on the worker
+                s.sendall(b"GET /1k.bin HTTP/1.1\r\nHost: t\r\n\r\n")
+            for s in idle:
+                self.assertEqual(ResponseReader(s).read()[0], 200)
+            for name in ("100k.bin", "1m.bin"):
+                with self.subTest(name=name):
+                    sent = self.fetch_by_path(name)
+                    self.assertGreaterEqual(sent["sendfile"], SIZES[name])
+                    self.assertLess(sent["copy"], SIZES[name])
+        finally:
+            for s in idle:
+                s.close()
+        time.sleep(0.3)  # the worker sees them go
+        self.assertGreaterEqual(self.fetch_by_path("1m.bin")["copy"], 1 << 20)
 
 
 class BatchedWaits(Bodies):
