@@ -13,11 +13,6 @@ namespace uringd::server::h2body {
 
 namespace {
 
-// One DATA frame per TLS record: a 9-byte header and 16 375 bytes of payload fill a
-// 16 KiB record exactly, so kernel TLS emits no small record for a frame's header.
-constexpr std::size_t kFrameHeader = 9;
-constexpr std::size_t kFramePayload = 16384 - kFrameHeader;
-
 // File bytes [off, off + n) of the stream's file into `dst`: from its cached copy
 // now, or left in `reads` for the flush to read (the page cache's copy into the
 // buffer is the one copy a body makes).

@@ -40,6 +40,14 @@ H2Stream* stream_data(nghttp2_session* session, int32_t id) {
     return static_cast<H2Stream*>(nghttp2_session_get_stream_user_data(session, id));
 }
 
+// The stream a request header block belongs to. A block is never interleaved with
+// other frames (RFC 9113 §4.3), so the stream begun last is the one: no lookup in
+// nghttp2's stream map for each field.
+H2Stream* request_stream(nghttp2_session* session, const H2Connection& h, int32_t id) {
+    if (h.block != nullptr && h.block->id == id) return h.block;
+    return stream_data(session, id);
+}
+
 // Every frame but DATA: into the output span, as much as fits.
 ssize_t send_bytes(nghttp2_session*, const uint8_t* data, size_t length, int, void* user_data) {
     H2Connection& h = conn_of(user_data);
@@ -65,20 +73,21 @@ int begin_headers(nghttp2_session*, const nghttp2_frame* frame, void* user_data)
 int header(nghttp2_session* session, const nghttp2_frame* frame, const uint8_t* name, size_t namelen,
            const uint8_t* value, size_t valuelen, uint8_t, void* user_data) {
     if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
-    H2Stream* s = stream_data(session, frame->hd.stream_id);
-    if (!s) return 0;  // refused at its start
     H2Connection& h = conn_of(user_data);
+    H2Stream* s = request_stream(session, h, frame->hd.stream_id);
+    if (!s) return 0;  // refused at its start
     return h.owner->on_header(h, *s, {reinterpret_cast<const char*>(name), namelen},
                               {reinterpret_cast<const char*>(value), valuelen});
 }
 
 int frame_received(nghttp2_session* session, const nghttp2_frame* frame, void* user_data) {
-    conn_of(user_data).block_started_ms = 0;  // any whole frame ends a header block
-    if (frame->hd.type == NGHTTP2_RST_STREAM) return conn_of(user_data).owner->on_client_reset(conn_of(user_data));
-    if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
-    H2Stream* s = stream_data(session, frame->hd.stream_id);
-    if (!s) return 0;
     H2Connection& h = conn_of(user_data);
+    h.block_started_ms = 0;  // any whole frame ends a header block
+    if (frame->hd.type == NGHTTP2_RST_STREAM) return h.owner->on_client_reset(h);
+    if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
+    H2Stream* s = request_stream(session, h, frame->hd.stream_id);
+    h.block = nullptr;
+    if (!s) return 0;
     return h.owner->on_request(h, *s);
 }
 
@@ -265,6 +274,7 @@ void Http2Session::feed(Connection& c) {
 int Http2Session::on_headers_frame(H2Connection& h, int32_t id) {
     if (h.block_started_ms == 0) h.block_started_ms = core_.now_ms;  // header_timeout_ms runs from here
     h.block_stream = id;
+    h.block = nullptr;                       // until on_begin_headers gives the block a stream
     if (id <= 0 || (id & 1) == 0) return 0;  // nghttp2 answers those itself
     if (id > h.max_stream_id) {
         h.max_stream_id = id;
@@ -296,6 +306,7 @@ int Http2Session::on_begin_headers(H2Connection& h, int32_t id) {
     s.ex.stream_slot = slot;
     ++h.live_streams;
     nghttp2_session_set_stream_user_data(h.session, id, &s);
+    h.block = &s;
     return 0;
 }
 
@@ -328,20 +339,20 @@ std::optional<http::Status> Http2Session::build_request(H2Stream& s) {
     std::string_view host_field;
     for (std::size_t i = 0; i < s.fields.size(); ++i) {
         const std::string_view name = s.fields.name(i), value = s.fields.value(i);
-        if (name == ":method") {
-            req.method_name = value;
-            req.method = method_of(value);
-        } else if (name == ":path") {
-            req.target = value;
-        } else if (name == ":authority") {
-            req.host = value;
-        } else if (name.starts_with(':')) {
+        if (name.starts_with(':')) {
+            if (name == ":method") {
+                req.method_name = value;
+                req.method = method_of(value);
+            } else if (name == ":path") {
+                req.target = value;
+            } else if (name == ":authority") {
+                req.host = value;
+            }
             continue;
-        } else {
-            if (name == "host") host_field = value;
-            if (req.header_count == req.headers.size()) return http::Status::HeaderFieldsTooLarge;  // as HTTP/1.1
-            req.headers[req.header_count++] = {name, value};
         }
+        if (name == "host") host_field = value;
+        if (req.header_count == req.headers.size()) return http::Status::HeaderFieldsTooLarge;  // as HTTP/1.1
+        req.headers[req.header_count++] = {name, value};
     }
     // RFC 9113 §8.3.1: Host stands in for a missing :authority; one naming another
     // host than :authority makes the request malformed (which one would route it?).
@@ -360,10 +371,6 @@ int Http2Session::on_request(H2Connection& h, H2Stream& s) {
     x.h2 = &s.reply;
     x.head_only = s.req.method == http::Method::Head;
     if (core_.ctx.access_log) x.request_us = clock::monotonic_us();
-    // RFC 9218 urgency as asked (3 by default), but always incremental: streams of
-    // one urgency share the connection, so a large body cannot hold back small ones.
-    const nghttp2_extpri pri{static_cast<uint32_t>(http::priority_urgency(s.req.header("priority").value_or(""))), 1};
-    nghttp2_session_change_extpri_stream_priority(h.session, s.id, &pri, 1);
     if (refused) {
         responder_.respond_simple(c, x, *refused);
     } else {
@@ -404,12 +411,24 @@ void Http2Session::submit_reply(H2Connection& h, H2Stream& s) {
     }
     s.body_unread = 0;
     for (const H2Reply::Segment& seg : s.reply.body) s.body_unread += seg.text.size() + seg.len;
+    schedule(h, s);
     nghttp2_data_provider body{};
     body.source.ptr = &s;
     body.read_callback = h2body::read_body;
     const int r = nghttp2_submit_response(h.session, s.id, nva.data(), nva.size(), s.body_unread > 0 ? &body : nullptr);
     if (r != 0) nghttp2_submit_rst_stream(h.session, NGHTTP2_FLAG_NONE, s.id, NGHTTP2_INTERNAL_ERROR);
     s.submitted = true;
+}
+
+// RFC 9218 urgency as asked (3 by default), but always incremental: streams of one
+// urgency share the connection, so a large body cannot hold back small ones. A body
+// of one DATA frame at the default urgency holds back nothing, and is left as it is
+// (one call and stream lookup fewer on most requests).
+void Http2Session::schedule(H2Connection& h, H2Stream& s) {
+    const auto urgency = static_cast<uint32_t>(http::priority_urgency(s.req.header("priority").value_or("")));
+    if (urgency == NGHTTP2_EXTPRI_DEFAULT_URGENCY && s.body_unread <= h2body::kFramePayload) return;
+    const nghttp2_extpri pri{urgency, 1};
+    nghttp2_session_change_extpri_stream_priority(h.session, s.id, &pri, 1);
 }
 
 // An open or statx a stream asked for. A stream the client reset meanwhile is
@@ -438,6 +457,7 @@ void Http2Session::on_lookup(Connection& c, uint16_t slot, Op op, int res) {
 
 void Http2Session::on_stream_close(H2Connection& h, H2Stream& s) {
     if (s.submitted) telemetry_.log_access(*h.conn, s.ex);
+    if (h.block == &s) h.block = nullptr;  // reset amid its header block
     s.closed = true;
     nghttp2_session_set_stream_user_data(h.session, s.id, nullptr);
     if (s.ops == 0) release(h, s);

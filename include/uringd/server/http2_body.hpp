@@ -13,6 +13,11 @@
 
 namespace uringd::server::h2body {
 
+// One DATA frame per TLS record: a 9-byte header and 16 375 bytes of payload fill a
+// 16 KiB record exactly, so kernel TLS emits no small record for a frame's header.
+constexpr std::size_t kFrameHeader = 9;
+constexpr std::size_t kFramePayload = 16384 - kFrameHeader;
+
 inline H2Connection& conn_of(void* user_data) { return *static_cast<H2Connection*>(user_data); }
 
 // nghttp2's data source read callback: the next DATA frame's length.

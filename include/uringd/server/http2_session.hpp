@@ -75,6 +75,7 @@ struct H2Connection {
     int64_t stalled_since_ms = 0;  // a stream has waited for the client's window since then
     int64_t block_started_ms = 0;  // a request's header block began then and is not whole yet …
     int32_t block_stream = 0;      // … on this stream
+    H2Stream* block = nullptr;     // the request stream its fields go to (null: refused)
     double reset_tokens = 0;       // the client's RST_STREAMs: a token bucket …
     int64_t reset_tokens_ms = 0;   // … last refilled then
 };
@@ -112,9 +113,9 @@ public:
     int on_goaway_sent(uint32_t error_code);
 
 private:
-    H2Stream* stream_of(H2Connection& h, int32_t id) const;
     static std::optional<http::Status> build_request(H2Stream& s);
     void submit_reply(H2Connection& h, H2Stream& s);
+    void schedule(H2Connection& h, H2Stream& s);
     void release(H2Connection& h, H2Stream& s);
     void feed(Connection& c);
     void after_flush(Connection& c);
