@@ -2,15 +2,38 @@
 
 #include <fmt/format.h>
 
+#include <cstring>
+
 namespace uringd::http {
 
 namespace {
 
 // Appends to a fixed buffer; remembers overflow instead of writing past the end.
+// Heads are put together from pieces (text, number): a format string parsed for
+// every header line was about a third of the server's own CPU on 1 KiB responses.
 class Writer {
 public:
     explicit Writer(std::span<char> out) : out_(out) {}
 
+    void text(std::string_view s) {
+        if (overflow_ || s.size() > out_.size() - used_) {
+            overflow_ = true;
+            return;
+        }
+        std::memcpy(out_.data() + used_, s.data(), s.size());
+        used_ += s.size();
+    }
+    void number(uint64_t n) {
+        const fmt::format_int digits(n);
+        text({digits.data(), digits.size()});
+    }
+    void header(std::string_view name, std::string_view value) {
+        if (value.empty()) return;
+        text(name);
+        text(": ");
+        text(value);
+        text("\r\n");
+    }
     template <typename... Args>
     void put(fmt::format_string<Args...> f, Args&&... args) {
         if (overflow_) return;
@@ -18,9 +41,6 @@ public:
         const auto r = fmt::format_to_n(out_.data() + used_, room, f, std::forward<Args>(args)...);
         if (r.size > room) overflow_ = true;
         else used_ += r.size;
-    }
-    void header(std::string_view name, std::string_view value) {
-        if (!value.empty()) put("{}: {}\r\n", name, value);
     }
     std::size_t size() const { return overflow_ ? 0 : used_; }
 
@@ -39,26 +59,33 @@ void write_error_body(Writer& w, Status s) { w.put(fmt::runtime(kErrorPage), cod
 
 std::size_t write_head(const ResponseHead& h, std::span<char> out) {
     Writer w(out);
-    w.put("HTTP/1.1 {} {}\r\n", code(h.status), reason_phrase(h.status));
+    w.text("HTTP/1.1 ");
+    w.number(code(h.status));
+    w.text(" ");
+    w.text(reason_phrase(h.status));
+    w.text("\r\n");
     w.header("Server", h.server);
     w.header("Date", h.date);
     w.header("Content-Type", h.content_type);
     // RFC 9110 §8.6: no Content-Length in 304 responses (we send none there).
-    if (h.status != Status::NotModified && h.status != Status::NoContent)
-        w.put("Content-Length: {}\r\n", h.content_length);
+    if (h.status != Status::NotModified && h.status != Status::NoContent) {
+        w.text("Content-Length: ");
+        w.number(h.content_length);
+        w.text("\r\n");
+    }
     w.header("Last-Modified", h.last_modified);
     w.header("ETag", h.etag);
     w.header("Location", h.location);
     w.header("Allow", h.allow);
     w.header("Content-Range", h.content_range);
-    if (h.accept_ranges) w.put("Accept-Ranges: bytes\r\n");
+    if (h.accept_ranges) w.text("Accept-Ranges: bytes\r\n");
     w.header("Content-Encoding", h.content_encoding);
     w.header("Vary", h.vary);
     w.header("Cache-Control", h.cache_control);
-    if (!h.extra.empty()) w.put("{}", h.extra);
-    if (!h.keep_alive) w.put("Connection: close\r\n");
-    else if (h.http10_keep_alive) w.put("Connection: keep-alive\r\n");
-    w.put("\r\n");
+    w.text(h.extra);
+    if (!h.keep_alive) w.text("Connection: close\r\n");
+    else if (h.http10_keep_alive) w.text("Connection: keep-alive\r\n");
+    w.text("\r\n");
     return w.size();
 }
 
