@@ -175,6 +175,7 @@ class PathByLoad(ServerTest):
                 s.sendall(b"GET /1k.bin HTTP/1.1\r\nHost: t\r\n\r\n")
             for s in idle:
                 self.assertEqual(ResponseReader(s).read()[0], 200)
+            self.assertGreaterEqual(metrics_total(scrape_metrics(ADMIN), "uringd_connections_open"), 130)
             for name in ("100k.bin", "1m.bin"):
                 with self.subTest(name=name):
                     sent = self.fetch_by_path(name)
@@ -183,7 +184,9 @@ class PathByLoad(ServerTest):
         finally:
             for s in idle:
                 s.close()
-        time.sleep(0.3)  # the worker sees them go
+        deadline = time.monotonic() + 10
+        while metrics_total(scrape_metrics(ADMIN), "uringd_connections_open") >= 128:  # the worker sees them go
+            self.assertLess(time.monotonic(), deadline, "the closed connections are still counted open")
         self.assertGreaterEqual(self.fetch_by_path("1m.bin")["copy"], 1 << 20)
 
 
