@@ -16,6 +16,7 @@ public:
     explicit Writer(std::span<char> out) : out_(out) {}
 
     void text(std::string_view s) {
+        if (s.empty()) return;  // its data() may be null, which memcpy must not see
         if (overflow_ || s.size() > out_.size() - used_) {
             overflow_ = true;
             return;
