@@ -36,7 +36,7 @@ bool BodySender::leaves_from_file(const Connection& c, const fs::CachedFile& f) 
 }
 
 // With large_body = "mmap" over plain TCP, files up to this size leave by sendfile:
-// a corked sendfile of at most 64 KiB goes out as one loopback segment, and there it
+// a sendfile of at most 64 KiB goes out behind the head as one loopback segment, and there it
 // beat the mapped send (32 KiB 1.2x the requests at 0.9x the CPU, 64 KiB 1.06x at
 // 0.94x; 96 KiB 0.9x at 1.3x, 128-512 KiB 0.36-0.57x), while larger bodies wait on
 // the reader with sendfile (docs/io_uring.md). Decided by the file's size, not what
@@ -152,10 +152,12 @@ bool BodySender::continue_body(Connection& c) {
 // sends, a page not in the page cache is read in the worker's own time (nginx
 // without aio threads does the same).
 //
-// The socket is corked for the body (the head went with MSG_MORE), as nginx's
-// tcp_nopush does: only full segments leave until the last piece uncorks, not a
-// short one at the end of every call. Not the plain-TCP default: on loopback the
-// mapped sends serve more requests (docs/io_uring.md, "Why sendfile is an option").
+// A body that one call sends whole needs no cork: the head went with MSG_MORE, and
+// sendfile marks every chunk but its last with MORE, so head and body leave in full
+// segments (or records, over kTLS) and the last one is pushed. One that does not is
+// corked from then on, as nginx's tcp_nopush does: only full segments leave until
+// the last piece uncorks, not a short one at the end of every call. Corking every
+// body cost two setsockopt calls per response.
 constexpr uint64_t kFilePiece = 2u << 20;
 
 namespace {
@@ -166,7 +168,7 @@ bool BodySender::start_sendfile(Connection& c) {
     c.buf.reset();  // the head is on the socket; the body does not need the buffer
     c.ex.file_short = c.ex.body_failed = false;
     c.state = ConnState::Splicing;
-    set_cork(c.fd.get(), 1);
+    c.ex.corked = false;
     return send_file_piece(c);
 }
 
@@ -178,7 +180,7 @@ bool BodySender::send_file_piece(Connection& c) {
         c.ex.body_left -= static_cast<uint64_t>(n);
         core_.counters.bytes_sendfile += static_cast<uint64_t>(n);
         if (c.ex.body_left == 0) {
-            set_cork(c.fd.get(), 0);  // pushes the last partial segment
+            if (c.ex.corked) set_cork(c.fd.get(), 0);  // pushes the last partial segment
             return true;
         }
     } else if (n == 0) {  // end of file before the length the head promised
@@ -187,6 +189,10 @@ bool BodySender::send_file_piece(Connection& c) {
     } else if (errno != EAGAIN && errno != EINTR) {  // the peer reset, or the file failed
         core_.begin_close(c);
         return false;
+    }
+    if (!c.ex.corked) {  // the rest waits for room: full segments only from now on
+        set_cork(c.fd.get(), 1);
+        c.ex.corked = true;
     }
     submit_writable_poll(c);
     core_.set_timer(c, Timer::Send);

@@ -113,6 +113,7 @@ struct Exchange {
     uint64_t body_left = 0;   // bytes not yet on the socket
     PipeLease pipe;           // splice: the pipe, and the bytes sitting in it
     uint8_t body_ops = 0;     // splice: SQEs of the current round not yet complete
+    bool corked = false;      // sendfile: TCP_CORK on, since a call left some of the body
     bool file_short = false;  // the file ended before its statx size
     bool body_failed = false;
 };
