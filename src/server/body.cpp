@@ -36,18 +36,20 @@ bool BodySender::leaves_from_file(const Connection& c, const fs::CachedFile& f) 
 }
 
 // With large_body = "mmap" over plain TCP, files up to this size leave by sendfile:
-// a sendfile of at most 64 KiB goes out behind the head as one loopback segment, and there it
-// beat the mapped send (32 KiB 1.2x the requests at 0.9x the CPU, 64 KiB 1.06x at
-// 0.94x; 96 KiB 0.9x at 1.3x, 128-512 KiB 0.36-0.57x), while larger bodies wait on
-// the reader with sendfile (docs/io_uring.md). Decided by the file's size, not what
-// is left of it, so a body never changes path halfway.
+// a sendfile of at most 64 KiB goes out behind the head as one loopback segment, and
+// there it beat the mapped send (32 KiB 1.2x the requests at 0.9x the CPU, 64 KiB
+// 1.06x at 0.94x; 96 KiB 0.9x at 1.3x, 128-512 KiB 0.36-0.57x), while larger bodies
+// wait on the reader with sendfile (docs/io_uring.md).
 constexpr uint64_t kSendfileMax = 64u << 10;
 // … and so does every file while the worker holds this many connections. With few,
 // each 64 KiB segment sendfile pushes wakes a sleeping reader at the sender's cost
 // (1 MiB: a third of the mapping's rate); with many, the readers are busy anyway and
 // the mapping's copy is what counts (the page-load mix over 1,024 connections:
-// 1.25-1.30x the requests at 0.64-0.66x the CPU; docs/io_uring.md). Looked at when a
-// body starts: a body never changes path halfway.
+// 1.25-1.30x the requests at 0.64-0.66x the CPU; docs/io_uring.md).
+//
+// Either rule picks between two from-file paths only, and path_of is asked at a
+// body's (or a part's) start, never in the middle: sendfile and mapped sends carry
+// on from their own completions, so a body never changes path halfway.
 constexpr uint32_t kSendfileConnections = 128;
 
 // How continue_body sends this connection's bodies (large_body, and the transport).
@@ -61,8 +63,7 @@ BodySender::Path BodySender::path_of(const Connection& c) const {
         // Over kTLS a send from the mapping would be copied into the kernel's record
         // buffers; sendfile hands it the page-cache pages to encrypt from, without the
         // io-wq rounds of splice (docs/io_uring.md).
-        if (c.tls) return Path::Sendfile;
-        if (core_.live >= kSendfileConnections) return Path::Sendfile;
+        if (c.tls || core_.live >= kSendfileConnections) return Path::Sendfile;
         return c.ex.fref && c.ex.fref->st.stx_size <= kSendfileMax ? Path::Sendfile : Path::Mapped;
     }
     return Path::Chunks;
