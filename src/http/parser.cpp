@@ -59,8 +59,17 @@ const llhttp_settings_t& RequestParser::settings() {
 RequestParser::RequestParser(ParserLimits limits)
     : limits_(limits),
       chunked_(ChunkedScanner::Limits{.max_data = limits.max_body}) {
+    start_llhttp();
+}
+
+// The version's syntax (HTTP/d.d) is the head scanner's; which versions are served
+// is check_headers' (505 for another major version). llhttp 8 alone would answer 400
+// for any version it does not know, HTTP/1.2 included (it has no setter for this
+// flag yet).
+void RequestParser::start_llhttp() {
     llhttp_init(&parser_, HTTP_REQUEST, &settings());
     parser_.data = this;
+    parser_.lenient_flags |= LENIENT_VERSION;
 }
 
 RequestParser::Result RequestParser::feed(std::string_view bytes) {
@@ -144,8 +153,7 @@ void RequestParser::next_request() {
 
 void RequestParser::reset() {
     next_request();
-    llhttp_init(&parser_, HTTP_REQUEST, &settings());
-    parser_.data = this;
+    start_llhttp();
     user_error_ = false;
 }
 
@@ -213,9 +221,11 @@ int RequestParser::check_headers() {
     auto& r = req_;
     r.method = to_method(parser_.method);
     r.method_name = llhttp_method_name(static_cast<llhttp_method_t>(parser_.method));
-    r.version_major = parser_.http_major;
-    r.version_minor = parser_.http_minor;
-    if (r.version_major != 1) return fail(Status::VersionNotSupported, "HTTP version not supported");
+    // RFC 9110 §6.2 and §15.6.6: a later HTTP/1 minor version is read as the highest
+    // this server speaks (1.1); another major version is not supported.
+    if (parser_.http_major != 1) return fail(Status::VersionNotSupported, "HTTP version not supported");
+    r.version_major = 1;
+    r.version_minor = std::min<uint8_t>(parser_.http_minor, 1);
     if (host_seen_twice_) return fail(Status::BadRequest, "more than one Host header");
     if (r.version_minor >= 1 && !r.host.data()) return fail(Status::BadRequest, "missing Host header");
     if (const int te = check_transfer_encoding(); te != 0) return te;

@@ -81,7 +81,25 @@ class Errors(ServerTest):
         self.check(b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip\r\n\r\n", 400)
 
     def test_505(self):
-        self.check(b"GET / HTTP/2.0\r\nHost: t\r\n\r\n", 505)
+        for version in (b"2.0", b"3.0", b"0.9", b"9.9"):
+            with self.subTest(version=version):
+                self.check(b"GET / HTTP/" + version + b"\r\nHost: t\r\n\r\n", 505)
+
+    def test_later_http1_minor_version_is_served_as_11(self):
+        # RFC 9110 §6.2: HTTP/1.2 is read as the highest 1.x served, and answered in it.
+        resp = self.raw(b"GET /index.html HTTP/1.2\r\nHost: t\r\nConnection: close\r\n\r\n")
+        self.assertTrue(resp.startswith(b"HTTP/1.1 200 OK\r\n"), resp[:100])
+        with self.connect() as s:
+            reader = ResponseReader(s)
+            for _ in range(2):  # kept alive, as HTTP/1.1 is
+                s.sendall(b"GET /1k.bin HTTP/1.2\r\nHost: t\r\n\r\n")
+                status, headers, body = reader.read()
+                self.assertEqual((status, len(body)), (200, 1024))
+
+    def test_400_malformed_version(self):
+        for version in (b"1.10", b"11.1", b"1", b"1.x", b"1,1"):
+            with self.subTest(version=version):
+                self.check(b"GET / HTTP/" + version + b"\r\nHost: t\r\n\r\n", 400)
 
     def test_413_large_body(self):
         self.check(b"GET / HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\n" + b"x" * 100, 413)

@@ -122,10 +122,44 @@ TEST(Parser, TransferCodingNotEndingInChunkedIs400) {
     }
 }
 
-TEST(Parser, Http2VersionIs505) {
-    RequestParser p;
-    EXPECT_EQ(parse(p, "GET / HTTP/2.0\r\nHost: h\r\n\r\n").state, State::Error);
-    EXPECT_EQ(p.error_status(), Status::VersionNotSupported);
+TEST(Parser, OtherMajorVersionsAre505) {
+    for (const char* v : {"2.0", "3.0", "0.9", "0.1", "9.9", "2.1"}) {
+        RequestParser p;
+        EXPECT_EQ(parse(p, std::string("GET / HTTP/") + v + "\r\nHost: h\r\n\r\n").state, State::Error) << v;
+        EXPECT_EQ(p.error_status(), Status::VersionNotSupported) << v;
+    }
+}
+
+// RFC 9110 §6.2: a later minor version is read as the highest one served.
+TEST(Parser, LaterHttp1MinorVersionsAreReadAs11) {
+    for (const char* v : {"1.2", "1.9"}) {
+        RequestParser p;
+        const std::string req = std::string("GET / HTTP/") + v + "\r\nHost: h\r\n\r\n";
+        ASSERT_EQ(parse(p, req).state, State::Complete) << v;
+        EXPECT_EQ(p.request().version_major, 1) << v;
+        EXPECT_EQ(p.request().version_minor, 1) << v;
+        EXPECT_TRUE(p.request().keep_alive) << v;
+        p.next_request();
+        EXPECT_EQ(parse(p, "GET /b HTTP/1.1\r\nHost: h\r\n\r\n").state, State::Complete) << v;
+    }
+    RequestParser p;  // the Host rule of 1.1 holds for them too
+    EXPECT_EQ(parse(p, "GET / HTTP/1.2\r\n\r\n").state, State::Error);
+    EXPECT_EQ(p.error_status(), Status::BadRequest);
+    p.reset();  // and a parser started over reads them as well
+    EXPECT_EQ(parse(p, "GET / HTTP/1.2\r\nHost: h\r\n\r\n").state, State::Complete);
+}
+
+TEST(Parser, MalformedVersionsAre400) {
+    for (const char* v : {"1.10", "11.1", "1", "1.", "1.x", "x.1", "1,1"}) {
+        RequestParser p;
+        EXPECT_EQ(parse(p, std::string("GET / HTTP/") + v + "\r\nHost: h\r\n\r\n").state, State::Error) << v;
+        EXPECT_EQ(p.error_status(), Status::BadRequest) << v;
+    }
+    for (const char* line : {"GET / http/1.1", "GET / HTTPS/1.1", "GET / HTTP/1.1 ", "GET /  HTTP/1.1"}) {
+        RequestParser p;
+        EXPECT_EQ(parse(p, std::string(line) + "\r\nHost: h\r\n\r\n").state, State::Error) << line;
+        EXPECT_EQ(p.error_status(), Status::BadRequest) << line;
+    }
 }
 
 TEST(Parser, UriTooLongIs414) {

@@ -65,6 +65,7 @@ private:
     Result framing_error(Status s, const char* reason, std::size_t consumed);
     int check_transfer_encoding();
 
+    void start_llhttp();
     static int on_message_begin(llhttp_t*);
     static int on_url(llhttp_t*, const char*, std::size_t);
     static int on_url_complete(llhttp_t*);
