@@ -291,6 +291,7 @@ VARIANTS = {
     "uringd-read": '[io_uring]\nlarge_body = "read"\n',
     "uringd-splice": '[io_uring]\nlarge_body = "splice"\n',
     "uringd-small64k": "[cache]\nsmall_file_max = 65536\n",  # 64 KiB bodies kept in memory
+    "uringd-nosmall": "[cache]\nsmall_file_max = 0\n",  # small bodies from the file too (sendfile on TCP)
     "uringd-buf256k": "[io_uring]\nfixed_buffer_size = 262144\n",  # a 64 KiB body + head in one TLS flight
 }
 KTLS_VARIANTS = {"uringd-userspace-tls": '[tls]\nktls = "off"\n'}
