@@ -221,11 +221,12 @@ int RequestParser::check_headers() {
     auto& r = req_;
     r.method = to_method(parser_.method);
     r.method_name = llhttp_method_name(static_cast<llhttp_method_t>(parser_.method));
-    // RFC 9110 §6.2 and §15.6.6: a later HTTP/1 minor version is read as the highest
-    // this server speaks (1.1); another major version is not supported.
-    if (parser_.http_major != 1) return fail(Status::VersionNotSupported, "HTTP version not supported");
-    r.version_major = 1;
-    r.version_minor = std::min<uint8_t>(parser_.http_minor, 1);
+    r.version_major = parser_.http_major;  // as sent, for the access log of a 505
+    r.version_minor = parser_.http_minor;
+    // RFC 9110 §15.6.6 and §6.2: another major version is not supported; a later
+    // HTTP/1 minor version is read as the highest this server speaks (1.1).
+    if (r.version_major != 1) return fail(Status::VersionNotSupported, "HTTP version not supported");
+    r.version_minor = std::min<uint8_t>(r.version_minor, 1);
     if (host_seen_twice_) return fail(Status::BadRequest, "more than one Host header");
     if (r.version_minor >= 1 && !r.host.data()) return fail(Status::BadRequest, "missing Host header");
     if (const int te = check_transfer_encoding(); te != 0) return te;

@@ -127,6 +127,8 @@ TEST(Parser, OtherMajorVersionsAre505) {
         RequestParser p;
         EXPECT_EQ(parse(p, std::string("GET / HTTP/") + v + "\r\nHost: h\r\n\r\n").state, State::Error) << v;
         EXPECT_EQ(p.error_status(), Status::VersionNotSupported) << v;
+        EXPECT_EQ(p.request().version_major, v[0] - '0') << v;  // as sent, for the access log
+        EXPECT_EQ(p.request().version_minor, v[2] - '0') << v;
     }
 }
 
