@@ -4,21 +4,28 @@
 #   scripts/sanitize.sh thread    TSan (build-tsan/): unit, in-process + the e2e tests where
 #                                 threads meet (start-up, reload, drain, shutdown,
 #                                 access-log writer, metrics publishing)
+#   scripts/sanitize.sh KIND --build-only   only builds the tree (scripts/test.sh does
+#                                 that in the background while the plain suite runs)
 # Every sanitizer report goes to a file (log_path), so a report from a process whose
 # exit status a test does not look at still fails the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-kind=${1:?usage: sanitize.sh address|thread}
+kind=${1:?usage: sanitize.sh address|thread [--build-only]}
+build_only=false
+[[ ${2:-} == --build-only ]] && build_only=true
 case $kind in
   address) dir=build-asan ;;
   thread) dir=build-tsan ;;
   *) echo "sanitize.sh: address or thread, not $kind" >&2; exit 2 ;;
 esac
-# -O1 with asserts on (no NDEBUG): quicker to build than -O2, and the in-flight
-# counting asserts run too. Only what the tests below run is built.
-cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS_DEBUG="-O1 -g" \
-  -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" -DURINGD_SANITIZE="$kind"
+# -Og with asserts on (no NDEBUG), so the in-flight counting asserts run too. Under
+# ASan+UBSan, GCC's -O1 passes over the instrumented code take twice as long as -Og's
+# (5 against 3 minutes for this tree on 2 cores), and the tests run as fast.
+# Only what the tests below run is built.
+cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS_DEBUG="-Og -g" \
+  -DCMAKE_CXX_FLAGS_DEBUG="-Og -g" -DURINGD_SANITIZE="$kind"
 cmake --build "$dir" -j"$(nproc)" --target uringd uringd_unit_tests uringd_inproc_tests deny-io-uring
+$build_only && exit 0
 
 reports=$(mktemp -d /tmp/uringd-sanitize.XXXXXX)
 trap 'rm -rf "$reports"' EXIT

@@ -4,9 +4,12 @@
 # tests/fuzz/corpus. New inputs collect in build-fuzz/corpus-<target>, crashes in
 # build-fuzz/artifacts/. Exits non-zero on any finding.
 #   tests/fuzz/run.sh [SECONDS] [TARGET...]      (targets: request config tls proxy h2)
+#   tests/fuzz/run.sh --build-only               builds every target, runs none
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+build_only=false
+[[ ${1:-} == --build-only ]] && { build_only=true; shift; }
 seconds=${1:-60}
 shift || true
 targets=("$@")
@@ -15,6 +18,7 @@ build=${FUZZ_BUILD_DIR:-$root/build-fuzz}
 
 CC=clang CXX=clang++ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DURINGD_FUZZ=ON >/dev/null
 cmake --build "$build" -j"$(nproc)" --target "${targets[@]/#/fuzz_}"
+$build_only && exit 0
 mkdir -p "$build/artifacts"
 
 run_one() {
