@@ -101,6 +101,8 @@ void validate_tls(Config& c, const Reader& r) {
         r.error_at(listener_line, "a tls listener needs [tls] certificate and key");
     check_readable(c.tls.certificate, c.source, c.tls.certificate_line, "certificate", r);
     check_readable(c.tls.key, c.source, c.tls.key_line, "key", r);
+    if (!c.tls.session_ticket_keys.empty())
+        check_readable(c.tls.session_ticket_keys, c.source, c.tls.session_ticket_keys_line, "session_ticket_keys", r);
 }
 
 void validate(Config& c, const Reader& r) {

@@ -340,6 +340,13 @@ const Directive<TlsConfig> kTls[] = {
      }},
     {"session_tickets", "true", "TLS session resumption with stateless tickets",
      [](TlsConfig& c, const toml::node& n, const Reader& r) { c.session_tickets = r.boolean(n); }},
+    {"session_ticket_keys", "\"\"",
+     "file of 80-byte ticket keys a fleet shares (the first seals, all open; openssl rand 80 > FILE); empty: random "
+     "keys, a new one hourly, kept across reloads",
+     [](TlsConfig& c, const toml::node& n, const Reader& r) {
+         c.session_ticket_keys = r.string(n);
+         c.session_ticket_keys_line = Reader::line(n);
+     }},
     {"ocsp_stapling", "true",
      "staple the CA's OCSP answer for certificates that name a responder (asked off the workers, renewed before it "
      "expires)",

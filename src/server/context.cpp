@@ -47,6 +47,13 @@ std::unique_ptr<tls::ContextSet> load_tls(const config::Config& conf) {
     tls::ContextOptions o;
     o.min_version = conf.tls.min_version == "1.3" ? TLS1_3_VERSION : TLS1_2_VERSION;
     o.session_tickets = conf.tls.session_tickets;
+    // Generated keys belong to the process, so tickets outlive reloads and renewals.
+    static const std::shared_ptr<const tls::TicketKeys> generated = tls::TicketKeys::generated();
+    o.ticket_keys =
+        conf.tls.session_ticket_keys.empty()
+            ? generated
+            : tls::TicketKeys::from_file(conf.tls.session_ticket_keys,
+                                         fmt::format("{}:{}", conf.source, conf.tls.session_ticket_keys_line));
     o.certificates.push_back(
         {conf.tls.certificate, conf.tls.key, {}, fmt::format("{}:{}", conf.source, conf.tls.certificate_line)});
     for (const auto& c : conf.certificates)

@@ -81,6 +81,7 @@ SslCtxPtr make_context(const CertificateOptions& c, const ContextOptions& o) {
     if (SSL_CTX_check_private_key(ctx.get()) != 1)
         fail("{}: key \"{}\" does not match certificate \"{}\"", c.origin, c.key, c.certificate);
     SSL_CTX_set_alpn_select_cb(ctx.get(), select_alpn, nullptr);
+    if (o.session_tickets && o.ticket_keys) o.ticket_keys->install(ctx.get());
     return ctx;
 }
 
@@ -115,7 +116,7 @@ std::string ContextSet::summary() const {
     return out;
 }
 
-ContextSet::ContextSet(const ContextOptions& opts) {
+ContextSet::ContextSet(const ContextOptions& opts) : ticket_keys_(opts.ticket_keys) {
     if (opts.certificates.empty()) fail("TLS needs at least one certificate");
     for (const auto& c : opts.certificates)
         entries_.push_back({make_context(c, opts), c.server_names, std::make_unique<Staple>()});

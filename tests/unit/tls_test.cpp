@@ -170,3 +170,66 @@ TEST(Tls, BadKeyNamesOrigin) {
         EXPECT_TRUE(std::string(e.what()).starts_with("x.conf:9: certificate")) << e.what();
     }
 }
+
+namespace {
+
+// A session from a full handshake with `ctx`; the TLS 1.3 ticket arrives after it.
+SSL_SESSION* first_session(SSL_CTX* ctx, int version, const char* cipher, const char* sni = nullptr) {
+    Pair p(ctx, version, cipher, sni);
+    if (!p.handshake()) return nullptr;
+    p.client_read_all();     // takes in the NewSessionTicket
+    SSL_shutdown(p.client);  // freed without, OpenSSL marks its session not resumable
+    return SSL_get1_session(p.client);
+}
+
+// Whether a handshake with `ctx` resumed `session`.
+bool resumes(SSL_CTX* ctx, SSL_SESSION* session, int version, const char* cipher, const char* sni = nullptr) {
+    Pair p(ctx, version, cipher, sni);
+    SSL_set_session(p.client, session);
+    const bool reused = p.handshake() && SSL_session_reused(p.client) == 1;
+    SSL_shutdown(p.client);  // or the session could not be offered again
+    return reused;
+}
+
+const std::pair<int, const char*> kVersions[] = {
+    {TLS1_3_VERSION, "TLS_AES_128_GCM_SHA256"},
+    {TLS1_2_VERSION, "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256"}};
+
+}  // namespace
+
+// Tickets sealed by one set of contexts open in another that shares the keys (a
+// reload, a renewed certificate, another node of a fleet), on every certificate, and
+// not in one with other keys.
+TEST(Tls, TicketsOpenWhereverTheKeysAreShared) {
+    const auto keys = TicketKeys::generated();
+    ContextOptions with_keys{{cert("default.test"), cert("other.test", {"other.test"})}};
+    with_keys.ticket_keys = keys;
+    ContextSet before(with_keys), after(with_keys);
+    ContextOptions other_keys = with_keys;
+    other_keys.ticket_keys = TicketKeys::generated();
+    ContextSet elsewhere(other_keys);
+    for (const auto& [version, cipher] : kVersions) {
+        for (const char* sni : {static_cast<const char*>(nullptr), "other.test"}) {
+            SSL_SESSION* s = first_session(before.default_context(), version, cipher, sni);
+            ASSERT_NE(s, nullptr) << cipher;
+            EXPECT_TRUE(resumes(before.default_context(), s, version, cipher, sni)) << cipher;
+            EXPECT_TRUE(resumes(after.default_context(), s, version, cipher, sni)) << cipher;
+            EXPECT_FALSE(resumes(elsewhere.default_context(), s, version, cipher, sni)) << cipher;
+            SSL_SESSION_free(s);
+        }
+    }
+}
+
+// session_tickets = false: no ticket is issued, so nothing resumes.
+TEST(Tls, NoTicketsNoResumption) {
+    ContextOptions o{{cert("default.test")}};
+    o.session_tickets = false;
+    o.ticket_keys = TicketKeys::generated();
+    ContextSet set(o);
+    for (const auto& [version, cipher] : kVersions) {
+        SSL_SESSION* s = first_session(set.default_context(), version, cipher);
+        ASSERT_NE(s, nullptr);
+        EXPECT_FALSE(resumes(set.default_context(), s, version, cipher)) << cipher;
+        SSL_SESSION_free(s);
+    }
+}

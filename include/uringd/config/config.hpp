@@ -71,10 +71,11 @@ struct TlsConfig {
     std::string min_version = "1.2";  // "1.2" | "1.3"
     Ktls ktls = Ktls::Auto;
     bool session_tickets = true;
+    std::string session_ticket_keys;  // a file of 80-byte keys; empty: generated
     bool ocsp_stapling = true;
     uint32_t handshake_timeout_ms = 10000;
     int line = 0;  // of [tls], for errors
-    int certificate_line = 0, key_line = 0;
+    int certificate_line = 0, key_line = 0, session_ticket_keys_line = 0;
 };
 
 // Further certificates, chosen by SNI ([[certificate]] blocks).

@@ -2,6 +2,8 @@
 // Server TLS contexts: one SSL_CTX per certificate, picked by SNI, with a default.
 // Built once at start-up and then only read (SSL_CTX is safe to share between the
 // workers' SSL objects).
+#include <uringd/tls/ticket_keys.hpp>
+
 #include <openssl/ssl.h>
 
 #include <atomic>
@@ -22,7 +24,8 @@ struct ContextOptions {
     std::vector<CertificateOptions> certificates;  // the first is the default
     int min_version = TLS1_2_VERSION;
     bool session_tickets = true;
-    bool enable_ktls = false;  // SSL_OP_ENABLE_KTLS: OpenSSL offers keys to our BIO
+    std::shared_ptr<const TicketKeys> ticket_keys;  // with session_tickets; null: OpenSSL's own per context
+    bool enable_ktls = false;                       // SSL_OP_ENABLE_KTLS: OpenSSL offers keys to our BIO
 };
 
 struct SslCtxDeleter {
@@ -62,6 +65,7 @@ private:
         std::unique_ptr<Staple> staple;  // the status callback's argument: its address stays
     };
     std::vector<Entry> entries_;
+    std::shared_ptr<const TicketKeys> ticket_keys_;  // the contexts' callback reads them
 };
 
 // The cipher configuration: AEAD only, the suites the kernel can take over.
