@@ -50,15 +50,15 @@ protected:
 TEST(TicketKeys, FileSizeIsOneOrMoreKeys) {
     EXPECT_FALSE(TicketKeys::check_file_size(80));
     EXPECT_FALSE(TicketKeys::check_file_size(240));
-    for (std::size_t bad : {0, 1, 48, 79, 81, 100, 159})
-        EXPECT_TRUE(TicketKeys::check_file_size(bad)) << bad;
+    for (std::size_t bad : {0, 1, 48, 79, 81, 100, 159}) EXPECT_TRUE(TicketKeys::check_file_size(bad)) << bad;
     EXPECT_EQ(*TicketKeys::check_file_size(48),
               "48 bytes, not one or more keys of 80 bytes (make one with: openssl rand 80 > FILE)");
 }
 
 TEST_F(TicketKeyFile, TheFirstKeySealsAndAllOpen) {
     std::string bytes;
-    for (char c : {'a', 'b', 'c'}) bytes += std::string(16, c) + std::string(32, char(c + 1)) + std::string(32, char(c + 2));
+    for (char c : {'a', 'b', 'c'})
+        bytes += std::string(16, c) + std::string(32, char(c + 1)) + std::string(32, char(c + 2));
     const auto keys = TicketKeys::from_file(write(bytes), "x.conf:4");
     EXPECT_EQ(keys->size(), 3u);
     const auto now = TicketKeys::Clock::now();
@@ -77,9 +77,10 @@ TEST_F(TicketKeyFile, TheFirstKeySealsAndAllOpen) {
 }
 
 TEST_F(TicketKeyFile, BadFilesNameTheConfKey) {
-    EXPECT_EQ(error_of(write(std::string(100, 'x'))),
-              "x.conf:4: session_ticket_keys \"" + dir_ +
-                  "/ticket.keys\": 100 bytes, not one or more keys of 80 bytes (make one with: openssl rand 80 > FILE)");
+    EXPECT_EQ(
+        error_of(write(std::string(100, 'x'))),
+        "x.conf:4: session_ticket_keys \"" + dir_ +
+            "/ticket.keys\": 100 bytes, not one or more keys of 80 bytes (make one with: openssl rand 80 > FILE)");
     EXPECT_EQ(error_of(write("")).find("x.conf:4: session_ticket_keys"), 0u);
     EXPECT_EQ(error_of(dir_ + "/missing"),
               "x.conf:4: session_ticket_keys \"" + dir_ + "/missing\": No such file or directory");
