@@ -10,24 +10,35 @@ bash scripts/install-deps.sh test
 bash scripts/build.sh
 build=${BUILD_DIR:-build}
 
-# While the plain suite runs, in the SCHED_IDLE class: the package's tree (so the
-# package test finds it built), the sanitizer and fuzz trees, and clang-tidy. The
-# suite leaves about one of two cores idle on average (its tests mostly wait on
-# sockets, timers and child processes), and an idle-class task yields the CPU as
-# soon as any normal task wakes, so the suite's timing-sensitive tests keep the CPU
-# they had. In its own session, so that a failing suite can stop it.
-setsid chrt --idle 0 bash -c "bash scripts/package.sh >/dev/null &&
-  bash scripts/sanitize.sh address --build-only && bash scripts/sanitize.sh thread --build-only &&
-  bash tests/fuzz/run.sh --build-only && BUILD_DIR=$build bash tests/lint/tidy.sh" \
+# Built in the background, in the SCHED_IDLE class, one after the other: the
+# package's tree (so the package test finds it built), the sanitizer and fuzz trees,
+# then clang-tidy. The tests leave about one of two cores idle on average (they
+# mostly wait on sockets, timers and child processes), and an idle-class task yields
+# the CPU as soon as any normal task wakes, so the timing-sensitive tests keep the
+# CPU they had. Each step leaves a mark when done; a test stage waits for the mark
+# it needs. In its own session, so that a failure can stop it.
+rm -f "$build"/.background-*
+setsid chrt --idle 0 bash -c "step() { local name=\$1; shift; \"\$@\" && touch $build/.background-\$name; }
+  step package bash scripts/package.sh && step asan bash scripts/sanitize.sh address --build-only &&
+  step tsan bash scripts/sanitize.sh thread --build-only && step fuzz bash tests/fuzz/run.sh --build-only &&
+  step tidy env BUILD_DIR=$build bash tests/lint/tidy.sh || touch $build/.background-failed" \
   >"$build/background.log" 2>&1 &
 background=$!
 trap 'kill -- -$background 2>/dev/null || true' EXIT
-start=$SECONDS
-(cd "$build" && ctest --output-on-failure -j2 --timeout 600 -E '^tidy$')
-suite=$((SECONDS - start))
-wait $background || { tail -n 60 "$build/background.log"; echo "test.sh: a background build or tidy failed"; exit 1; }
-echo "test.sh: plain suite ${suite} s; the background builds and tidy ended $((SECONDS - start - suite)) s after it"
+await() {
+  local start=$SECONDS
+  until [[ -e $build/.background-$1 ]]; do
+    [[ -e $build/.background-failed ]] && { tail -n 60 "$build/background.log"; echo "test.sh: background step failed"; exit 1; }
+    sleep 1
+  done
+  echo "test.sh: waited $((SECONDS - start)) s for the background $1 step"
+}
 
+(cd "$build" && ctest --output-on-failure -j2 --timeout 600 -E '^tidy$')
+await asan
 bash scripts/sanitize.sh address
+await tsan
 bash scripts/sanitize.sh thread
+await fuzz
 bash tests/fuzz/run.sh "${FUZZ_SECONDS:-60}"
+await tidy
