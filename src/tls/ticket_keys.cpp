@@ -42,8 +42,9 @@ bool init_mac(EVP_MAC_CTX* mac, const TicketKey& k) {
 }
 
 // OpenSSL's ticket callback (RFC 5077 format, which it frames): seal with the
-// current key; open with the key the ticket names, asking for a fresh ticket when
-// that key no longer seals (2), or a full handshake when no key has that name (0).
+// current key; open with the key the ticket names, asking for a fresh ticket (2)
+// on TLS 1.3 or when that key no longer seals, or for a full handshake when no key
+// has that name (0).
 int on_ticket_key(SSL* ssl, unsigned char* name, unsigned char* iv, EVP_CIPHER_CTX* cipher, EVP_MAC_CTX* mac,
                   int seal) {
     const auto* keys = static_cast<const TicketKeys*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ex_index()));
@@ -60,7 +61,10 @@ int on_ticket_key(SSL* ssl, unsigned char* name, unsigned char* iv, EVP_CIPHER_C
     if (!found) return 0;
     if (!init_mac(mac, found->key)) return -1;
     if (EVP_DecryptInit_ex(cipher, EVP_aes_256_cbc(), nullptr, found->key.aes.data(), iv) != 1) return -1;
-    return found->current ? 1 : 2;
+    // 2 asks OpenSSL for a fresh ticket. TLS 1.3 always gets one (its tickets are
+    // meant for one use, and OpenSSL's own keys renew them too): a client that
+    // resumed would otherwise hold no ticket for its next connection.
+    return found->current && SSL_version(ssl) < TLS1_3_VERSION ? 1 : 2;
 }
 
 }  // namespace

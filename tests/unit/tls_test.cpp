@@ -13,6 +13,7 @@
 
 #include <array>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -218,6 +219,34 @@ TEST(Tls, TicketsOpenWhereverTheKeysAreShared) {
             SSL_SESSION_free(s);
         }
     }
+}
+
+// A client that resumed holds a fresh ticket for its next connection (TLS 1.3
+// tickets are for one use; wrk, reusing its SSL object, offers only the newest),
+// so a chain of connections resumes every time.
+TEST(Tls, ResumingHandsOutAFreshTicket) {
+    ContextOptions o{{cert("default.test")}};
+    o.ticket_keys = TicketKeys::generated();
+    ContextSet set(o);
+    SSL_SESSION* s = first_session(set.default_context(), TLS1_3_VERSION, "TLS_AES_128_GCM_SHA256");
+    ASSERT_NE(s, nullptr);
+    for (int i = 0; i < 3; ++i) {
+        Pair p(set.default_context(), TLS1_3_VERSION, "TLS_AES_128_GCM_SHA256");
+        SSL_set_session(p.client, s);
+        ASSERT_TRUE(p.handshake());
+        EXPECT_EQ(SSL_session_reused(p.client), 1) << i;
+        p.client_read_all();
+        SSL_shutdown(p.client);
+        SSL_SESSION* next = SSL_get1_session(p.client);
+        const unsigned char *old_ticket = nullptr, *new_ticket = nullptr;
+        std::size_t old_len = 0, new_len = 0;
+        SSL_SESSION_get0_ticket(s, &old_ticket, &old_len);
+        SSL_SESSION_get0_ticket(next, &new_ticket, &new_len);
+        EXPECT_TRUE(new_len > 0 && (new_len != old_len || std::memcmp(old_ticket, new_ticket, new_len) != 0)) << i;
+        SSL_SESSION_free(s);
+        s = next;
+    }
+    SSL_SESSION_free(s);
 }
 
 // session_tickets = false: no ticket is issued, so nothing resumes.
