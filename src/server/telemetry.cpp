@@ -74,6 +74,7 @@ void Telemetry::publish_metrics() {
                           core_.counters.bytes_zc,
                           core_.counters.bytes_sendfile,
                           core_.counters.tls_handshakes,
+                          core_.counters.tls_resumed,
                           core_.counters.tls_failures,
                           core_.counters.tls_userspace,
                           core_.counters.tls_ktls,

@@ -62,6 +62,7 @@ uint32_t Transport::handshake_step(Connection& c, std::span<const char> data) {
     }
     if (st == Status::Ok) {
         ++core_.counters.tls_handshakes;
+        if (c.tls->resumed()) ++core_.counters.tls_resumed;
         ++(c.tls->ktls_tx() ? core_.counters.tls_ktls : core_.counters.tls_userspace);
         spdlog::debug("worker {}: slot {}: {} {} alpn={} sni={} tx={}", core_.index, c.slot, c.tls->version(),
                       c.tls->cipher(), c.tls->alpn(), c.tls->server_name(), c.tls->ktls_tx() ? "kernel" : "user");

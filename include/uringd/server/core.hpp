@@ -20,7 +20,7 @@ struct WorkerCounters {
     uint64_t accepted = 0, refused = 0, requests = 0, stale_cqes = 0;
     uint64_t bytes_copy = 0, bytes_splice = 0, bytes_zc = 0, bytes_sendfile = 0;
     uint64_t spills = 0;  // sends whose rest left the registered buffer (slow or full sockets)
-    uint64_t tls_handshakes = 0, tls_failures = 0, tls_userspace = 0, tls_ktls = 0;
+    uint64_t tls_handshakes = 0, tls_resumed = 0, tls_failures = 0, tls_userspace = 0, tls_ktls = 0;
     // Connections cut by a timer: handshake, header, keep-alive, send.
     uint64_t timed_out_handshake = 0, timed_out_header = 0, timed_out_keepalive = 0, timed_out_send = 0;
     // PROXY protocol headers: taken, and connections closed for one: from a source

@@ -34,7 +34,7 @@ private:
 struct WorkerNumbers {
     uint64_t accepted = 0, refused = 0, open = 0;
     uint64_t bytes_copy = 0, bytes_splice = 0, bytes_zc = 0, bytes_sendfile = 0;
-    uint64_t tls_handshakes = 0, tls_failures = 0, tls_userspace = 0, tls_ktls = 0;
+    uint64_t tls_handshakes = 0, tls_resumed = 0, tls_failures = 0, tls_userspace = 0, tls_ktls = 0;
     uint64_t cache_hits = 0, cache_misses = 0;
     uint64_t log_dropped = 0;
     uint64_t timed_out_handshake = 0, timed_out_header = 0, timed_out_keepalive = 0, timed_out_send = 0;
@@ -47,7 +47,7 @@ struct WorkerNumbers {
 
 struct alignas(64) WorkerStats {
     explicit WorkerStats(std::size_t sites) : responses(sites * kCountedStatuses.size()) {}
-    std::array<Published, 30> numbers;  // WorkerNumbers, field by field
+    std::array<Published, 31> numbers;  // WorkerNumbers, field by field
     std::vector<Published> responses;   // [site][status_index]
 };
 

@@ -88,6 +88,8 @@ public:
     void enable_ktls(int fd, const KtlsHooks& hooks);
     // True once the kernel encrypts this connection's output: send plaintext.
     bool ktls_tx() const { return io_.ktls_tx; }
+    // The handshake resumed a session (a ticket opened) rather than a full one.
+    bool resumed() const { return SSL_session_reused(ssl_) == 1; }
     // Where the kernel does not take the write keys, uringd's RecordSealer does (on by
     // default): records are sealed from the caller's plaintext straight into the
     // output span, with the parameters kernel TLS would have used. Off, OpenSSL's own
