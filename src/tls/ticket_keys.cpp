@@ -20,11 +20,14 @@ namespace {
 // lifetime (7200 s) with hourly keys.
 constexpr std::size_t kGeneratedKeys = 3;
 
+bool fill_random(TicketKey& k) {
+    return RAND_bytes(k.name.data(), k.name.size()) == 1 && RAND_bytes(k.aes.data(), k.aes.size()) == 1 &&
+           RAND_bytes(k.hmac.data(), k.hmac.size()) == 1;
+}
+
 TicketKey random_key() {
     TicketKey k;
-    if (RAND_bytes(k.name.data(), k.name.size()) != 1 || RAND_bytes(k.aes.data(), k.aes.size()) != 1 ||
-        RAND_bytes(k.hmac.data(), k.hmac.size()) != 1)
-        fail("session ticket key: no random bytes from OpenSSL");
+    if (!fill_random(k)) fail("session ticket key: no random bytes from OpenSSL");
     return k;
 }
 
@@ -116,12 +119,16 @@ std::shared_ptr<const TicketKeys::Ring> TicketKeys::keys(Clock::time_point now) 
 void TicketKeys::rotate(Clock::time_point now) const {
     const std::lock_guard lock(rotating_);
     if (now.time_since_epoch().count() < next_rotation_.load(std::memory_order_relaxed)) return;
+    next_rotation_.store((now + period_).time_since_epoch().count(), std::memory_order_release);
+    // Called from OpenSSL's callback: no exception may leave. Without random bytes
+    // the current key seals for another period.
+    TicketKey fresh;
+    if (!fill_random(fresh)) return;
     auto next = std::make_shared<Ring>();
-    next->push_back(random_key());
+    next->push_back(fresh);
     const std::shared_ptr<const Ring> old = ring_.load(std::memory_order_relaxed);
     next->insert(next->end(), old->begin(), old->begin() + std::min(old->size(), kGeneratedKeys - 1));
     ring_.store(std::move(next), std::memory_order_release);
-    next_rotation_.store((now + period_).time_since_epoch().count(), std::memory_order_release);
 }
 
 TicketKey TicketKeys::sealing(Clock::time_point now) const { return keys(now)->front(); }
