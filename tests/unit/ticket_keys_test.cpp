@@ -3,9 +3,10 @@
 #include <uringd/base/error.hpp>
 #include <uringd/tls/ticket_keys.hpp>
 
+#include "../support/temp_dir.hpp"
+
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <fstream>
 #include <string>
 
@@ -24,13 +25,8 @@ TicketKey key_of(uint8_t fill) {
 
 class TicketKeyFile : public ::testing::Test {
 protected:
-    void SetUp() override {
-        char tmpl[] = "/tmp/uringd-tickets-XXXXXX";
-        dir_ = mkdtemp(tmpl);
-    }
-    void TearDown() override { std::system(("rm -rf " + dir_).c_str()); }
     std::string write(const std::string& bytes) {
-        const std::string path = dir_ + "/ticket.keys";
+        const std::string path = dir_.path() + "/ticket.keys";
         std::ofstream(path, std::ios::binary) << bytes;
         return path;
     }
@@ -42,7 +38,7 @@ protected:
         }
         return "";
     }
-    std::string dir_;
+    const uringd::testing::TempDir dir_{"uringd-tickets"};
 };
 
 }  // namespace
@@ -79,11 +75,11 @@ TEST_F(TicketKeyFile, TheFirstKeySealsAndAllOpen) {
 TEST_F(TicketKeyFile, BadFilesNameTheConfKey) {
     EXPECT_EQ(
         error_of(write(std::string(100, 'x'))),
-        "x.conf:4: session_ticket_keys \"" + dir_ +
+        "x.conf:4: session_ticket_keys \"" + dir_.path() +
             "/ticket.keys\": 100 bytes, not one or more keys of 80 bytes (make one with: openssl rand 80 > FILE)");
     EXPECT_EQ(error_of(write("")).find("x.conf:4: session_ticket_keys"), 0u);
-    EXPECT_EQ(error_of(dir_ + "/missing"),
-              "x.conf:4: session_ticket_keys \"" + dir_ + "/missing\": No such file or directory");
+    EXPECT_EQ(error_of(dir_.path() + "/missing"),
+              "x.conf:4: session_ticket_keys \"" + dir_.path() + "/missing\": No such file or directory");
 }
 
 // Hourly keys: a new one seals each period; the one before it still opens (asking
