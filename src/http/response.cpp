@@ -54,7 +54,13 @@ private:
 constexpr fmt::string_view kErrorPage =
     "<html><head><title>{0} {1}</title></head><body><h1>{0} {1}</h1></body></html>\n";
 
-void write_error_body(Writer& w, Status s) { w.put(fmt::runtime(kErrorPage), code(s), reason_phrase(s)); }
+constexpr fmt::string_view kErrorPageWithDetail =
+    "<html><head><title>{0} {1}</title></head><body><h1>{0} {1}</h1><p>{2}</p></body></html>\n";
+
+void write_error_body(Writer& w, Status s, std::string_view detail) {
+    if (detail.empty()) w.put(fmt::runtime(kErrorPage), code(s), reason_phrase(s));
+    else w.put(fmt::runtime(kErrorPageWithDetail), code(s), reason_phrase(s), detail);
+}
 
 }  // namespace
 
@@ -90,19 +96,23 @@ std::size_t write_head(const ResponseHead& h, std::span<char> out) {
     return w.size();
 }
 
-std::string error_body(Status s) { return fmt::format(fmt::runtime(kErrorPage), code(s), reason_phrase(s)); }
-
-std::size_t error_body_size(Status s) {
-    return fmt::formatted_size(fmt::runtime(kErrorPage), code(s), reason_phrase(s));
+std::string error_body(Status s, std::string_view detail) {
+    if (detail.empty()) return fmt::format(fmt::runtime(kErrorPage), code(s), reason_phrase(s));
+    return fmt::format(fmt::runtime(kErrorPageWithDetail), code(s), reason_phrase(s), detail);
 }
 
-std::size_t write_error_response(ResponseHead head, bool head_only, std::span<char> out) {
+std::size_t error_body_size(Status s, std::string_view detail) {
+    if (detail.empty()) return fmt::formatted_size(fmt::runtime(kErrorPage), code(s), reason_phrase(s));
+    return fmt::formatted_size(fmt::runtime(kErrorPageWithDetail), code(s), reason_phrase(s), detail);
+}
+
+std::size_t write_error_response(ResponseHead head, bool head_only, std::span<char> out, std::string_view detail) {
     head.content_type = "text/html; charset=utf-8";
-    head.content_length = error_body_size(head.status);
+    head.content_length = error_body_size(head.status, detail);
     const std::size_t n = write_head(head, out);
     if (n == 0 || head_only) return n;
     Writer w(out.subspan(n));
-    write_error_body(w, head.status);
+    write_error_body(w, head.status, detail);
     return w.size() == 0 ? 0 : n + w.size();
 }
 

@@ -148,6 +148,9 @@ void Http1Session::compact_input(Connection& c) {
 void Http1Session::on_handshake_sent(Connection& c) {
     c.sending_handshake = false;
     c.buf.reset();
+    // A 400 for plain HTTP is read after the client's request is whole: a close with
+    // more of its bytes unread would reset the connection before the client reads it.
+    if (c.answered_plain_http) return transport_.linger(c);
     if (c.input_failed) return core_.begin_close(c);
     if (!c.tls->handshake_done()) {
         c.state = ConnState::Handshaking;

@@ -2,7 +2,12 @@
 // records travel through the ring like any bytes; requests are decrypted into the
 // input area; responses are composed in the upper half of the registered buffer and
 // encrypted into its lower half, which is what the ring sends.
+#include <uringd/http/date.hpp>
+#include <uringd/http/response.hpp>
 #include <uringd/server/transport.hpp>
+
+#include <array>
+#include <ctime>
 
 namespace uringd::server {
 
@@ -49,6 +54,7 @@ void Transport::drain_tls_plaintext(Connection& c) {
 uint32_t Transport::handshake_step(Connection& c, std::span<const char> data) {
     if (c.sending_handshake || c.input_failed) return 0;
     if (!c.buf && !core_.take_buffer(c, Pending::Handshake)) return 0;  // resumed with the held input
+    if (c.tls->untouched() && tls::looks_like_plain_http(data)) return refuse_plain_http(c, data);
     c.tls->set_input(data);
     c.tls->set_output(c.buf.span());
     const Status st = c.tls->handshake();
@@ -79,6 +85,26 @@ uint32_t Transport::handshake_step(Connection& c, std::span<const char> data) {
     c.state = ConnState::Idle;
     core_.set_timer(c, Timer::Header);
     return used + consume_tls(c, data.subspan(used));
+}
+
+// An http:// URL aimed at this HTTPS port: a 400 in plain text that says so (as
+// nginx and Go's servers answer), then FIN and a lingering read, not a TLS alert the
+// client would show as a protocol error. Every byte of the request is consumed.
+uint32_t Transport::refuse_plain_http(Connection& c, std::span<const char> data) {
+    ++core_.counters.tls_failures;
+    spdlog::debug("worker {}: slot {}: plain HTTP on a TLS listener", core_.index, c.slot);
+    std::array<char, http::kHttpDateLen> date{};
+    http::format_http_date(std::time(nullptr), date.data());
+    http::ResponseHead head;
+    head.status = http::Status::BadRequest;
+    head.date = {date.data(), date.size()};
+    head.keep_alive = false;
+    const std::size_t n = http::write_error_response(
+        head, false, c.buf.span(), "This port speaks HTTPS: the plain HTTP request was sent to an HTTPS port.");
+    c.answered_plain_http = true;
+    c.sending_handshake = true;  // more input waits; the send's completion lingers (on_handshake_sent)
+    send_raw(c, static_cast<uint32_t>(n));
+    return static_cast<uint32_t>(data.size());
 }
 
 // Encrypts plain_area()[0, plain_len) into the lower half of the buffer.

@@ -287,7 +287,7 @@ void Worker::finish_close_if_done(Connection& c) {
     c.recv_armed = c.peer_eof = false;
     c.tls.reset();
     c.tls_set.reset();  // after the session: its SSL_CTX belongs to the set
-    c.sending_handshake = c.close_notify_sent = c.input_failed = c.input_cut = false;
+    c.sending_handshake = c.answered_plain_http = c.close_notify_sent = c.input_failed = c.input_cut = false;
     c.spill = {};
     c.spilled = false;
     c.discarded = 0;

@@ -76,6 +76,7 @@ int bio_read(BIO* b, char* data, int len) {
     const std::size_t n = std::min(io->in.size(), static_cast<std::size_t>(len));
     std::memcpy(data, io->in.data(), n);
     io->in = io->in.subspan(n);
+    io->received = true;
     return static_cast<int>(n);
 }
 

@@ -162,6 +162,37 @@ class Tls(ServerTest):
         r = self.fetch("/index.html")
         self.assertEqual(r.stdout, b"<h1>home</h1>\n")
 
+    def test_plain_http_on_the_tls_port_gets_a_400_that_says_so(self):
+        # curl http://…:<tls port>: a readable 400 (as nginx and Go answer), not a TLS
+        # alert or an empty reply; the HTTPS side of the port is unaffected.
+        r = curl("-w", "%{http_code}", f"http://127.0.0.1:{self.server.tls_port}/index.html")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(r.stdout.endswith(b"400"), r.stdout)
+        self.assertIn(b"plain HTTP request was sent to an HTTPS port", r.stdout)
+        for request in (b"GET / HTTP/1.1\r\nHost: t\r\n\r\n", b"HEAD / HTTP/1.0\r\n\r\n",
+                        b"OPTIONS * HTTP/1.1\r\nHost: t\r\n\r\n", b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+                        # a body far larger than what is read: the 400 still arrives whole
+                        b"POST /up HTTP/1.1\r\nHost: t\r\nContent-Length: 300000\r\n\r\n" + b"x" * 300000):
+            with self.subTest(request=request[:16]):
+                with socket.create_connection(("127.0.0.1", self.server.tls_port), timeout=5) as s:
+                    s.sendall(request)
+                    reply = self.read_to_eof(s)
+                head, _, body = reply.partition(b"\r\n\r\n")
+                self.assertTrue(head.startswith(b"HTTP/1.1 400 Bad Request\r\n"), reply[:200])
+                self.assertIn(b"\r\nConnection: close", head)
+                self.assertIn(b"\r\nDate: ", head)
+                length = int(head.split(b"Content-Length: ")[1].split(b"\r\n")[0])
+                self.assertEqual(len(body), length)
+                self.assertIn(b"HTTPS port", body)
+        self.assertEqual(self.fetch("/index.html").stdout, b"<h1>home</h1>\n")
+
+    @staticmethod
+    def read_to_eof(s):
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+        return data
+
     def test_silent_client_hits_handshake_timeout(self):
         with socket.create_connection(("127.0.0.1", self.server.tls_port), timeout=5) as s:
             start = time.time()

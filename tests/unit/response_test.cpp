@@ -72,3 +72,19 @@ TEST(Response, HeadRequestGetsNoErrorBody) {
     EXPECT_TRUE(s.ends_with("\r\n\r\n"));
     EXPECT_NE(s.find("Content-Length: " + std::to_string(error_body_size(Status::NotFound))), std::string::npos);
 }
+
+TEST(Response, ErrorBodyWithADetail) {
+    std::array<char, 1024> buf{};
+    ResponseHead h;
+    h.status = Status::BadRequest;
+    h.keep_alive = false;
+    constexpr std::string_view detail = "The plain HTTP request was sent to an HTTPS port.";
+    const std::string s(buf.data(), write_error_response(h, false, buf, detail));
+    const auto body = s.substr(s.find("\r\n\r\n") + 4);
+    EXPECT_NE(body.find("<h1>400 Bad Request</h1><p>" + std::string(detail) + "</p>"), std::string::npos);
+    EXPECT_EQ(body, error_body(Status::BadRequest, detail));
+    EXPECT_EQ(body.size(), error_body_size(Status::BadRequest, detail));
+    EXPECT_NE(s.find("Content-Length: " + std::to_string(body.size()) + "\r\n"), std::string::npos);
+    EXPECT_NE(s.find("Connection: close\r\n"), std::string::npos);
+    EXPECT_LT(error_body_size(Status::BadRequest), body.size());
+}

@@ -262,3 +262,26 @@ TEST(Tls, NoTicketsNoResumption) {
         SSL_SESSION_free(s);
     }
 }
+
+// An http:// URL aimed at an HTTPS port is told from TLS by its first byte, and only
+// before the session has read anything (a later record may start with any byte).
+TEST(Tls, PlainHttpIsToldFromTlsByTheFirstByte) {
+    for (const std::string_view request :
+         {"GET / HTTP/1.1\r\n", "HEAD /", "OPTIONS * HTTP/1.1", "PRI * HTTP/2.0", "DELETE /x", "P"})
+        EXPECT_TRUE(looks_like_plain_http(request)) << request;
+    for (const std::string_view other : {std::string_view("\x16\x03\x01\x02\x00", 5), std::string_view("\x80\x2e\x01"),
+                                         std::string_view("get / HTTP/1.1"), std::string_view()})
+        EXPECT_FALSE(looks_like_plain_http(other));
+
+    ContextSet set({{cert("default.test")}});
+    Pair p(set.default_context(), TLS1_3_VERSION, "TLS_AES_128_GCM_SHA256");
+    EXPECT_TRUE(p.server.untouched());
+    SSL_do_handshake(p.client);
+    std::vector<char> hello(BIO_ctrl_pending(p.to_server));
+    ASSERT_FALSE(hello.empty());
+    BIO_read(p.to_server, hello.data(), static_cast<int>(hello.size()));
+    EXPECT_FALSE(looks_like_plain_http(hello));  // a real ClientHello
+    BIO_write(p.to_server, hello.data(), static_cast<int>(hello.size()));
+    ASSERT_TRUE(p.handshake());
+    EXPECT_FALSE(p.server.untouched());
+}

@@ -35,6 +35,8 @@ for c in ECDHE-ECDSA-AES128-GCM-SHA256 ECDHE-ECDSA-AES256-GCM-SHA384 ECDHE-ECDSA
 done
 check "16 MiB over TLS 1.3" fetch_ok 16m.bin --tlsv1.3
 check "HEAD" sh -c "$C -I https://localhost:8443/16m.bin | grep -q 'Content-Length: 16777216'"
+check "plain HTTP to the kTLS port gets a 400 that says so" sh -c \
+  "curl -sS --max-time 20 http://127.0.0.1:8443/1k.bin | grep -q 'sent to an HTTPS port'"
 
 urls=""  # curl reuses one connection for URLs on one command line; -o applies per URL
 for i in $(seq 1 50); do urls="$urls -o /dev/null https://localhost:8443/1k.bin"; done

@@ -34,11 +34,12 @@ struct ResponseHead {
 // `out` is too small (nothing useful is left in it then).
 std::size_t write_head(const ResponseHead& head, std::span<char> out);
 
-// The small HTML body sent with error statuses (and its length for the head).
-std::size_t error_body_size(Status s);
-std::string error_body(Status s);
+// The small HTML body sent with error statuses (and its length for the head); a
+// `detail`, when given, is one sentence of plain text under the heading.
+std::size_t error_body_size(Status s, std::string_view detail = {});
+std::string error_body(Status s, std::string_view detail = {});
 // Writes head (content_length/content_type set here) and body. Returns bytes or 0.
 // `head_only` (HEAD requests) writes the head with the body's length but no body.
-std::size_t write_error_response(ResponseHead head, bool head_only, std::span<char> out);
+std::size_t write_error_response(ResponseHead head, bool head_only, std::span<char> out, std::string_view detail = {});
 
 }  // namespace uringd::http

@@ -145,7 +145,8 @@ struct Connection {
     // (kept alive for it), the session, and what is left to send of it.
     std::shared_ptr<const tls::ContextSet> tls_set;
     std::unique_ptr<tls::Session> tls;
-    bool sending_handshake = false;  // the buffer holds handshake records on their way out
+    bool sending_handshake = false;    // the buffer holds handshake records on their way out
+    bool answered_plain_http = false;  // … or the 400 for plain HTTP on a TLS listener
     bool close_notify_sent = false;
     bool input_failed = false;  // a TLS record failed to decrypt: close
     bool input_cut = false;     // input was dropped for lack of room: close once the rest is answered

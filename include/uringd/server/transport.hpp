@@ -59,6 +59,7 @@ private:
     uint32_t consume_proxy_header(Connection& c, std::span<const char> data);
     uint32_t consume_tls(Connection& c, std::span<const char> data);
     uint32_t handshake_step(Connection& c, std::span<const char> data);
+    uint32_t refuse_plain_http(Connection& c, std::span<const char> data);
     void drain_tls_plaintext(Connection& c);
     bool encrypt(Connection& c, uint32_t plain_len, uint32_t& out_len);
     void submit_send(Connection& c);

@@ -40,6 +40,7 @@ struct SpanIo {
     // Otherwise the same keys seal records here, in user space (seal_in_user_space).
     bool seal = true;
     RecordSealer sealer;
+    bool received = false;  // OpenSSL has read ciphertext (any at all)
 };
 }  // namespace detail
 
@@ -70,6 +71,8 @@ public:
     std::size_t output_size() const { return io_.out_used; }
 
     Status handshake();
+    // OpenSSL has read no byte yet: the next input is the client's very first.
+    bool untouched() const { return !io_.received; }
     bool handshake_done() const { return SSL_is_init_finished(ssl_) == 1; }
     // Decrypts into `out`; `n` is set to the plaintext bytes produced (may be > 0 with
     // WantInput when the input ran out after some records).
@@ -120,5 +123,13 @@ private:
     detail::SpanIo io_;  // the BIO points here: a Session never moves
     std::string_view reason_;
 };
+
+// A connection's first bytes are a plain-text HTTP request, not TLS (an http://
+// URL aimed at an HTTPS port): a TLS record starts with its content type (20–24)
+// and an SSLv2-style hello with the high bit set; a request starts with a method's
+// first letter.
+inline bool looks_like_plain_http(std::span<const char> first) {
+    return !first.empty() && first[0] >= 'A' && first[0] <= 'Z';
+}
 
 }  // namespace uringd::tls
