@@ -34,6 +34,9 @@ void Http1Session::on_recv(Connection& c, int res, uint32_t flags) {
         }
         if (c.input_failed) {  // a TLS record or PROXY header that failed: nothing more to say
             spdlog::debug("worker {}: slot {}: input failed while {}", core_.index, c.slot, to_string(c.state));
+            // … but the alert of a failed handshake, which tells the client why
+            // (protocol_version, handshake_failure): on_handshake_sent closes after it.
+            if (c.sending_handshake) return;
             return core_.begin_close(c);
         }
         if (c.state == ConnState::Idle) process_input(c);

@@ -64,8 +64,14 @@ class Tls(ServerTest):
                                      sha256_file(os.path.join(self.server.root, name)))
 
     def test_old_versions_and_weak_ciphers_refused(self):
-        self.assertNotEqual(self.s_client("-tls1_1").returncode, 0)
-        self.assertNotEqual(self.s_client("-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA").returncode, 0)
+        # Refused with the alert that says why (RFC 8446 §6.2), not a bare close the
+        # client reports as an unexpected EOF.
+        for args, alert in ((["-tls1_1"], b"alert protocol version"),
+                            (["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA"], b"alert handshake failure")):
+            with self.subTest(args=args):
+                r = self.s_client(*args)
+                self.assertNotEqual(r.returncode, 0)
+                self.assertIn(alert, r.stdout + r.stderr)
 
     def test_alpn_and_sni(self):
         r = self.s_client("-alpn", "h2,http/1.1", "-servername", "localhost")
