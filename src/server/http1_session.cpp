@@ -68,15 +68,18 @@ bool Http1Session::discards_input(const Connection& c) const {
     return !c.keep_alive && c.state != ConnState::Idle && c.state != ConnState::Handshaking;
 }
 
-// Before the first request: ALPN h2 (RFC 9113 §3.2), or on plain HTTP the client's
-// preface (§3.3, prior knowledge). True when the connection is HTTP/2's now, or
-// waits for the rest of what may be a preface.
+// Before the first request: ALPN h2 (RFC 9113 §3.2), or the client's preface (§3.3,
+// prior knowledge) on plain HTTP and on TLS without ALPN (as nginx takes it). True
+// when the connection is HTTP/2's now, or waits for the rest of what may be a preface.
 bool Http1Session::switches_to_h2(Connection& c) {
     if (c.requests > 0 || c.in_parsed > 0 || !h2_.allowed(c)) return false;
     if (c.tls) {
-        if (c.tls->alpn() != "h2") return false;
-        h2_.start(c);
-        return true;
+        const std::string_view alpn = c.tls->alpn();
+        if (alpn == "h2") {
+            h2_.start(c);
+            return true;
+        }
+        if (!alpn.empty()) return false;  // http/1.1 agreed
     }
     switch (Http2Session::sniff({c.in, c.in_len})) {
     case Http2Session::Preface::No: return false;

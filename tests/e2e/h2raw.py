@@ -39,14 +39,16 @@ class Closed(Exception):
 
 
 class Client:
-    def __init__(self, port, tls_cert=None, timeout=5):
+    def __init__(self, port, tls_cert=None, timeout=5, alpn=("h2",)):
+        """alpn: the protocols offered over TLS; empty, prior knowledge over TLS."""
         s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if tls_cert:
             ctx = ssl.create_default_context(cafile=tls_cert)
-            ctx.set_alpn_protocols(["h2"])
+            if alpn:
+                ctx.set_alpn_protocols(list(alpn))
             s = ctx.wrap_socket(s, server_hostname="localhost")
-            assert s.selected_alpn_protocol() == "h2", s.selected_alpn_protocol()
+            assert s.selected_alpn_protocol() == (alpn[0] if alpn else None), s.selected_alpn_protocol()
         self.sock = s
         self.enc = hpack.Encoder()
         self.dec = hpack.Decoder()

@@ -7,6 +7,7 @@ import os
 import re
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -204,6 +205,22 @@ class Http2(ServerTest):
         r = curl("--http2", "-o", "/dev/null", "-w", "%{http_version} %{http_code}", self.server.url("/index.html"))
         self.assertEqual(r.stdout, b"1.1 200")
 
+    def test_prior_knowledge_over_tls_without_alpn(self):
+        # RFC 9113 §3.3 names TLS with ALPN, but a client that knows may send the
+        # preface over TLS without it (nginx serves it); one that agreed on
+        # http/1.1 by ALPN gets HTTP/1.1, preface or not.
+        with Client(self.server.tls_port, tls_cert=self.server.cert, alpn=()) as c:
+            c.start()
+            headers, body = c.response(c.get("/index.html"))
+            self.assertEqual(headers[":status"], "200")
+            self.assertEqual(body, b"<h1>home</h1>\n")
+        ctx = ssl.create_default_context(cafile=self.server.cert)
+        ctx.set_alpn_protocols(["http/1.1"])
+        with ctx.wrap_socket(socket.create_connection(("127.0.0.1", self.server.tls_port), timeout=5),
+                             server_hostname="localhost") as s:
+            s.sendall(h2raw.PREFACE)
+            self.assertTrue(s.recv(4096).startswith(b"HTTP/1.1 "))
+
     def test_preface_split_across_packets(self):
         with socket.create_connection(("127.0.0.1", self.server.port), timeout=5) as s:
             s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -297,6 +314,11 @@ class Http2Off(ServerTest):
         self.assertEqual(r.stdout, b"1.1")
         r = curl("--http2-prior-knowledge", "-o", "/dev/null", self.server.url("/index.html"))
         self.assertNotEqual(r.returncode, 0)  # the preface is no HTTP/1.1 request
+        ctx = ssl.create_default_context(cafile=self.server.cert)  # … nor over TLS without ALPN
+        with ctx.wrap_socket(socket.create_connection(("127.0.0.1", self.server.tls_port), timeout=5),
+                             server_hostname="localhost") as s:
+            s.sendall(h2raw.PREFACE)
+            self.assertTrue(s.recv(4096).startswith(b"HTTP/1.1 "))
 
 
 if __name__ == "__main__":
