@@ -13,7 +13,7 @@ bool iequal(std::string_view a, std::string_view b) {
 }  // namespace
 
 bool host_name_matches(std::string_view pattern, std::string_view name) {
-    if (pattern.starts_with("*.")) {  // one label, as certificates' wildcards (RFC 6125 §6.4.3)
+    if (is_wildcard(pattern)) {  // one label, as certificates' wildcards (RFC 6125 §6.4.3)
         const auto dot = name.find('.');
         return dot != std::string_view::npos && dot > 0 && iequal(pattern.substr(1), name.substr(dot));
     }

@@ -1,6 +1,7 @@
 #include "directives.hpp"
 
 #include <fcntl.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -105,6 +106,19 @@ void validate_tls(Config& c, const Reader& r) {
         check_readable(c.tls.session_ticket_keys, c.source, c.tls.session_ticket_keys_line, "session_ticket_keys", r);
 }
 
+// A name two sites claim would be answered by whichever comes first, silently.
+void check_server_names(const Config& c) {
+    for (std::size_t i = 1; i < c.sites.size(); ++i)
+        for (const auto& name : c.sites[i].server_names)
+            for (std::size_t j = 0; j < i; ++j)
+                for (const auto& other : c.sites[j].server_names)
+                    if (strcasecmp(name.c_str(), other.c_str()) == 0)
+                        Reader(c.sites[i].source)
+                            .error_at(c.sites[i].line,
+                                      fmt::format("server name \"{}\" is also a name of the [[site]] at {}:{}", name,
+                                                  c.sites[j].source, c.sites[j].line));
+}
+
 void validate(Config& c, const Reader& r) {
     if (c.listen.empty()) r.error_at(1, "no [[listen]] block: nothing to serve on");
     if (c.sites.empty()) r.error_at(1, "no [[site]] block: nothing to serve");
@@ -114,6 +128,7 @@ void validate(Config& c, const Reader& r) {
         if (c.sites[i].server_names.empty())
             Reader(c.sites[i].source)
                 .error_at(c.sites[i].line, "[[site]] needs server_names (only the first, the default, may omit them)");
+    check_server_names(c);
     for (std::size_t i = 0; i < c.listen.size(); ++i)
         for (std::size_t j = 0; j < i; ++j) {
             const ListenConfig &a = c.listen[i], &b = c.listen[j];

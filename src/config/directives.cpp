@@ -358,7 +358,8 @@ const Directive<TlsConfig> kTls[] = {
 };
 
 const Directive<CertificateConfig> kCertificate[] = {
-    {"server_names", "(required)", "SNI names this certificate answers (exact or \"*.example.com\")",
+    {"server_names", "(required)",
+     "SNI names this certificate answers (exact, or \"*.example.com\" where no certificate names the host exactly)",
      [](CertificateConfig& c, const toml::node& n, const Reader& r) {
          c.server_names = r.strings(n);
          if (c.server_names.empty()) r.error(n, "server_names must not be empty");
@@ -425,12 +426,15 @@ const Directive<SiteConfig> kSite[] = {
     {"serve_hidden", "false", "serve dot-files and dot-directories (.well-known/ is always served)",
      [](SiteConfig& c, const toml::node& n, const Reader& r) { c.serve_hidden = r.boolean(n); }},
     {"server_names", "[]",
-     "Host names this site answers (exact or \"*.example.com\"); the first [[site]] is the default",
+     "Host names this site answers (exact, or \"*.example.com\" where no site names the host exactly); no two sites "
+     "share one; the first [[site]] is the default",
      [](SiteConfig& c, const toml::node& n, const Reader& r) {
          c.server_names = r.strings(n);
-         for (const auto& s : c.server_names)
+         for (auto& s : c.server_names) {
+             if (s.size() > 1 && s.ends_with('.')) s.pop_back();  // "example.com." is example.com (as Host is)
              if (s.empty() || s.find_first_of(" :/") != std::string::npos)
                  r.error(n, fmt::format("server name \"{}\" must be a host name without port", s));
+         }
      }},
     {"error_pages", "{}", "pages under the root sent with an error status, e.g. { 404 = \"/errors/404.html\" }",
      [](SiteConfig& c, const toml::node& n, const Reader& r) { c.error_pages = r.error_pages(n); }},

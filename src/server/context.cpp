@@ -19,10 +19,8 @@ std::string_view Site::cache_control_for(std::string_view path) const {
 }
 
 int ServerContext::site_for(std::string_view host) const {
-    for (std::size_t i = 0; i < sites.size(); ++i)
-        for (const auto& name : sites[i].conf.server_names)
-            if (host_name_matches(name, host)) return static_cast<int>(i);
-    return -1;
+    return find_host_match(
+        sites, host, [](const Site& s) -> const auto& { return s.conf.server_names; });
 }
 
 std::vector<Site> open_sites(const config::Config& conf) {

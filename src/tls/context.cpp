@@ -137,10 +137,9 @@ void ContextSet::set_staple(std::size_t i, std::shared_ptr<const std::string> de
 }
 
 SSL_CTX* ContextSet::find(std::string_view name) const {
-    for (const auto& e : entries_)
-        for (const auto& pattern : e.names)
-            if (host_name_matches(pattern, name)) return e.ctx.get();
-    return nullptr;
+    const int i = find_host_match(
+        entries_, name, [](const Entry& e) -> const auto& { return e.names; });
+    return i < 0 ? nullptr : entries_[static_cast<std::size_t>(i)].ctx.get();
 }
 
 }  // namespace uringd::tls

@@ -24,6 +24,10 @@ def site_b():
 
 B_ROOT = site_b()
 atexit.register(shutil.rmtree, B_ROOT, True)
+C_ROOT = tempfile.mkdtemp(prefix="uringd-site-c-")
+atexit.register(shutil.rmtree, C_ROOT, True)
+with open(os.path.join(C_ROOT, "only-c.txt"), "w") as f:
+    f.write("c\n")
 REDIRECT_PORT = free_port()
 B_SITE = f'''
 [[site]]
@@ -34,6 +38,9 @@ hsts = "max-age=100"
 headers = {{ X-Site = "b" }}
 error_pages = {{ 404 = "/errors/404.html", 403 = "/errors/missing.html" }}
 cache_control = [{{ match = "/assets/", value = "max-age=31536000, immutable" }}, {{ match = "*.html", value = "no-cache" }}]
+[[site]]
+root = "{C_ROOT}"
+server_names = ["exact.wild.test"]
 [[listen]]
 address = "127.0.0.1:{REDIRECT_PORT}"
 https_redirect = true
@@ -58,6 +65,13 @@ class Sites(ServerTest):
     def test_host_chooses_the_site(self):
         for host in ("b.test", "B.TEST:8080", "b.test.", "x.wild.test"):
             self.assertEqual(self.get("/only-b.txt", host)[:3:2], (200, b"b\n"), host)
+
+    def test_an_exact_name_beats_an_earlier_wildcard(self):
+        # b's *.wild.test comes first; c names exact.wild.test (nginx's order).
+        for host in ("exact.wild.test", "EXACT.wild.test.:80"):
+            self.assertEqual(self.get("/only-c.txt", host)[:3:2], (200, b"c\n"), host)
+            self.assertEqual(self.get("/only-c.txt", host, tls=True, sni="exact.wild.test")[:3:2], (200, b"c\n"))
+        self.assertEqual(self.get("/only-b.txt", "other.wild.test")[:3:2], (200, b"b\n"))
         for host in ("localhost", "unknown.test", "a.b.wild.test", "127.0.0.1"):
             self.assertEqual(self.get("/", host)[2], b"<h1>home</h1>\n", host)  # the default site
             self.assertEqual(self.get("/only-b.txt", host)[0], 404, host)

@@ -224,6 +224,20 @@ TEST_F(ConfigTest, SitesAfterTheFirstNeedServerNames) {
               "test.conf:5: server name \"a.test:80\" must be a host name without port");
 }
 
+TEST_F(ConfigTest, TwoSitesCannotShareAServerName) {
+    const std::string site = "[[site]]\nroot = \"" + dir_ + "\"\n";
+    // Case and a trailing dot do not make another name (Host matching ignores both).
+    for (const auto& [other, named] : {std::pair{"a.test", "a.test"}, {"A.Test", "A.Test"}, {"a.test.", "a.test"}})
+        EXPECT_EQ(
+            error_of(base() + "server_names = [\"x.test\", \"a.test\"]\n" + site + "server_names = [\"" + other +
+                     "\"]\n"),
+            std::string("test.conf:6: server name \"") + named + "\" is also a name of the [[site]] at test.conf:3")
+            << other;
+    EXPECT_EQ(error_of(base() + "server_names = [\"a.test\"]\n" + site + "server_names = [\"*.a.test\"]\n"), "");
+    const Config c = load_text(base() + "server_names = [\"Example.com.\"]\n", "test.conf");
+    EXPECT_EQ(c.sites[0].server_names, (std::vector<std::string>{"Example.com"}));
+}
+
 TEST_F(ConfigTest, SiteHeaders) {
     const Config c = load_text(base() +
                                    "headers = { X-Frame-Options = \"DENY\" }\nhsts = \"max-age=60\"\n"

@@ -35,3 +35,17 @@ TEST(SplitTarget, AbsoluteAndOriginForm) {
     EXPECT_EQ(split_target("/x").authority, "");
     EXPECT_EQ(split_target("/x").path_and_query, "/x");
 }
+
+TEST(HostName, AnExactNameBeatsAWildcardWhereverItStands) {
+    const std::vector<std::vector<std::string>> lists = {{"*.b.test"}, {"other.test", "x.b.test"}, {"*.c.test"}};
+    auto find = [&](std::string_view name) {
+        return find_host_match(
+            lists, name, [](const std::vector<std::string>& l) -> const auto& { return l; });
+    };
+    EXPECT_EQ(find("x.b.test"), 1);  // exact, in the second list, over the first list's wildcard
+    EXPECT_EQ(find("X.B.TEST"), 1);
+    EXPECT_EQ(find("y.b.test"), 0);
+    EXPECT_EQ(find("y.c.test"), 2);
+    EXPECT_EQ(find("c.test"), -1);
+    EXPECT_EQ(find("other.test"), 1);
+}

@@ -157,6 +157,23 @@ TEST(Tls, SniSelectsCertificate) {
     }
 }
 
+TEST(Tls, SniPrefersAnExactNameToAnEarlierWildcard) {
+    // other.test's certificate covers *.other.test and comes first; a later one names
+    // www.other.test exactly and wins it (as nginx chooses server blocks).
+    ContextSet set(
+        {{cert("default.test"), cert("other.test", {"*.other.test"}), cert("default.test", {"www.other.test"})}});
+    for (auto [sni, expected] :
+         {std::pair{"www.other.test", "/CN=default.test"}, std::pair{"api.other.test", "/CN=other.test"}}) {
+        Pair p(set.default_context(), TLS1_3_VERSION, "TLS_AES_128_GCM_SHA256", sni);
+        ASSERT_TRUE(p.handshake()) << sni;
+        X509* c = SSL_get1_peer_certificate(p.client);
+        char buf[256];
+        X509_NAME_oneline(X509_get_subject_name(c), buf, sizeof buf);
+        X509_free(c);
+        EXPECT_STREQ(buf, expected) << sni;
+    }
+}
+
 TEST(Tls, BadKeyNamesOrigin) {
     try {
         ContextSet set({{CertificateOptions{g_dir + "/default.test.pem", g_dir + "/other.test.key", {}, "x.conf:7"}}});
