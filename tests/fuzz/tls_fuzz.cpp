@@ -53,13 +53,18 @@ std::string write_credentials() {
     return dir.string();
 }
 
+tls::ContextOptions options_for(const std::string& dir) {
+    tls::ContextOptions o;
+    o.certificates.push_back({dir + "/cert.pem", dir + "/key.pem", {}, "fuzz"});
+    return o;
+}
+
 tls::ContextSet& contexts() {
     static const std::string dir = write_credentials();
-    static tls::ContextSet set([] {
-        tls::ContextOptions o;
-        o.certificates.push_back({dir + "/cert.pem", dir + "/key.pem", {}, "fuzz"});
-        return o;
-    }());
+    static tls::ContextSet set(options_for(dir));
+    // Read into the contexts: the files go (a run used to leave its directory behind).
+    static const bool removed = std::filesystem::remove_all(dir) > 0;
+    (void)removed;
     return set;
 }
 

@@ -1,11 +1,12 @@
 #include <uringd/config/config.hpp>
 
+#include "../support/temp_dir.hpp"
+
 #include <gtest/gtest.h>
 
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -16,12 +17,6 @@ namespace {
 
 class ConfigTest : public ::testing::Test {
 protected:
-    void SetUp() override {
-        char tmpl[] = "/tmp/uringd-config-XXXXXX";
-        dir_ = mkdtemp(tmpl);
-    }
-    void TearDown() override { std::system(("rm -rf " + dir_).c_str()); }
-
     std::string base() const { return "[[listen]]\naddress = \"127.0.0.1:8080\"\n[[site]]\nroot = \"" + dir_ + "\"\n"; }
 
     // The ConfigError message for `text`, or "" when it loads.
@@ -34,7 +29,8 @@ protected:
         return "";
     }
 
-    std::string dir_;
+    uringd::testing::TempDir tmp_{"uringd-config"};
+    const std::string dir_ = tmp_.path();
 };
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include <uringd/fs/file.hpp>
 
+#include "../support/temp_dir.hpp"
+
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
@@ -8,7 +10,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <fstream>
 #include <string>
 
@@ -26,8 +27,6 @@ int open_beneath(int root, const char* path) {
 class RootTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        char tmpl[] = "/tmp/uringd-fs-XXXXXX";
-        dir_ = mkdtemp(tmpl);
         mkdir((dir_ + "/root").c_str(), 0755);
         mkdir((dir_ + "/root/sub").c_str(), 0755);
         std::ofstream(dir_ + "/secret") << "outside";
@@ -38,11 +37,9 @@ protected:
         mkfifo((dir_ + "/root/fifo").c_str(), 0644);
         root_ = ::open((dir_ + "/root").c_str(), O_PATH | O_DIRECTORY);
     }
-    void TearDown() override {
-        ::close(root_);
-        std::system(("rm -rf " + dir_).c_str());
-    }
-    std::string dir_;
+    void TearDown() override { ::close(root_); }
+    uringd::testing::TempDir tmp_{"uringd-fs"};
+    const std::string dir_ = tmp_.path();
     int root_ = -1;
 };
 

@@ -3,6 +3,7 @@
 // accept those records (session tickets, TLS 1.2 Finished, data, close_notify) —
 // proving key, salt/IV and sequence numbers. TLS 1.3 keys are also checked against
 // an independent HKDF-Expand-Label, itself checked on the RFC 8448 trace.
+#include "../support/temp_dir.hpp"
 #include "../support/test_certs.hpp"
 #include "ktls_emulator.hpp"
 #include "tls_pair.hpp"
@@ -19,6 +20,7 @@
 
 #include <array>
 #include <cstdlib>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -66,11 +68,14 @@ std::string g_secret;  // SERVER_TRAFFIC_SECRET_0 from the key log
 class Env : public ::testing::Environment {
 public:
     void SetUp() override {
-        char tmpl[] = "/tmp/uringd-ktls-XXXXXX";
-        g_dir = mkdtemp(tmpl);
+        dir_ = std::make_unique<uringd::testing::TempDir>("uringd-ktls");
+        g_dir = dir_->path();
         ASSERT_TRUE(uringd::testing::write_self_signed(g_dir, "k"));
     }
-    void TearDown() override { std::system(("rm -rf " + g_dir).c_str()); }
+    void TearDown() override { dir_.reset(); }
+
+private:
+    std::unique_ptr<uringd::testing::TempDir> dir_;
 };
 const auto* const g_env = ::testing::AddGlobalTestEnvironment(new Env);  // gtest owns it
 

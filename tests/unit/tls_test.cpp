@@ -4,6 +4,7 @@
 #include <uringd/tls/context.hpp>
 #include <uringd/tls/session.hpp>
 
+#include "../support/temp_dir.hpp"
 #include "../support/test_certs.hpp"
 #include "tls_pair.hpp"
 
@@ -14,6 +15,7 @@
 #include <array>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -30,12 +32,15 @@ void make_cert(const std::string& name, const char* alg) {
 class TlsEnv : public ::testing::Environment {
 public:
     void SetUp() override {
-        char tmpl[] = "/tmp/uringd-tls-XXXXXX";
-        g_dir = mkdtemp(tmpl);
+        dir_ = std::make_unique<uringd::testing::TempDir>("uringd-tls");
+        g_dir = dir_->path();
         make_cert("default.test", "ecdsa");
         make_cert("other.test", "rsa");
     }
-    void TearDown() override { std::system(("rm -rf " + g_dir).c_str()); }
+    void TearDown() override { dir_.reset(); }
+
+private:
+    std::unique_ptr<uringd::testing::TempDir> dir_;
 };
 const auto* const g_env = ::testing::AddGlobalTestEnvironment(new TlsEnv);  // gtest owns it
 

@@ -43,7 +43,8 @@ public:
     ContextSet& operator=(const ContextSet&) = delete;
 
     SSL_CTX* default_context() const { return entries_.front().ctx.get(); }
-    // The context whose server_names match `name` (case-insensitive), or null.
+    // The context whose server_names match `name` (case-insensitive; an exact name
+    // before any wildcard), or null.
     SSL_CTX* find(std::string_view name) const;
     // "subject CN=…, serial …, not after …" of each certificate, for logs.
     std::string summary() const;
