@@ -9,6 +9,8 @@
 #include <uringd/net/listener.hpp>
 #include <uringd/server/worker.hpp>
 
+#include "../support/temp_dir.hpp"
+
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
@@ -123,16 +125,7 @@ private:
 
 class WorkerTest : public ::testing::Test {
 protected:
-    void SetUp() override {
-        char tmpl[] = "/tmp/uringd-inproc-XXXXXX";
-        ASSERT_NE(::mkdtemp(tmpl), nullptr);
-        root_ = tmpl;
-    }
-
-    void TearDown() override {
-        stop();
-        fsys::remove_all(root_);
-    }
+    void TearDown() override { stop(); }
 
     void write(const std::string& name, const std::string& content) {
         fsys::create_directories((fsys::path(root_) / name).parent_path());
@@ -189,7 +182,8 @@ protected:
         return done_.get();
     }
 
-    std::string root_;
+    uringd::testing::TempDir tmp_{"uringd-inproc"};
+    const std::string root_ = tmp_.path();
     uint16_t port_ = 0;
     config::Config conf_;
     std::unique_ptr<ServerContext> ctx_;
