@@ -60,7 +60,16 @@ CachedFile* FileCache::emplace(std::string_view key, int64_t now_ms) {
     map_.emplace(raw->key, std::move(f));
     push_front(raw);
     evict_to_fit();
+    if (on_insert_) on_insert_(raw->key);
     return raw;
+}
+
+void FileCache::invalidate(std::string_view key) {
+    if (const auto it = map_.find(key); it != map_.end()) invalidate(it->second.get());
+}
+
+void FileCache::invalidate_all() {
+    for (auto& [key, f] : map_) invalidate(f.get());
 }
 
 CachedFile* FileCache::insert(std::string_view key, UniqueFd fd, const struct statx& st, int64_t now_ms) {

@@ -52,6 +52,29 @@ std::string_view Responder::cache_key(uint8_t site, std::string_view path) {
 
 std::string_view Responder::cache_key(const Exchange& x) { return cache_key(x.site, x.resolver.path()); }
 
+void Responder::watch_directory_of(fs::ChangeWatch& watch, std::string_view key) const {
+    const auto site = static_cast<uint8_t>(key.front());
+    const std::string_view path = key.substr(1);
+    // A listing's key is its directory's path and a NUL (serve_listing).
+    const std::string_view dir = path.ends_with('\0') ? path.substr(0, path.size() - 1) : fs::parent_dir(path);
+    watch.watch(key.substr(0, 1), core_.ctx.sites[site].root.get(), dir);
+}
+
+// A change to entry E of directory D: the entry D/E (a file, a sidecar, an index, a
+// subdirectory, a failed open) and D's listing.
+void Responder::drop_changed(const std::vector<fs::ChangeWatch::Change>& changes) {
+    for (const fs::ChangeWatch::Change& ch : changes) {
+        if (ch.everything) return cache_.invalidate_all();
+        std::string key = ch.prefix + ch.dir;
+        key += '\0';
+        cache_.invalidate(key);
+        key.pop_back();
+        if (!ch.dir.empty()) key += '/';
+        key += ch.entry;
+        cache_.invalidate(key);
+    }
+}
+
 // Carries out the resolver's next step (resolver.hpp).
 void Responder::act(Connection& c, Exchange& x, Resolver::Action a) {
     using Action = Resolver::Action;

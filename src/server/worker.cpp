@@ -8,6 +8,7 @@
 #include <uringd/tls/ktls.hpp>
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 
@@ -90,6 +91,8 @@ Worker::Worker(const ServerContext& ctx, const WorkerOptions& opts, std::vector<
     if (listeners.size() != want) fail("worker {}: {} listeners for {} addresses", opts.index, listeners.size(), want);
     listeners_ = std::move(listeners);
     accept_armed_.assign(listeners_.size(), false);
+    if (conf_.cache.valid_ms > 0 && watch_.fd() >= 0)
+        cache_.on_insert([this](std::string_view key) { responder_.watch_directory_of(watch_, key); });
 }
 
 void Worker::start() {
@@ -102,6 +105,7 @@ void Worker::start() {
     core_.now_ms = clock::monotonic_ms();
     for (uint32_t i = 0; i < listeners_.size(); ++i) submit_accept(i);
     submit_wake();
+    submit_watch();
     core_.ring.submit();
 }
 
@@ -129,6 +133,7 @@ void Worker::dispatch(const io_uring_cqe& cqe) {
     switch (t.op) {
     case Op::Accept: return on_accept(t.slot, cqe.res, cqe.flags);
     case Op::Wake: return on_wake(cqe.res);
+    case Op::Watch: return on_watch(cqe.res, cqe.flags);
     case Op::Cancel: return;
     default: break;
     }
@@ -187,6 +192,19 @@ void Worker::submit_wake() {
 
 void Worker::on_wake(int res) {
     if (res == sizeof wake_value_) start_drain();
+}
+
+// Files changed on disk: their cache entries are dropped now, not after valid_ms.
+void Worker::submit_watch() {
+    if (conf_.cache.valid_ms == 0 || watch_.fd() < 0) return;
+    io_uring_sqe* sqe = core_.ring.sqe();
+    io_uring_prep_poll_multishot(sqe, watch_.fd(), POLLIN);
+    io_uring_sqe_set_data64(sqe, ring::encode({0, 0, Op::Watch}));
+}
+
+void Worker::on_watch(int res, uint32_t flags) {
+    if (res > 0) responder_.drop_changed(watch_.read_changes());
+    if (!(flags & IORING_CQE_F_MORE) && res != -ECANCELED) submit_watch();
 }
 
 // SIGTERM or a reload: no new connections. A response under way finishes as its

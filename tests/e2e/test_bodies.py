@@ -127,6 +127,50 @@ class CachedFiles(ServerTest):
         self.assert_still_serving()
 
 
+class WatchedFiles(ServerTest):
+    """Changes on disk show up at once (the cache watches its directories with
+    inotify), with a validity so long that only the watch can explain it."""
+    conf_extra = "[cache]\nvalid_ms = 600000\n"
+
+    def put(self, rel, data):
+        path = os.path.join(self.server.root, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path + ".tmp", "wb") as f:
+            f.write(data)
+        os.rename(path + ".tmp", path)
+
+    def test_replaced_rewritten_deleted_and_created_files(self):
+        for size in (100, 200 << 10):  # a body kept in memory, and one sent from the file
+            with self.subTest(size=size):
+                name = f"w{size}.bin"
+                one, two, three = (os.urandom(size) for _ in range(3))
+                self.put(name, one)
+                r = curl("-D", "-", self.server.url("/" + name))
+                self.assertTrue(r.stdout.endswith(one))
+                etag = re.search(rb"ETag: (\S+)", r.stdout).group(1)
+                self.put(name, two)  # replaced by rename
+                self.assertEqual(curl(self.server.url("/" + name)).stdout, two)
+                with open(os.path.join(self.server.root, name), "r+b") as f:  # rewritten in place
+                    f.write(three)
+                r = curl("-D", "-", "-H", b"If-None-Match: " + etag, self.server.url("/" + name))
+                self.assertIn(b" 200 ", r.stdout.split(b"\r\n")[0])
+                self.assertTrue(r.stdout.endswith(three))
+                os.unlink(os.path.join(self.server.root, name))
+                self.assertEqual(self.status_of(self.request("/" + name)), 404)
+                self.put(name, one)
+                self.assertEqual(curl(self.server.url("/" + name)).stdout, one)
+
+    def test_a_file_in_a_directory_that_did_not_exist(self):
+        self.assertEqual(self.status_of(self.request("/later/deeper/x.txt")), 404)  # cached as missing
+        self.put("later/deeper/x.txt", b"x\n")
+        self.assertEqual(curl(self.server.url("/later/deeper/x.txt")).stdout, b"x\n")
+        self.put("later/index.html", b"<h1>later</h1>\n")
+        self.assertEqual(curl(self.server.url("/later/")).stdout, b"<h1>later</h1>\n")
+        os.rename(os.path.join(self.server.root, "later"), os.path.join(self.server.root, "gone"))
+        self.assertEqual(self.status_of(self.request("/later/deeper/x.txt")), 404)
+        self.assertEqual(curl(self.server.url("/gone/deeper/x.txt")).stdout, b"x\n")
+
+
 # The same bodies and the same cut-short file, with sendfile and with splice rounds
 # instead of sends from the file's mapping (the default).
 class SendfileBodies(Bodies):

@@ -122,10 +122,14 @@ class Errors(ServerTest):
         import socket
         with socket.create_connection(("127.0.0.1", self.server.tls_port), timeout=5) as s:
             s.sendall(b"\x16\x03\x01\x00\x05hello")
+            got = b""
             try:
-                self.assertEqual(s.recv(100), b"")
+                while chunk := s.recv(100):
+                    got += chunk
             except ConnectionResetError:
                 pass
+            # OpenSSL's alert (unexpected_message), then the close.
+            self.assertEqual(got, b"\x15\x03\x03\x00\x02\x02\x0a")
         self.assert_still_serving()
 
 

@@ -48,12 +48,19 @@ class Listing(ServerTest):
     def test_off_by_default(self):
         self.assertEqual(self.get("/noindex/", host="localhost")[0], 403)
 
-    def test_new_file_shows_after_validity(self):
-        import time
+    def test_a_listing_follows_the_directory_at_once(self):
+        # Rendered once and cached, but the directory is watched (inotify): a file
+        # created, renamed or deleted shows in the next listing, not valid_ms later.
+        self.assertNotIn("new.txt", self.get("/d/")[2])
         with open(os.path.join(ROOT, "d", "new.txt"), "w") as f:
             f.write("n")
-        time.sleep(1.2)  # [cache] valid_ms = 1000
         self.assertIn("new.txt", self.get("/d/")[2])
+        os.rename(os.path.join(ROOT, "d", "new.txt"), os.path.join(ROOT, "d", "renamed.txt"))
+        body = self.get("/d/")[2]
+        self.assertIn("renamed.txt", body)
+        self.assertNotIn("new.txt", body)
+        os.unlink(os.path.join(ROOT, "d", "renamed.txt"))
+        self.assertNotIn("renamed.txt", self.get("/d/")[2])
 
 
 if __name__ == "__main__":

@@ -56,6 +56,14 @@ class Privileges(unittest.TestCase):
             os.chmod(secret, 0o600)
             r = curl("-o", "/dev/null", "-w", "%{http_code}", server.url("/root-only.txt"))
             self.assertEqual(r.stdout, b"403")
+            # The cache's directory watches work as the user too: a replaced file is
+            # served fresh at once, well within [cache] valid_ms (1 s).
+            for version in (b"v1\n", b"v2, replaced\n"):
+                with open(os.path.join(server.root, "fresh.tmp"), "wb") as f:
+                    f.write(version)
+                os.rename(os.path.join(server.root, "fresh.tmp"), os.path.join(server.root, "fresh.txt"))
+                for _ in range(4):  # each worker's cache
+                    self.assertEqual(curl(server.url("/fresh.txt")).stdout, version)
             self.assertEqual(server.stop(), 0)
         finally:
             server.cleanup()

@@ -11,7 +11,9 @@
 
 #include <cerrno>
 #include <fstream>
+#include <functional>
 #include <string>
+#include <vector>
 
 using namespace uringd;
 
@@ -192,4 +194,87 @@ TEST(FileCache, SmallBodiesWithinBudget) {
     EXPECT_EQ(cache.body_bytes(), 3u);
     EXPECT_EQ(cache.lookup("a", 2), nullptr);
     EXPECT_FALSE(cache.keep_body(b, std::span<const char>("xy", 2)));
+}
+
+TEST(FileCache, InvalidatedByKeyOrAllAndInsertsReported) {
+    fs::FileCache cache({.max_entries = 8, .valid_ms = 1000});
+    std::vector<std::string> inserted;
+    cache.on_insert([&](std::string_view key) { inserted.emplace_back(key); });
+    cache.insert("a", dev_null(), stat_of(1), 0);
+    cache.insert("b", dev_null(), stat_of(1), 0);
+    cache.insert_error("c", ENOENT, 0);
+    EXPECT_EQ(inserted, (std::vector<std::string>{"a", "b", "c"}));
+    cache.invalidate("a");
+    cache.invalidate("nothing");
+    EXPECT_EQ(cache.lookup("a", 1), nullptr);
+    EXPECT_NE(cache.lookup("b", 1), nullptr);
+    EXPECT_EQ(cache.last_known("a"), nullptr);  // changed on disk: not served as the last known version
+    cache.invalidate_all();
+    EXPECT_EQ(cache.lookup("b", 1), nullptr);
+    EXPECT_EQ(cache.lookup("c", 1), nullptr);
+}
+
+// ---- ChangeWatch ------------------------------------------------------------
+
+#include <uringd/fs/change_watch.hpp>
+
+#include <poll.h>
+
+namespace {
+
+// The changes after `act`, once the kernel has queued them.
+std::vector<fs::ChangeWatch::Change> changes_after(fs::ChangeWatch& w, const std::function<void()>& act) {
+    act();
+    pollfd p{w.fd(), POLLIN, 0};
+    EXPECT_EQ(::poll(&p, 1, 2000), 1);
+    return w.read_changes();
+}
+
+bool names(const std::vector<fs::ChangeWatch::Change>& changes, std::string_view dir, std::string_view entry) {
+    for (const auto& c : changes)
+        if (c.prefix == "s" && c.dir == dir && c.entry == entry && !c.everything) return true;
+    return false;
+}
+
+bool everything(const std::vector<fs::ChangeWatch::Change>& changes) {
+    for (const auto& c : changes)
+        if (c.everything) return true;
+    return false;
+}
+
+}  // namespace
+
+TEST(ChangeWatch, ParentDir) {
+    EXPECT_EQ(fs::parent_dir("a/b/c.txt"), "a/b");
+    EXPECT_EQ(fs::parent_dir("c.txt"), "");
+    EXPECT_EQ(fs::parent_dir(""), "");
+}
+
+TEST_F(RootTest, ChangeWatchNamesWhatChanged) {
+    fs::ChangeWatch w;
+    ASSERT_GE(w.fd(), 0);
+    w.watch("s", root_, "sub");
+    EXPECT_EQ(w.watched(), 2u);  // sub and the root above it
+    w.watch("s", root_, "sub");
+    EXPECT_EQ(w.watched(), 2u);  // once
+    EXPECT_TRUE(w.read_changes().empty());
+
+    const std::string sub = dir_ + "/root/sub";
+    EXPECT_TRUE(names(changes_after(w, [&] { std::ofstream(sub + "/new.txt") << "x"; }), "sub", "new.txt"));
+    EXPECT_TRUE(names(changes_after(w, [&] { std::ofstream(sub + "/new.txt", std::ios::app) << "y"; }), "sub",
+                      "new.txt"));
+    EXPECT_TRUE(names(changes_after(w, [&] { ::rename((sub + "/new.txt").c_str(), (sub + "/b.txt").c_str()); }),
+                      "sub", "b.txt"));
+    EXPECT_TRUE(names(changes_after(w, [&] { ::unlink((sub + "/b.txt").c_str()); }), "sub", "b.txt"));
+    EXPECT_TRUE(names(changes_after(w, [&] { std::ofstream(dir_ + "/root/in.txt") << "changed"; }), "", "in.txt"));
+    // A directory that comes or goes: nothing cached below it can be trusted.
+    EXPECT_TRUE(everything(changes_after(w, [&] { ::mkdir((dir_ + "/root/d2").c_str(), 0755); })));
+    EXPECT_TRUE(everything(changes_after(w, [&] { ::rename(sub.c_str(), (dir_ + "/root/moved").c_str()); })));
+}
+
+TEST_F(RootTest, ChangeWatchSeesAMissingDirectoryAppear) {
+    fs::ChangeWatch w;
+    w.watch("s", root_, "later/deeper");  // neither exists: the root is watched
+    EXPECT_EQ(w.watched(), 1u);
+    EXPECT_TRUE(everything(changes_after(w, [&] { ::mkdir((dir_ + "/root/later").c_str(), 0755); })));
 }

@@ -1,9 +1,9 @@
 #pragma once
 // Per-worker open-file cache (one per worker, so no locks): path → open fd, statx,
 // formatted ETag and Last-Modified, and for small files the whole body. Entries
-// older than `valid_ms` are treated as misses and re-opened (so a file replaced by
-// rename is served fresh after that long); failed opens are cached too (negative
-// entries). Bounded by entry count and by bytes of cached bodies, LRU.
+// are dropped when the disk says they changed (invalidate, fed by ChangeWatch) and
+// re-opened once older than `valid_ms` whatever happened; failed opens are cached
+// too (negative entries). Bounded by entry count and by bytes of cached bodies, LRU.
 #include <uringd/base/mapping.hpp>
 #include <uringd/base/unique_fd.hpp>
 #include <uringd/fs/file.hpp>
@@ -12,6 +12,7 @@
 #include <linux/stat.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -102,6 +103,12 @@ public:
     static const char* mapping(CachedFile* f);
     // The file changed under us (short read): the next lookup opens it again.
     static void invalidate(CachedFile* f) { f->validated_ms = kInvalidated; }
+    // The same for the entry of `key`, if there is one (the disk says it changed) …
+    void invalidate(std::string_view key);
+    // … or for every entry (a directory came or went).
+    void invalidate_all();
+    // Called with the key of every entry inserted (to watch its directory).
+    void on_insert(std::function<void(std::string_view key)> hook) { on_insert_ = std::move(hook); }
 
     FileRef ref(CachedFile* f) { return FileRef(this, f); }
 
@@ -131,6 +138,7 @@ private:
     CachedFile* tail_ = nullptr;
     uint64_t body_bytes_ = 0;
     uint64_t hits_ = 0, misses_ = 0;
+    std::function<void(std::string_view)> on_insert_;
 };
 
 }  // namespace uringd::fs

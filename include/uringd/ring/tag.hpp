@@ -21,6 +21,7 @@ enum class Op : uint8_t {
     Wake,        // the worker's eventfd (cross-thread messages)
     Writable,    // POLLOUT on a socket that refused a non-blocking splice or sendfile
     SendMapped,  // a body piece sent from the file's mapping
+    Watch,       // POLLIN on the worker's inotify instance (fs::ChangeWatch)
 };
 
 inline constexpr uint32_t kMaxSlots = 1u << 24;

@@ -4,6 +4,7 @@
 // the registered buffer — a file with its validators, 304/412/416, one range or
 // multipart/byteranges, a listing, a built-in status page, the admin pages — and
 // hands the body to the BodySender.
+#include <uringd/fs/change_watch.hpp>
 #include <uringd/fs/file_cache.hpp>
 #include <uringd/http/date.hpp>
 #include <uringd/http/response.hpp>
@@ -18,6 +19,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace uringd::server {
 
@@ -48,6 +50,11 @@ public:
     // HTTP/1.1, after a response's bytes so far are on the socket: the next part of a
     // multipart body, its closing boundary, or true: the response is complete.
     bool next_part_or_done(Connection& c);
+
+    // The cache's entries follow the disk (fs::ChangeWatch): the directory of each
+    // entry inserted is watched, and the entries a change names are dropped.
+    void watch_directory_of(fs::ChangeWatch& watch, std::string_view key) const;
+    void drop_changed(const std::vector<fs::ChangeWatch::Change>& changes);
 
 private:
     // Sites share the worker's cache: the key is the site's index, then the path.

@@ -76,6 +76,8 @@ private:
     void resume_accepting();
     void submit_wake();
     void on_wake(int res);
+    void submit_watch();
+    void on_watch(int res, uint32_t flags);
     void start_drain();
     void expire_timers(int64_t now);
     void count_timeout(Timer t);
@@ -90,6 +92,7 @@ private:
     ring::FixedBufferPool fixed_;
     WorkerCore core_;
     const config::Config& conf_;
+    fs::ChangeWatch watch_;
     fs::FileCache cache_;
     Transport transport_;
     BodySender body_;
