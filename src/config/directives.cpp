@@ -292,7 +292,8 @@ const Directive<LimitsConfig> kLimits[] = {
 const Directive<CacheConfig> kCache[] = {
     {"max_entries", "1024", "open files (and failed opens) remembered per worker, least recently used out first",
      [](CacheConfig& c, const toml::node& n, const Reader& r) { c.max_entries = r.u32(n, 1, 1 << 20); }},
-    {"valid_ms", "1000", "an entry older than this is opened and checked again; a change inotify reports drops it at once (0 = no cache)",
+    {"valid_ms", "1000",
+     "an entry older than this is opened and checked again; a change inotify reports drops it at once (0 = no cache)",
      [](CacheConfig& c, const toml::node& n, const Reader& r) { c.valid_ms = r.duration_ms(n, 0, 3600000); }},
     {"small_file_max", "16384", "files up to this size are kept in memory whole: one send per request; 0 = never",
      [](CacheConfig& c, const toml::node& n, const Reader& r) { c.small_file_max = r.size(n, 0, 1 << 24); }},

@@ -31,9 +31,7 @@ std::string_view parent_dir(std::string_view path) {
     return slash == std::string_view::npos ? std::string_view() : path.substr(0, slash);
 }
 
-ChangeWatch::ChangeWatch(std::size_t max_dirs)
-    : fd_(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC)),
-      max_dirs_(max_dirs) {}
+ChangeWatch::ChangeWatch(std::size_t max_dirs) : fd_(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC)), max_dirs_(max_dirs) {}
 
 // The directory and each parent up to the root: a parent renamed or deleted takes
 // everything below it along, and a directory not there yet shows when it appears.
@@ -79,9 +77,9 @@ std::vector<ChangeWatch::Change> ChangeWatch::read_changes() {
             const auto it = by_wd_.find(ev.wd);
             if (it == by_wd_.end()) continue;
             // A directory created, deleted or renamed: whatever was cached below it.
-            const bool everything = (ev.mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED)) != 0 ||
-                                    ((ev.mask & IN_ISDIR) && (ev.mask & (IN_CREATE | IN_DELETE | IN_MOVED_FROM |
-                                                                         IN_MOVED_TO)));
+            const bool everything =
+                (ev.mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED)) != 0 ||
+                ((ev.mask & IN_ISDIR) && (ev.mask & (IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO)));
             for (const Dir& d : it->second)
                 out.push_back({d.prefix, d.dir, ev.len > 0 ? std::string(name) : std::string(), everything});
             if (ev.mask & IN_IGNORED) {  // the watch is gone (its directory was deleted)

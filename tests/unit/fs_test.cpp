@@ -261,10 +261,10 @@ TEST_F(RootTest, ChangeWatchNamesWhatChanged) {
 
     const std::string sub = dir_ + "/root/sub";
     EXPECT_TRUE(names(changes_after(w, [&] { std::ofstream(sub + "/new.txt") << "x"; }), "sub", "new.txt"));
-    EXPECT_TRUE(names(changes_after(w, [&] { std::ofstream(sub + "/new.txt", std::ios::app) << "y"; }), "sub",
-                      "new.txt"));
-    EXPECT_TRUE(names(changes_after(w, [&] { ::rename((sub + "/new.txt").c_str(), (sub + "/b.txt").c_str()); }),
-                      "sub", "b.txt"));
+    EXPECT_TRUE(
+        names(changes_after(w, [&] { std::ofstream(sub + "/new.txt", std::ios::app) << "y"; }), "sub", "new.txt"));
+    EXPECT_TRUE(names(changes_after(w, [&] { ::rename((sub + "/new.txt").c_str(), (sub + "/b.txt").c_str()); }), "sub",
+                      "b.txt"));
     EXPECT_TRUE(names(changes_after(w, [&] { ::unlink((sub + "/b.txt").c_str()); }), "sub", "b.txt"));
     EXPECT_TRUE(names(changes_after(w, [&] { std::ofstream(dir_ + "/root/in.txt") << "changed"; }), "", "in.txt"));
     // A directory that comes or goes: nothing cached below it can be trusted.

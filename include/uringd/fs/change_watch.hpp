@@ -32,8 +32,8 @@ public:
 
     struct Change {
         std::string prefix;
-        std::string dir;    // as watched
-        std::string entry;  // the name inside it that changed
+        std::string dir;          // as watched
+        std::string entry;        // the name inside it that changed
         bool everything = false;  // a directory came or went, or events were lost: trust nothing
     };
     // The changes queued since the last call (empty when none).
