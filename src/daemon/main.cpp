@@ -6,6 +6,7 @@
 #include "notify.hpp"
 #include "ocsp_stapler.hpp"
 #include "privileges.hpp"
+#include "root_watch.hpp"
 #include "serve_command.hpp"
 #include "signals.hpp"
 #include "workers.hpp"
@@ -132,10 +133,10 @@ void reload(const std::string& path, config::Config& running, daemon::Generation
 }
 
 // How long the main thread sleeps between looks: the watchdog's half-interval, and
-// at most a second while certificate files are watched.
-int wake_interval_ms(const daemon::Notifier& notifier, const daemon::CertificateWatcher& certificates) {
+// at most a second while certificate files or site roots are watched.
+int wake_interval_ms(const daemon::Notifier& notifier, bool watching) {
     const int watchdog = notifier.watchdog_interval_ms();
-    if (!certificates.active()) return watchdog;
+    if (!watching) return watchdog;
     return watchdog > 0 ? std::min(watchdog, 1000) : 1000;
 }
 
@@ -173,16 +174,34 @@ int serve(config::Config conf, const std::string& path) {
     notifier.ready(daemon::describe(current));  // every worker is accepting by now
     Retiring retiring;
     daemon::CertificateWatcher certificates(conf);
+    // Only a conf file can be reloaded (not `uringd serve`'s).
+    daemon::RootWatcher roots = path.empty() ? daemon::RootWatcher() : daemon::RootWatcher(*current.ctx);
     daemon::OcspStapler stapler;
     const auto staple_current = [&] {
         stapler.watch(current.ctx->tls && conf.tls.ocsp_stapling ? current.ctx->tls->current() : nullptr);
     };
     staple_current();
+    const auto reload_now = [&] {
+        notifier.reloading();
+        const auto* before = current.ctx.get();
+        reload(path, conf, current, sockets, retiring);
+        certificates = daemon::CertificateWatcher(conf);  // the files as this generation loaded them
+        // The roots it opened; after a failed reload the old watcher (which reported
+        // its change once) stays, so a broken conf is not retried every second.
+        if (current.ctx.get() != before) roots = daemon::RootWatcher(*current.ctx);
+        staple_current();
+        notifier.ready(daemon::describe(current));
+    };
     for (;;) {
-        const int sig = daemon::wait_signal(signals, wake_interval_ms(notifier, certificates));
+        const int sig =
+            daemon::wait_signal(signals, wake_interval_ms(notifier, certificates.active() || roots.active()));
         if (sig == 0) {
             if (notifier.watchdog_interval_ms() > 0) notifier.watchdog();  // (the wake may be the watcher's)
             if (current.ctx->tls && certificates.poll(conf, *current.ctx->tls)) staple_current();
+            if (const std::string moved = roots.poll(); !moved.empty()) {
+                spdlog::info("site root {} leads to another directory now: reloading", moved);
+                reload_now();
+            }
         } else if (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT) {
             break;
         } else if (sig == SIGUSR1) {
@@ -191,11 +210,7 @@ int serve(config::Config conf, const std::string& path) {
         } else if (sig == SIGHUP && path.empty()) {
             spdlog::warn("SIGHUP: nothing to reload (uringd serve has no conf file)");
         } else if (sig == SIGHUP) {
-            notifier.reloading();
-            reload(path, conf, current, sockets, retiring);
-            certificates = daemon::CertificateWatcher(conf);  // the files as this generation loaded them
-            staple_current();
-            notifier.ready(daemon::describe(current));
+            reload_now();
         }
     }
     notifier.stopping();

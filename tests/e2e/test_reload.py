@@ -154,5 +154,64 @@ class Reload(unittest.TestCase):
             self.assertNotIn("?old", f.read())
 
 
+class RootSwitch(unittest.TestCase):
+    """A site root that is a symlink switched to a new tree (the deploy recipe of
+    docs/scale-out.md): uringd follows it by itself, as after a SIGHUP."""
+
+    def setUp(self):
+        self.server = Server()
+        self.trees = os.path.join(self.server.dir, "trees")
+        for version in ("a", "b", "c"):
+            os.makedirs(os.path.join(self.trees, version))
+            with open(os.path.join(self.trees, version, "version.txt"), "w") as f:
+                f.write(version + "\n")
+        self.link = os.path.join(self.server.dir, "www")
+        os.symlink(os.path.join(self.trees, "a"), self.link)
+        text = open(self.server.conf).read().replace(f'root = "{self.server.root}"', f'root = "{self.link}"', 1)
+        with open(self.server.conf, "w") as f:
+            f.write(text)
+        self.server.start()
+
+    def tearDown(self):
+        code = self.server.stop()
+        self.server.cleanup()
+        self.assertEqual(code, 0)
+
+    def switch(self, version):
+        os.symlink(os.path.join(self.trees, version), self.link + ".next")
+        os.rename(self.link + ".next", self.link)  # atomic, as mv -T does
+
+    def served_within(self, body, seconds):
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            if curl(self.server.url("/version.txt")).stdout == body:
+                return True
+            time.sleep(0.1)
+        return False
+
+    def test_a_switched_symlink_is_followed_without_a_signal(self):
+        self.assertEqual(curl(self.server.url("/version.txt")).stdout, b"a\n")
+        with socket.create_connection(("127.0.0.1", self.server.port), timeout=10) as kept:
+            kept.sendall(b"GET /version.txt HTTP/1.1\r\nHost: t\r\n\r\n")
+            self.assertTrue(ResponseReader(kept).read()[2].endswith(b"a\n"))
+            self.switch("b")
+            self.assertTrue(self.served_within(b"b\n", 5), self.server.read_log())
+            # A connection of the old generation finishes its request, then closes.
+            kept.sendall(b"GET /version.txt HTTP/1.1\r\nHost: t\r\n\r\n")
+            self.assertTrue(ResponseReader(kept).read()[2].endswith(b"a\n"))
+        self.assertIn(f"site root {self.link} leads to another directory now: reloading", self.server.read_log())
+        self.switch("c")
+        self.assertTrue(self.served_within(b"c\n", 5))
+        self.assertEqual(self.server.read_log().count("leads to another directory now"), 2)
+        # A link that leads nowhere for a moment changes nothing.
+        os.unlink(self.link)
+        time.sleep(2.5)
+        self.assertEqual(curl(self.server.url("/version.txt")).stdout, b"c\n")
+        os.symlink(os.path.join(self.trees, "c"), self.link)
+        time.sleep(2.5)
+        self.assertEqual(self.server.read_log().count("leads to another directory now"), 2)
+
+
+
 if __name__ == "__main__":
     main()
