@@ -62,7 +62,9 @@ std::vector<ChangeWatch::Change> ChangeWatch::read_changes() {
     std::vector<Change> out;
     if (!fd_) return out;
     alignas(inotify_event) std::array<char, 4096> buf;
-    for (;;) {
+    // A bounded batch: a tree written to without pause cannot hold the worker here.
+    // What is left is read with the next event (and valid_ms bounds it meanwhile).
+    for (int reads = 0; reads < 16; ++reads) {
         const ssize_t n = ::read(fd_.get(), buf.data(), buf.size());
         if (n <= 0) break;  // EAGAIN: all read
         for (ssize_t off = 0; off < n;) {
