@@ -364,6 +364,8 @@ const Directive<CertificateConfig> kCertificate[] = {
      [](CertificateConfig& c, const toml::node& n, const Reader& r) {
          c.server_names = r.strings(n);
          if (c.server_names.empty()) r.error(n, "server_names must not be empty");
+         for (auto& s : c.server_names)
+             if (s.size() > 1 && s.ends_with('.')) s.pop_back();  // SNI never carries the dot
      }},
     {"certificate", "(required)", "PEM certificate chain for those names",
      [](CertificateConfig& c, const toml::node& n, const Reader& r) {

@@ -232,6 +232,13 @@ TEST_F(ConfigTest, TwoSitesCannotShareAServerName) {
     EXPECT_EQ(error_of(base() + "server_names = [\"a.test\"]\n" + site + "server_names = [\"*.a.test\"]\n"), "");
     const Config c = load_text(base() + "server_names = [\"Example.com.\"]\n", "test.conf");
     EXPECT_EQ(c.sites[0].server_names, (std::vector<std::string>{"Example.com"}));
+    std::ofstream(dir_ + "/c.pem") << "x";
+    const Config with_cert = load_text(base() +
+                                           "[[certificate]]\nserver_names = [\"b.test.\", \"*.c.test\"]\n"
+                                           "certificate = \"" +
+                                           dir_ + "/c.pem\"\nkey = \"" + dir_ + "/c.pem\"\n",
+                                       "test.conf");
+    EXPECT_EQ(with_cert.certificates[0].server_names, (std::vector<std::string>{"b.test", "*.c.test"}));
 }
 
 TEST_F(ConfigTest, SiteHeaders) {
