@@ -204,7 +204,11 @@ void Worker::submit_watch() {
 
 void Worker::on_watch(int res, uint32_t flags) {
     if (res > 0) responder_.drop_changed(watch_.read_changes());
-    if (!(flags & IORING_CQE_F_MORE) && res != -ECANCELED) submit_watch();
+    if (flags & IORING_CQE_F_MORE) return;
+    if (res > 0) return submit_watch();  // the kernel ended the multishot poll: again
+    // Refused (or cancelled at exit): entries still expire after valid_ms.
+    if (res != -ECANCELED)
+        spdlog::warn("worker {}: watching cached files stopped: {}", core_.index, std::strerror(-res));
 }
 
 // SIGTERM or a reload: no new connections. A response under way finishes as its
