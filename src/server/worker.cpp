@@ -93,6 +93,9 @@ Worker::Worker(const ServerContext& ctx, const WorkerOptions& opts, std::vector<
     accept_armed_.assign(listeners_.size(), false);
     if (conf_.cache.valid_ms > 0 && watch_.fd() >= 0)
         cache_.on_insert([this](std::string_view key) { responder_.watch_directory_of(watch_, key); });
+    else if (conf_.cache.valid_ms > 0)  // fs.inotify.max_user_instances, most likely
+        spdlog::warn("worker {}: no inotify instance ({}): cached files are checked again only every {} ms", opts.index,
+                     std::strerror(watch_.error()), conf_.cache.valid_ms);
 }
 
 void Worker::start() {

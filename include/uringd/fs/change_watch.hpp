@@ -22,8 +22,9 @@ public:
     ChangeWatch(const ChangeWatch&) = delete;
     ChangeWatch& operator=(const ChangeWatch&) = delete;
 
-    // -1 when the kernel gave no inotify instance (then nothing is watched).
+    // -1 when the kernel gave no inotify instance (then nothing is watched), and why.
     int fd() const { return fd_.get(); }
+    int error() const { return error_; }
     std::size_t watched() const { return names_.size(); }
 
     // Watches directory `dir` (relative to `root_fd`, an O_PATH directory; "" is the
@@ -47,6 +48,7 @@ private:
     bool add(std::string_view prefix, int root_fd, std::string_view dir);
 
     UniqueFd fd_;
+    int error_ = 0;
     std::size_t max_dirs_;
     std::unordered_map<int, std::vector<Dir>> by_wd_;  // two sites may share a directory
     std::unordered_set<std::string> names_;            // prefix + '\0' + dir, for each watched
