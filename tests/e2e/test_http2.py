@@ -2,9 +2,11 @@
 and the raw client for many streams at once. Bodies from 0 B to 64 MiB are checked
 by SHA-256; ranges, conditionals, error pages, sites and SNI agreement, the access
 log, /metrics, GOAWAY on reload and on idle, and http2 = false."""
+import atexit
 import hashlib
 import os
 import re
+import shutil
 import signal
 import socket
 import ssl
@@ -18,6 +20,7 @@ from harness import Server, ServerTest, curl, free_port, main, metrics_total, sc
 
 ADMIN = free_port()
 OTHER_ROOT = tempfile.mkdtemp(prefix="uringd-h2-other-")
+atexit.register(shutil.rmtree, OTHER_ROOT, True)
 SIZES = {"0.bin": 0, "1.bin": 1, "frame.bin": 16375, "frame1.bin": 16376, "16k.bin": 16384, "100k.bin": 100_000,
          "1m.bin": 1 << 20, "5m.bin": 5 * (1 << 20) + 7, "64m.bin": 64 << 20}
 

@@ -126,7 +126,7 @@ class ConfigCheck(unittest.TestCase):
         try:
             return subprocess.run([BIN, "-t", "-c", path], capture_output=True, text=True), path
         finally:
-            pass
+            os.unlink(path)
 
     def test_valid(self):
         r, _ = self.run_t('[[listen]]\naddress = "127.0.0.1:1"\n[[site]]\nroot = "/tmp"\n')
@@ -158,7 +158,10 @@ class ConfigCheck(unittest.TestCase):
             path = f"/tmp/uringd-busy-{os.getpid()}.conf"
             with open(path, "w") as f:
                 f.write(f'[[listen]]\naddress = "127.0.0.1:{port}"\n[[site]]\nroot = "/tmp"\n')
-            r = subprocess.run([BIN, "-c", path], capture_output=True, text=True, timeout=20)
+            try:
+                r = subprocess.run([BIN, "-c", path], capture_output=True, text=True, timeout=20)
+            finally:
+                os.unlink(path)
             self.assertEqual(r.returncode, 1)
             self.assertIn(f"listen 127.0.0.1:{port}: bind: Address already in use", r.stderr)
 

@@ -3,6 +3,7 @@ address is the one logged; a header that is missing, malformed, oversized, slow 
 from a source outside proxy_from closes the connection and is counted; TLS starts
 after the header. Then haproxy itself (Debian's, TCP mode, send-proxy-v2 and
 send-proxy) in front, with a client on another loopback address."""
+import atexit
 import os
 import re
 import shutil
@@ -18,6 +19,7 @@ from harness import ServerTest, free_port, main, metrics_total, scrape_metrics
 
 PROXY, PROXY_TLS, UNTRUSTED, ADMIN = free_port(), free_port(), free_port(), free_port()
 LOG_DIR = tempfile.mkdtemp(prefix="uringd-proxy-")
+atexit.register(shutil.rmtree, LOG_DIR, True)
 LOG = os.path.join(LOG_DIR, "access.log")
 SIG = b"\r\n\r\n\x00\r\nQUIT\n"
 
