@@ -51,15 +51,15 @@ private:
     bool overflow_ = false;
 };
 
+// {2}{3}{4}: a detail's paragraph, or nothing.
 constexpr fmt::string_view kErrorPage =
-    "<html><head><title>{0} {1}</title></head><body><h1>{0} {1}</h1></body></html>\n";
+    "<html><head><title>{0} {1}</title></head><body><h1>{0} {1}</h1>{2}{3}{4}</body></html>\n";
 
-constexpr fmt::string_view kErrorPageWithDetail =
-    "<html><head><title>{0} {1}</title></head><body><h1>{0} {1}</h1><p>{2}</p></body></html>\n";
-
-void write_error_body(Writer& w, Status s, std::string_view detail) {
-    if (detail.empty()) w.put(fmt::runtime(kErrorPage), code(s), reason_phrase(s));
-    else w.put(fmt::runtime(kErrorPageWithDetail), code(s), reason_phrase(s), detail);
+// Calls `f` with the error page's format and arguments (one place for both).
+template <typename F>
+auto with_error_page(Status s, std::string_view detail, F&& f) {
+    const bool p = !detail.empty();
+    return f(fmt::runtime(kErrorPage), code(s), reason_phrase(s), p ? "<p>" : "", detail, p ? "</p>" : "");
 }
 
 }  // namespace
@@ -97,13 +97,11 @@ std::size_t write_head(const ResponseHead& h, std::span<char> out) {
 }
 
 std::string error_body(Status s, std::string_view detail) {
-    if (detail.empty()) return fmt::format(fmt::runtime(kErrorPage), code(s), reason_phrase(s));
-    return fmt::format(fmt::runtime(kErrorPageWithDetail), code(s), reason_phrase(s), detail);
+    return with_error_page(s, detail, [](auto&&... a) { return fmt::format(std::forward<decltype(a)>(a)...); });
 }
 
 std::size_t error_body_size(Status s, std::string_view detail) {
-    if (detail.empty()) return fmt::formatted_size(fmt::runtime(kErrorPage), code(s), reason_phrase(s));
-    return fmt::formatted_size(fmt::runtime(kErrorPageWithDetail), code(s), reason_phrase(s), detail);
+    return with_error_page(s, detail, [](auto&&... a) { return fmt::formatted_size(std::forward<decltype(a)>(a)...); });
 }
 
 std::size_t write_error_response(ResponseHead head, bool head_only, std::span<char> out, std::string_view detail) {
@@ -112,7 +110,7 @@ std::size_t write_error_response(ResponseHead head, bool head_only, std::span<ch
     const std::size_t n = write_head(head, out);
     if (n == 0 || head_only) return n;
     Writer w(out.subspan(n));
-    write_error_body(w, head.status, detail);
+    with_error_page(head.status, detail, [&w](auto&&... a) { w.put(std::forward<decltype(a)>(a)...); });
     return w.size() == 0 ? 0 : n + w.size();
 }
 
