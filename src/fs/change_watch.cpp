@@ -31,9 +31,9 @@ std::string_view parent_dir(std::string_view path) {
     return slash == std::string_view::npos ? std::string_view() : path.substr(0, slash);
 }
 
-ChangeWatch::ChangeWatch(std::size_t max_dirs)
-    : fd_(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC)),
-      error_(fd_ ? 0 : errno),
+ChangeWatch::ChangeWatch(bool on, std::size_t max_dirs)
+    : fd_(on ? ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC) : -1),
+      error_(on && !fd_ ? errno : 0),
       max_dirs_(max_dirs) {}
 
 // The directory and each parent up to the root: a parent renamed or deleted takes

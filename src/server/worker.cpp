@@ -74,6 +74,7 @@ Worker::Worker(const ServerContext& ctx, const WorkerOptions& opts, std::vector<
       fixed_(ring_, ctx.conf.io_uring.fixed_buffers, ctx.conf.io_uring.fixed_buffer_size),
       core_(ctx, opts.index, ring_, fixed_),
       conf_(ctx.conf),
+      watch_(ctx.conf.cache.valid_ms > 0),  // no cache, nothing to watch
       cache_({ctx.conf.cache.max_entries, ctx.conf.cache.valid_ms, ctx.conf.cache.small_file_max,
               ctx.conf.cache.body_budget}),
       transport_(core_),
@@ -91,9 +92,9 @@ Worker::Worker(const ServerContext& ctx, const WorkerOptions& opts, std::vector<
     if (listeners.size() != want) fail("worker {}: {} listeners for {} addresses", opts.index, listeners.size(), want);
     listeners_ = std::move(listeners);
     accept_armed_.assign(listeners_.size(), false);
-    if (conf_.cache.valid_ms > 0 && watch_.fd() >= 0)
+    if (watch_.fd() >= 0)
         cache_.on_insert([this](std::string_view key) { responder_.watch_directory_of(watch_, key); });
-    else if (conf_.cache.valid_ms > 0)  // fs.inotify.max_user_instances, most likely
+    else if (watch_.error() != 0)  // fs.inotify.max_user_instances, most likely
         spdlog::warn("worker {}: no inotify instance ({}): cached files are checked again only every {} ms", opts.index,
                      std::strerror(watch_.error()), conf_.cache.valid_ms);
 }
@@ -199,7 +200,7 @@ void Worker::on_wake(int res) {
 
 // Files changed on disk: their cache entries are dropped now, not after valid_ms.
 void Worker::submit_watch() {
-    if (conf_.cache.valid_ms == 0 || watch_.fd() < 0) return;
+    if (watch_.fd() < 0) return;
     io_uring_sqe* sqe = core_.ring.sqe();
     io_uring_prep_poll_multishot(sqe, watch_.fd(), POLLIN);
     io_uring_sqe_set_data64(sqe, ring::encode({0, 0, Op::Watch}));

@@ -244,6 +244,15 @@ bool everything(const std::vector<fs::ChangeWatch::Change>& changes) {
 
 }  // namespace
 
+TEST_F(RootTest, ChangeWatchOffWatchesNothing) {
+    fs::ChangeWatch off(false);
+    EXPECT_EQ(off.fd(), -1);
+    EXPECT_EQ(off.error(), 0);  // off by choice, not refused
+    off.watch("s", root_, "sub");
+    EXPECT_EQ(off.watched(), 0u);
+    EXPECT_TRUE(off.read_changes().empty());
+}
+
 TEST(ChangeWatch, ParentDir) {
     EXPECT_EQ(fs::parent_dir("a/b/c.txt"), "a/b");
     EXPECT_EQ(fs::parent_dir("c.txt"), "");

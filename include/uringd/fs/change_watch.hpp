@@ -17,12 +17,14 @@ namespace uringd::fs {
 
 class ChangeWatch {
 public:
+    // Off (no inotify instance) when `on` is false, as with the cache disabled.
     // Watches at most `max_dirs` directories; past that, entries rely on valid_ms.
-    explicit ChangeWatch(std::size_t max_dirs = 4096);
+    explicit ChangeWatch(bool on = true, std::size_t max_dirs = 4096);
     ChangeWatch(const ChangeWatch&) = delete;
     ChangeWatch& operator=(const ChangeWatch&) = delete;
 
-    // -1 when the kernel gave no inotify instance (then nothing is watched), and why.
+    // -1 when off, or when the kernel gave no inotify instance (error() says why):
+    // then nothing is watched.
     int fd() const { return fd_.get(); }
     int error() const { return error_; }
     std::size_t watched() const { return names_.size(); }
