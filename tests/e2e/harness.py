@@ -181,19 +181,21 @@ class ServerTest(unittest.TestCase):
         return out
 
     # -- raw HTTP helpers -------------------------------------------------------
-    def connect(self, timeout=10, tls=False):
-        """A socket to the plain listener, or a TLS one (certificate verified) to the other."""
-        s = socket.create_connection(("127.0.0.1", self.server.tls_port if tls else self.server.port), timeout=timeout)
+    def connect(self, timeout=10, tls=False, port=None):
+        """A socket to the plain listener, or a TLS one (certificate verified) to the other;
+        `port`: a plain socket to that port (plain bytes to the TLS listener, say)."""
+        port = port or (self.server.tls_port if tls else self.server.port)
+        s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if tls:
             ctx = ssl.create_default_context(cafile=self.server.cert)
             s = ctx.wrap_socket(s, server_hostname="localhost")
         return s
 
-    def exchange(self, data, timeout=5, tls=False):
+    def exchange(self, data, timeout=5, tls=False, port=None):
         """Sends `data` in one write; returns (everything received, how it ended:
         "eof", "reset" or "timeout")."""
-        with self.connect(timeout, tls) as s:
+        with self.connect(timeout, tls, port) as s:
             try:
                 s.sendall(data)
             except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
@@ -209,9 +211,9 @@ class ServerTest(unittest.TestCase):
                 ended = "reset"
             return b"".join(chunks), ended
 
-    def raw(self, data, timeout=5, tls=False):
+    def raw(self, data, timeout=5, tls=False, port=None):
         """Sends `data`, returns everything until the server closes (or timeout)."""
-        return self.exchange(data, timeout, tls)[0]
+        return self.exchange(data, timeout, tls, port)[0]
 
     def request(self, path, method="GET", headers="Host: t\r\n", version="HTTP/1.1"):
         return self.raw(f"{method} {path} {version}\r\n{headers}Connection: close\r\n\r\n".encode("latin-1"))

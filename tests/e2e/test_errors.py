@@ -119,17 +119,9 @@ class Errors(ServerTest):
         self.assertTrue(resp.endswith(b"\r\n\r\n"))
 
     def test_tls_port_closes_cleanly(self):
-        import socket
-        with socket.create_connection(("127.0.0.1", self.server.tls_port), timeout=5) as s:
-            s.sendall(b"\x16\x03\x01\x00\x05hello")
-            got = b""
-            try:
-                while chunk := s.recv(100):
-                    got += chunk
-            except ConnectionResetError:
-                pass
-            # OpenSSL's alert (unexpected_message), then the close.
-            self.assertEqual(got, b"\x15\x03\x03\x00\x02\x02\x0a")
+        got = self.raw(b"\x16\x03\x01\x00\x05hello", port=self.server.tls_port)
+        # OpenSSL's alert (unexpected_message), then the close.
+        self.assertEqual(got, b"\x15\x03\x03\x00\x02\x02\x0a")
         self.assert_still_serving()
 
 

@@ -180,9 +180,7 @@ class Tls(ServerTest):
                         # a body far larger than what is read: the 400 still arrives whole
                         b"POST /up HTTP/1.1\r\nHost: t\r\nContent-Length: 300000\r\n\r\n" + b"x" * 300000):
             with self.subTest(request=request[:16]):
-                with socket.create_connection(("127.0.0.1", self.server.tls_port), timeout=5) as s:
-                    s.sendall(request)
-                    reply = self.read_to_eof(s)
+                reply = self.raw(request, port=self.server.tls_port)
                 head, _, body = reply.partition(b"\r\n\r\n")
                 self.assertTrue(head.startswith(b"HTTP/1.1 400 Bad Request\r\n"), reply[:200])
                 self.assertIn(b"\r\nConnection: close", head)
@@ -191,13 +189,6 @@ class Tls(ServerTest):
                 self.assertEqual(len(body), length)
                 self.assertIn(b"HTTPS port", body)
         self.assertEqual(self.fetch("/index.html").stdout, b"<h1>home</h1>\n")
-
-    @staticmethod
-    def read_to_eof(s):
-        data = b""
-        while chunk := s.recv(65536):
-            data += chunk
-        return data
 
     def test_silent_client_hits_handshake_timeout(self):
         with socket.create_connection(("127.0.0.1", self.server.tls_port), timeout=5) as s:
